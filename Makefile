@@ -1,0 +1,45 @@
+# The two commands: `make run` (set up + the main job end to end) and `make test` (set up + tests).
+# Every target does its own set-up and is idempotent.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+export SPARK_LOCAL_IP ?= 127.0.0.1
+export PYTHONUNBUFFERED := 1
+DATA_ROOT := $(or $(LAKEHOUSE_DATA_ROOT),.lakehouse)
+export DAGSTER_HOME ?= $(abspath $(DATA_ROOT))/dagster_home
+
+.PHONY: run test dev bench setup java jars lock clean-data
+
+run: setup ## Generate the demo data and materialise the whole asset graph (embedded default)
+	$(PY) -m lakehouse.run
+
+test: setup ## Start the test databases and run the test suite
+	bash scripts/test_databases.sh
+	set -a; source .test-databases.env; set +a; $(PY) -m pytest
+
+dev: setup ## Dagster UI + daemon on 127.0.0.1:3000 with a persistent DAGSTER_HOME
+	mkdir -p "$(DAGSTER_HOME)"
+	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+setup: java $(VENV)/.installed jars
+
+java:
+	@bash scripts/check_java.sh
+
+$(VENV)/.installed: pyproject.toml requirements.lock setup.cfg
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c requirements.lock -e '.[test]'
+	touch $@
+
+# Warm Spark's Ivy cache (Delta + JDBC drivers) once, so later sessions start offline.
+jars: $(VENV)/.installed
+	$(PY) -m lakehouse.resources.warm_jars
+
+lock: ## Re-resolve requirements.lock from pyproject.toml
+	$(PY) -m pip freeze --exclude-editable | grep -v '^lakehouse' > requirements.lock.new
+	{ echo '# Pinned versions of every package (pip constraints); regenerate with `make lock` after changing pyproject.toml.'; cat requirements.lock.new; } > requirements.lock; rm requirements.lock.new
+
+clean-data: ## Delete the local data root (tables, landing zone, MLflow, Dagster home)
+	rm -rf "$(DATA_ROOT)"

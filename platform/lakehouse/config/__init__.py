@@ -1,0 +1,1 @@
+"""Configuration as data: environment profiles and dataset configuration (YAML + pydantic models)."""

@@ -1,0 +1,70 @@
+"""Data contracts: the declared columns of a table, their types, rules and descriptions.
+
+A contract drives the explicit read schema of a source, the casts that turn raw text into typed
+columns (failures are quarantined with a reason), the pandera checks, and the column descriptions in
+the Dagster UI. Contracts live in config/datasets/<dataset>/contracts.yaml.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from lakehouse.config.dataset import DATASETS_DIR
+
+_TYPE = re.compile(r"^(string|boolean|int|bigint|double|date|timestamp|decimal\(\d+,\s*\d+\))$")
+
+
+class ColumnSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(description="Column name (letters, digits, underscore).")
+    type: str = Field(description="Spark SQL type: string, boolean, int, bigint, double, date, timestamp, decimal(p,s).")
+    description: str = Field(description="What the column means; shown in the UI's column schema.")
+    required: bool = Field(default=False, description="Null or missing values are rejected (quarantined).")
+    unique: bool = Field(default=False, description="Values must be unique within the table (a key).")
+    min: float | None = Field(default=None, description="Smallest allowed value (inclusive), numeric columns.")
+    max: float | None = Field(default=None, description="Largest allowed value (inclusive), numeric columns.")
+    allowed: list[str] | None = Field(default=None, description="Allowed values, for categorical columns.")
+    soft_max: float | None = Field(default=None, description="Values above it are suspicious (WARN check), not rejected.")
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        if not _TYPE.match(value):
+            raise ValueError(f"Unsupported column type {value!r}")
+        return value.replace(" ", "")
+
+
+class Contract(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(description="Contract name; sources and tables refer to it.")
+    description: str = Field(description="What one row of the table is.")
+    columns: list[ColumnSpec] = Field(description="Declared columns, in order.")
+
+    @property
+    def keys(self) -> list[str]:
+        return [c.name for c in self.columns if c.unique]
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    def column(self, name: str) -> ColumnSpec:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(f"Contract {self.name!r} has no column {name!r}")
+
+    def descriptions(self) -> dict[str, str]:
+        return {c.name: c.description for c in self.columns}
+
+
+@lru_cache(maxsize=None)
+def load_contracts(dataset: str) -> dict[str, Contract]:
+    raw = yaml.safe_load((DATASETS_DIR / dataset / "contracts.yaml").read_text()) or {}
+    return {name: Contract(name=name, **spec) for name, spec in raw.items()}

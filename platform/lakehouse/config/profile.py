@@ -1,0 +1,121 @@
+"""Environment profiles: one YAML parameter file per environment, validated by these models.
+
+The profile is selected by the single environment variable ``LAKEHOUSE_PROFILE`` (default ``local``).
+Nothing else is read from the environment when definitions load; secrets are referenced by the *name*
+of the environment variable that holds them and resolved by ``dagster.EnvVar`` at run time.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+PROFILE_ENV_VAR = "LAKEHOUSE_PROFILE"
+DATA_ROOT_ENV_VAR = "LAKEHOUSE_DATA_ROOT"
+PROFILES_DIR = Path(__file__).parent / "profiles"
+# platform/lakehouse/config/profile.py -> repository root
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SparkSettings(_Strict):
+    master: str | None = Field(
+        default="local[*]",
+        description="Spark master URL for a classic session (local[*], spark://host:7077). "
+        "Ignored when `remote` is set.",
+    )
+    remote: str | None = Field(
+        default=None,
+        description="Spark Connect URL (sc://host:15002). When set, assets run on that remote engine "
+        "and no local JVM is started.",
+    )
+    app_name: str = Field(default="lakehouse", description="Spark application name shown in the Spark UI.")
+    packages: list[str] = Field(
+        default_factory=list,
+        description="Maven coordinates fetched by Spark's Ivy at session start (spark.jars.packages): "
+        "Delta and the JDBC drivers. Cached under ~/.ivy2.5.2 so later starts work offline.",
+    )
+    conf: dict[str, str] = Field(
+        default_factory=dict, description="Extra Spark configuration applied to the session builder."
+    )
+
+
+class StorageSettings(_Strict):
+    data_root: str = Field(
+        default=".lakehouse",
+        description="Root folder for the embedded profile's data (warehouse, landing zone, MLflow, "
+        "Dagster home). Relative paths are resolved against the repository root; the environment "
+        f"variable {DATA_ROOT_ENV_VAR} overrides it at run time.",
+    )
+    catalog: Literal["path", "unity"] = Field(
+        default="path",
+        description="`path`: Delta tables live under <warehouse>/<schema>/<table> and are registered in "
+        "each Spark session's catalog at start (multi-process safe, no shared metastore). `unity`: "
+        "tables are addressed as <catalog_name>.<schema>.<table> in a real metastore (Databricks).",
+    )
+    catalog_name: str | None = Field(
+        default=None, description="Unity Catalog catalog name; only used when catalog = unity."
+    )
+    warehouse_uri: str | None = Field(
+        default=None,
+        description="Explicit warehouse location (dbfs:/..., s3://...). Default: <data_root>/warehouse.",
+    )
+
+
+class MlflowSettings(_Strict):
+    tracking_uri: str | None = Field(
+        default=None,
+        description="MLflow tracking URI. Default: sqlite database under <data_root>/mlflow.",
+    )
+    registry_uri: str | None = Field(default=None, description="Registry URI; default: the tracking URI.")
+    experiment: str = Field(default="/lakehouse/fraud", description="MLflow experiment name.")
+
+
+class DagsterSettings(_Strict):
+    executor: Literal["in_process", "multiprocess"] = Field(
+        default="in_process",
+        description="in_process: every step of a run shares one Spark session (a local JVM takes 15-25 s "
+        "to start, so one per step would dominate). multiprocess: for remote engines (Spark Connect, "
+        "Databricks) where a step's start-up is cheap.",
+    )
+    max_concurrent_steps: int = Field(default=4, description="Parallel steps with the multiprocess executor.")
+
+
+class Profile(_Strict):
+    name: str = Field(description="Profile name: local, dev, staging or prod.")
+    description: str = Field(description="What this environment is for.")
+    dataset: str = Field(default="card_fraud", description="Dataset configuration under config/datasets/.")
+    spark: SparkSettings = Field(default_factory=SparkSettings, description="Spark engine settings.")
+    storage: StorageSettings = Field(default_factory=StorageSettings, description="Where tables live.")
+    mlflow: MlflowSettings = Field(default_factory=MlflowSettings, description="Tracking and registry.")
+    dagster: DagsterSettings = Field(default_factory=DagsterSettings, description="Run execution settings.")
+
+
+def profile_name() -> str:
+    """The one environment variable read when definitions load."""
+    return os.environ.get(PROFILE_ENV_VAR, "local")
+
+
+@lru_cache(maxsize=None)
+def load_profile(name: str | None = None) -> Profile:
+    name = name or profile_name()
+    path = PROFILES_DIR / f"{name}.yaml"
+    if not path.exists():
+        known = sorted(p.stem for p in PROFILES_DIR.glob("*.yaml"))
+        raise ValueError(f"Unknown profile {name!r} ({PROFILE_ENV_VAR}); known profiles: {known}")
+    raw = yaml.safe_load(path.read_text()) or {}
+    return Profile(name=name, **raw)
+
+
+def resolve_data_root(configured: str) -> Path:
+    """Run-time resolution of the data root (environment override, then repo-relative path)."""
+    root = Path(os.environ.get(DATA_ROOT_ENV_VAR) or configured)
+    return root if root.is_absolute() else (REPO_ROOT / root).resolve()

@@ -1,0 +1,46 @@
+"""Sources as configuration: one entry in config/datasets/<dataset>/sources.yaml per source.
+
+Adding a source is adding an entry (see docs/adding-a-source.md); one factory turns each entry into a
+bronze asset with the seed notebook's parameters as run config.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from lakehouse.config.dataset import DATASETS_DIR
+
+IngestMode = Literal["full", "incremental"]
+
+
+class SourceConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(description="Source name; the bronze asset is bronze/<name>.")
+    description: str = Field(description="What the source is and who produces it.")
+    format: Literal["csv", "json", "jdbc", "stream"] = Field(description="How the source is read.")
+    location: str | None = Field(
+        default=None,
+        description="Files: folder relative to the data root (or an absolute / cloud URI) holding one "
+        "sub-folder per landing day (YYYY-MM-DD).",
+    )
+    contract: str = Field(description="Contract name in contracts.yaml.")
+    ingest_mode: IngestMode = Field(default="incremental", description="Default `ingest_mode` run config.")
+    target_table: str = Field(description="Default `target_table` (<schema>.<table>) run config.")
+    partition_column: str = Field(
+        default="landing_date",
+        description="Date column of the bronze table that holds its daily partition.",
+    )
+    keys: list[str] = Field(default_factory=list, description="Key columns (merge, dedup, checks).")
+    owners: list[str] = Field(default_factory=list, description="Asset owners (emails or team:name).")
+    freshness_hours: int = Field(default=36, description="Freshness policy: data older than this is late.")
+
+
+@lru_cache(maxsize=None)
+def load_sources(dataset: str) -> dict[str, SourceConfig]:
+    raw = yaml.safe_load((DATASETS_DIR / dataset / "sources.yaml").read_text()) or {}
+    return {name: SourceConfig(name=name, **spec) for name, spec in raw.items()}

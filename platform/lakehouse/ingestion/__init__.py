@@ -1,0 +1,1 @@
+"""Ingestion (seed notebook `data_ingestion`): one bronze asset per configured source."""

@@ -1,0 +1,1 @@
+"""Stage package (seed notebook: ml); see docs/architecture.md."""

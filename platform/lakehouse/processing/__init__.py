@@ -1,0 +1,1 @@
+"""Stage package (seed notebook: processing); see docs/architecture.md."""

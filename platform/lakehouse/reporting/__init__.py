@@ -1,0 +1,1 @@
+"""Stage package (seed notebook: reporting); see docs/architecture.md."""

@@ -1,0 +1,18 @@
+"""Resources built per environment profile: Spark, the Delta IO manager, MLflow, sources, Databricks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lakehouse.config.profile import Profile
+from lakehouse.resources.delta_io_manager import DeltaSparkIOManager
+from lakehouse.resources.spark import spark_resource_for
+
+
+def build_resources(profile: Profile, data_root: str | None = None) -> dict[str, Any]:
+    """Every resource the assets use, for one profile. Constructing them starts nothing."""
+    spark = spark_resource_for(profile, data_root)
+    return {
+        "spark": spark,
+        "io_manager": DeltaSparkIOManager(spark=spark),
+    }

@@ -1,0 +1,73 @@
+"""Table identity: which Delta table an asset is, by name and by location.
+
+Identifiers are validated before they reach any SQL text, so a schema, table or column name can never
+inject SQL (Delta's replaceWhere and MERGE conditions are SQL expressions built from them).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+
+
+def validate_identifier(name: str, what: str = "identifier") -> str:
+    if not isinstance(name, str) or not _IDENTIFIER.match(name):
+        raise ValueError(
+            f"Invalid {what} {name!r}: use letters, digits and underscores, starting with a letter or "
+            "underscore (at most 128 characters)."
+        )
+    return name
+
+
+def quote(name: str) -> str:
+    """Back-quote a validated identifier for Spark SQL."""
+    return f"`{validate_identifier(name)}`"
+
+
+@dataclass(frozen=True)
+class TableRef:
+    """A Delta table: `<schema>.<table>` (or `<catalog>.<schema>.<table>`) stored at `location`."""
+
+    schema: str
+    table: str
+    location: str | None
+    catalog: str | None = None
+
+    def __post_init__(self) -> None:
+        validate_identifier(self.schema, "schema name")
+        validate_identifier(self.table, "table name")
+        if self.catalog is not None:
+            validate_identifier(self.catalog, "catalog name")
+
+    @property
+    def name(self) -> str:
+        parts = [self.catalog] if self.catalog else []
+        return ".".join(parts + [self.schema, self.table])
+
+    @property
+    def quoted_name(self) -> str:
+        parts = [self.catalog] if self.catalog else []
+        return ".".join(quote(p) for p in parts + [self.schema, self.table])
+
+
+def table_ref(schema: str, table: str, warehouse: str, catalog_name: str | None = None) -> TableRef:
+    """Path catalog when `catalog_name` is None: <warehouse>/<schema>/<table>; else a metastore name."""
+    if catalog_name:
+        return TableRef(schema=schema, table=table, location=None, catalog=catalog_name)
+    return TableRef(schema=schema, table=table, location=f"{warehouse.rstrip('/')}/{schema}/{table}")
+
+
+def discover_tables(warehouse: Path) -> list[TableRef]:
+    """Every Delta table under a path-catalog warehouse (a folder holding `_delta_log`)."""
+    found: list[TableRef] = []
+    if not warehouse.exists():
+        return found
+    for log_dir in sorted(warehouse.glob("*/*/_delta_log")):
+        table_dir = log_dir.parent
+        schema, table = table_dir.parent.name, table_dir.name
+        if _IDENTIFIER.match(schema) and _IDENTIFIER.match(table):
+            found.append(TableRef(schema=schema, table=table, location=str(table_dir)))
+    return found

@@ -1,0 +1,177 @@
+"""Spark -> Delta writes: exact partition overwrite, append, merge, with explicit schema evolution.
+
+Pure functions over a SparkSession, a DataFrame and a TableRef, so tests call them without Dagster.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql.types import DateType, StructType, TimestampNTZType, TimestampType
+
+from lakehouse.resources.catalog import TableRef, quote, validate_identifier
+
+WriteMode = Literal["overwrite", "append", "merge"]
+SchemaMode = Literal["strict", "additive", "overwrite"]
+
+
+class SchemaMismatchError(ValueError):
+    """The DataFrame's schema is not compatible with the existing table under the asset's schema mode."""
+
+
+@dataclass(frozen=True)
+class WriteSpec:
+    """How one asset is written; read from the asset's definition metadata (see from_metadata)."""
+
+    mode: WriteMode = "overwrite"
+    partition_expr: str | None = None
+    merge_keys: tuple[str, ...] = ()
+    schema_mode: SchemaMode = "strict"
+    partition_by: tuple[str, ...] = ()
+
+    @classmethod
+    def from_metadata(cls, metadata: dict[str, Any], mode_override: str | None = None) -> WriteSpec:
+        mode = mode_override or metadata.get("write_mode", "overwrite")
+        if mode not in ("overwrite", "append", "merge"):
+            raise ValueError(f"Unknown write mode {mode!r}; expected overwrite, append or merge")
+        schema_mode = metadata.get("schema_mode", "strict")
+        if schema_mode not in ("strict", "additive", "overwrite"):
+            raise ValueError(f"Unknown schema_mode {schema_mode!r}; expected strict, additive or overwrite")
+        partition_expr = metadata.get("partition_expr")
+        keys = tuple(metadata.get("merge_keys") or ())
+        for name in (*keys, *([partition_expr] if partition_expr else [])):
+            validate_identifier(name, "column name")
+        if mode == "merge" and not keys:
+            raise ValueError("write_mode 'merge' needs `merge_keys` in the asset metadata")
+        default_partition_by = (partition_expr,) if partition_expr else ()
+        partition_by = tuple(metadata.get("partition_by", default_partition_by))
+        for name in partition_by:
+            validate_identifier(name, "column name")
+        return cls(mode, partition_expr, keys, schema_mode, partition_by)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class TimeWindowFilter:
+    """Half-open [start, end) on a date or timestamp column."""
+
+    column: str
+    start: datetime
+    end: datetime
+
+    def sql(self, schema: StructType, alias: str | None = None) -> str:
+        """SQL predicate with typed literals (DATE'…' / TIMESTAMP'…'), for replaceWhere and MERGE."""
+        col = f"{validate_identifier(alias)}.{quote(self.column)}" if alias else quote(self.column)
+        if self.column not in schema.fieldNames():
+            raise SchemaMismatchError(f"Partition column {self.column!r} is missing from {schema.fieldNames()}")
+        data_type = schema[self.column].dataType
+        if isinstance(data_type, DateType):
+            lo, hi = f"DATE'{self.start.date().isoformat()}'", f"DATE'{self.end.date().isoformat()}'"
+        elif isinstance(data_type, (TimestampType, TimestampNTZType)):
+            fmt = "%Y-%m-%d %H:%M:%S"
+            lo, hi = f"TIMESTAMP'{self.start.strftime(fmt)}'", f"TIMESTAMP'{self.end.strftime(fmt)}'"
+        else:
+            raise SchemaMismatchError(
+                f"Partition column {self.column!r} must be a date or timestamp, not {data_type.simpleString()}"
+            )
+        return f"{col} >= {lo} AND {col} < {hi}"
+
+
+@dataclass
+class WriteResult:
+    version: int
+    operation: str
+    metrics: dict[str, str] = field(default_factory=dict)
+    predicate: str | None = None
+    schema_change: list[str] = field(default_factory=list)
+
+
+def table_exists(spark: SparkSession, ref: TableRef) -> bool:
+    if ref.location is None:
+        return bool(spark.catalog.tableExists(ref.name))
+    from delta.tables import DeltaTable
+
+    return bool(DeltaTable.isDeltaTable(spark, ref.location))
+
+
+def read_table(spark: SparkSession, ref: TableRef) -> DataFrame:
+    if ref.location is None:
+        return spark.read.table(ref.name)
+    return spark.read.format("delta").load(ref.location)
+
+
+def check_schema(existing: StructType, incoming: StructType, schema_mode: SchemaMode, full_overwrite: bool) -> list[str]:
+    """Return the added column names; raise SchemaMismatchError naming the incompatible columns."""
+    old = {f.name: f.dataType for f in existing.fields}
+    new = {f.name: f.dataType for f in incoming.fields}
+    added = [c for c in new if c not in old]
+    missing = [c for c in old if c not in new]
+    changed = [f"{c}: {old[c].simpleString()} -> {new[c].simpleString()}" for c in new if c in old and old[c] != new[c]]
+    if schema_mode == "overwrite" and full_overwrite:
+        return added
+    problems = []
+    if changed:
+        problems.append(f"changed types {changed}")
+    if missing:
+        problems.append(f"missing columns {missing}")
+    if added and schema_mode == "strict":
+        problems.append(f"new columns {added} (set schema_mode: additive on the asset to allow them)")
+    if problems:
+        raise SchemaMismatchError("Incompatible schema: " + "; ".join(problems))
+    return added
+
+
+def write_delta(
+    spark: SparkSession, df: DataFrame, ref: TableRef, spec: WriteSpec, window: TimeWindowFilter | None
+) -> WriteResult:
+    exists = table_exists(spark, ref)
+    added: list[str] = []
+    if exists:
+        existing = read_table(spark, ref).schema
+        full_overwrite = spec.mode == "overwrite" and window is None
+        added = check_schema(existing, df.schema, spec.schema_mode, full_overwrite)
+    predicate = window.sql(df.schema) if window is not None else None
+    if spec.mode == "merge" and exists:
+        _merge(spark, df, ref, spec, window.sql(df.schema, alias="t") if window is not None else None)
+    else:
+        writer = df.write.format("delta").mode("append" if spec.mode == "append" else "overwrite")
+        if spec.partition_by and not exists:
+            writer = writer.partitionBy(*spec.partition_by)
+        if added and spec.schema_mode == "additive":
+            writer = writer.option("mergeSchema", "true")
+        if spec.schema_mode == "overwrite" and window is None and spec.mode == "overwrite":
+            writer = writer.option("overwriteSchema", "true")
+        if predicate is not None and spec.mode == "overwrite" and exists:
+            # Exactly the partition window is replaced; Delta also rejects rows outside the predicate.
+            writer = writer.option("replaceWhere", predicate)
+        if ref.location is None:
+            writer.saveAsTable(ref.name)
+        else:
+            writer.save(ref.location)
+    return _last_commit(spark, ref, predicate, added)
+
+
+def _merge(spark: SparkSession, df: DataFrame, ref: TableRef, spec: WriteSpec, target_window: str | None) -> None:
+    from delta.tables import DeltaTable
+
+    target = DeltaTable.forName(spark, ref.name) if ref.location is None else DeltaTable.forPath(spark, ref.location)
+    condition = " AND ".join(f"t.{quote(k)} <=> s.{quote(k)}" for k in spec.merge_keys)
+    if target_window is not None:
+        # Restrict matching to the partition window so a merge touches only the files of that window.
+        condition += " AND " + target_window
+    builder = target.alias("t").merge(df.alias("s"), condition).whenMatchedUpdateAll().whenNotMatchedInsertAll()
+    if spec.schema_mode == "additive":
+        builder = builder.withSchemaEvolution()
+    builder.execute()
+
+
+def _last_commit(spark: SparkSession, ref: TableRef, predicate: str | None, added: list[str]) -> WriteResult:
+    from delta.tables import DeltaTable
+
+    table = DeltaTable.forName(spark, ref.name) if ref.location is None else DeltaTable.forPath(spark, ref.location)
+    row = table.history(1).select("version", "operation", "operationMetrics").first()
+    if row is None:
+        raise RuntimeError(f"Delta table {ref.name} has no history after the write")
+    return WriteResult(int(row["version"]), str(row["operation"]), dict(row["operationMetrics"] or {}), predicate, added)

@@ -1,0 +1,103 @@
+"""The Spark resource: dagster-pyspark's lazy session, configured for Delta and the table catalog.
+
+Loading definitions starts no JVM: the session is built on first use inside a run.
+
+Catalog design (why no Hive metastore locally): an embedded Derby metastore admits one process, yet the
+daemon, sensor-launched runs and a notebook must use the tables at the same time. In the `path` catalog
+the Delta log is the single source of truth: tables live at <warehouse>/<schema>/<table>, and every new
+session registers them into its own in-memory catalog, so `spark.table("silver.transactions")` works in
+any number of concurrent processes. Delta's optimistic concurrency arbitrates concurrent writers.
+In the `unity` catalog (Databricks) the metastore is real and shared, and nothing is registered here.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from dagster_pyspark import LazyPySparkResource
+from dagster_pyspark.resources import spark_session_from_config
+from pydantic import Field
+
+from lakehouse.config.profile import Profile, resolve_data_root
+from lakehouse.resources.catalog import TableRef, discover_tables, quote, table_ref
+
+log = logging.getLogger(__name__)
+
+
+class SparkResource(LazyPySparkResource):
+    """Lazy Spark session (classic local/cluster, or Spark Connect) with Delta and a table catalog."""
+
+    data_root: str = Field(description="Data root of the profile (resolved at run time).")
+    catalog: str = Field(default="path", description="`path` (register tables by location) or `unity`.")
+    catalog_name: str | None = Field(default=None, description="Unity Catalog name when catalog = unity.")
+    warehouse_uri: str | None = Field(default=None, description="Warehouse location override.")
+
+    @property
+    def warehouse(self) -> str:
+        if self.warehouse_uri:
+            return self.warehouse_uri
+        return str(resolve_data_root(self.data_root) / "warehouse")
+
+    def table(self, schema: str, table: str) -> TableRef:
+        return table_ref(schema, table, self.warehouse, self.catalog_name if self.catalog == "unity" else None)
+
+    def _init_session(self) -> None:
+        if self._spark_session is not None:
+            return
+        config = dict(self.spark_config)
+        if "spark.remote" not in config and self.catalog == "path":
+            config.setdefault("spark.sql.warehouse.dir", self.warehouse)
+            config.setdefault("spark.sql.catalogImplementation", "in-memory")
+            Path(self.warehouse).mkdir(parents=True, exist_ok=True)
+        self._spark_session = spark_session_from_config(config)
+        if self.catalog == "path":
+            registered = register_path_catalog(self._spark_session, Path(self.warehouse))
+            log.info("Registered %d Delta tables from %s", registered, self.warehouse)
+
+    def register(self, ref: TableRef) -> None:
+        """Make a newly written path table visible by name in this session."""
+        if self.catalog == "path" and ref.location:
+            _register(self.spark_session, ref)
+
+
+def register_path_catalog(spark: Any, warehouse: Path) -> int:
+    tables = discover_tables(warehouse)
+    for ref in tables:
+        _register(spark, ref)
+    return len(tables)
+
+
+def _register(spark: Any, ref: TableRef) -> None:
+    spark.sql(f"CREATE SCHEMA IF NOT EXISTS {quote(ref.schema)}")
+    location = str(ref.location).replace("'", "")
+    spark.sql(f"CREATE TABLE IF NOT EXISTS {ref.quoted_name} USING DELTA LOCATION '{location}'")
+
+
+def spark_config_for(profile: Profile) -> dict[str, Any]:
+    """Flat Spark builder configuration for a profile (static settings: jars, extensions, catalog)."""
+    settings = profile.spark
+    if settings.remote:
+        return {"spark.remote": settings.remote, **settings.conf}
+    config: dict[str, Any] = {
+        "spark.app.name": settings.app_name,
+        "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
+        "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
+    }
+    if settings.master:
+        config["spark.master"] = settings.master
+    if settings.packages:
+        config["spark.jars.packages"] = ",".join(settings.packages)
+    config.update(settings.conf)
+    return config
+
+
+def spark_resource_for(profile: Profile, data_root: str | None = None) -> SparkResource:
+    return SparkResource(
+        spark_config=spark_config_for(profile),
+        data_root=data_root or profile.storage.data_root,
+        catalog=profile.storage.catalog,
+        catalog_name=profile.storage.catalog_name,
+        warehouse_uri=profile.storage.warehouse_uri,
+    )

@@ -1,0 +1,1 @@
+"""Stage package (seed notebook: scoring); see docs/architecture.md."""

@@ -1,0 +1,67 @@
+"""Shared fixtures: one Spark session (with Delta) for the whole test session, on a temp data root."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from dagster import DagsterInstance
+
+from lakehouse.config.profile import DATA_ROOT_ENV_VAR, Profile, load_profile
+from lakehouse.resources import build_resources
+from lakehouse.resources.spark import SparkResource
+
+os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+
+# Small shuffles and memory: test data is tiny, and CI has 2 cores.
+_TEST_SPARK_CONF = {
+    "spark.master": "local[2]",
+    "spark.driver.memory": "2g",
+    "spark.sql.shuffle.partitions": "2",
+    "spark.default.parallelism": "2",
+    "spark.ui.enabled": "false",
+}
+
+
+@pytest.fixture(scope="session")
+def data_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    root = tmp_path_factory.mktemp("lakehouse-data")
+    previous = os.environ.get(DATA_ROOT_ENV_VAR)
+    os.environ[DATA_ROOT_ENV_VAR] = str(root)  # resolved at run time by resources
+    yield root
+    if previous is None:
+        os.environ.pop(DATA_ROOT_ENV_VAR, None)
+    else:
+        os.environ[DATA_ROOT_ENV_VAR] = previous
+
+
+@pytest.fixture(scope="session")
+def test_profile() -> Profile:
+    local = load_profile("local")
+    spark = local.spark.model_copy(update={"conf": {**local.spark.conf, **_TEST_SPARK_CONF}})
+    return local.model_copy(update={"spark": spark})
+
+
+@pytest.fixture(scope="session")
+def resources(test_profile: Profile, data_root: Path) -> dict:
+    return build_resources(test_profile, str(data_root))
+
+
+@pytest.fixture(scope="session")
+def spark_resource(resources: dict) -> SparkResource:
+    return resources["spark"]
+
+
+@pytest.fixture(scope="session")
+def spark(spark_resource: SparkResource):
+    session = spark_resource.spark_session
+    yield session
+    session.stop()
+
+
+@pytest.fixture
+def instance() -> Iterator[DagsterInstance]:
+    with DagsterInstance.ephemeral() as inst:
+        yield inst
