@@ -76,10 +76,13 @@ def _violations(spec: ColumnSpec, typed: Column) -> list[Column]:
 def split_valid(raw: DataFrame, contract: Contract) -> SplitResult:
     """Typed, valid rows and quarantined rows (raw text + reasons); counts always add up."""
     typed = {c.name: _cast(c) for c in contract.columns}
-    reasons: list[Column] = [F.when(F.col(CORRUPT).isNotNull(), F.lit("malformed record"))]
+    reasons: list[Column] = []
     for spec in contract.columns:
         reasons.extend(_violations(spec, typed[spec.name]))
-    checked = raw.withColumn("_reasons", F.filter(F.array(*reasons), lambda r: r.isNotNull()))
+    # A malformed line has one reason; its column-level findings would only be noise.
+    column_reasons = F.filter(F.array(*reasons), lambda r: r.isNotNull())
+    all_reasons = F.when(F.col(CORRUPT).isNotNull(), F.array(F.lit("malformed record"))).otherwise(column_reasons)
+    checked = raw.withColumn("_reasons", all_reasons)
     checked = checked.withColumns({f"_typed_{c}": expr for c, expr in typed.items()})
     is_bad = F.size("_reasons") > 0
     loaded = checked.where(~is_bad).select(
