@@ -46,6 +46,10 @@ class SparkSettings(_Strict):
     conf: dict[str, str] = Field(
         default_factory=dict, description="Extra Spark configuration applied to the session builder."
     )
+    ivy_home: str = Field(
+        default="~/.ivy2.5.2",
+        description="Ivy cache for `packages` (spark.jars.ivy); `make` warms it so later starts work offline.",
+    )
 
 
 class StorageSettings(_Strict):

@@ -89,6 +89,8 @@ def spark_config_for(profile: Profile) -> dict[str, Any]:
         config["spark.master"] = settings.master
     if settings.packages:
         config["spark.jars.packages"] = ",".join(settings.packages)
+        # Explicit, so the JVM (which ignores $HOME) and `make jars` agree on one cache folder.
+        config["spark.jars.ivy"] = str(Path(settings.ivy_home).expanduser())
     config.update(settings.conf)
     return config
 

@@ -12,10 +12,9 @@ from pathlib import Path
 
 from lakehouse.config.profile import load_profile
 
-IVY_JARS = Path.home() / ".ivy2.5.2" / "jars"
 
 
-def missing_jars(packages: list[str], jars_dir: Path = IVY_JARS) -> list[str]:
+def missing_jars(packages: list[str], jars_dir: Path) -> list[str]:
     missing = []
     for coordinate in packages:
         group, artifact, version = coordinate.split(":")
@@ -25,10 +24,11 @@ def missing_jars(packages: list[str], jars_dir: Path = IVY_JARS) -> list[str]:
 
 
 def main() -> int:
-    packages = load_profile("local").spark.packages
-    missing = missing_jars(packages)
+    settings = load_profile("local").spark
+    packages, ivy = settings.packages, Path(settings.ivy_home).expanduser()
+    missing = missing_jars(packages, ivy / "jars")
     if not missing:
-        print(f"Spark jars cached in {IVY_JARS} ({len(packages)} packages)")
+        print(f"Spark jars cached in {ivy} ({len(packages)} packages)")
         return 0
     print(f"Fetching Spark packages into the Ivy cache: {', '.join(missing)}", flush=True)
     from pyspark.sql import SparkSession
@@ -38,11 +38,12 @@ def main() -> int:
         SparkSession.builder.master("local[1]")
         .appName("lakehouse-warm-jars")
         .config("spark.jars.packages", ",".join(packages))
+        .config("spark.jars.ivy", str(ivy))
         .config("spark.ui.enabled", "false")
         .getOrCreate()
     )
     spark.stop()
-    still = missing_jars(packages)
+    still = missing_jars(packages, ivy / "jars")
     if still:
         print(f"ERROR: Spark could not fetch {still} (is Maven Central reachable? see README)", file=sys.stderr)
         return 1
