@@ -86,8 +86,12 @@ CATEGORY_NAME_SUFFIX: tuple[str, ...] = (
     "Energy",
     "ATM",
 )
-NAME_WORDS_A: tuple[str, ...] = ("Blue", "Golden", "Green", "North", "Royal", "Silver", "Urban", "Happy", "Prime", "Star")
-NAME_WORDS_B: tuple[str, ...] = ("Harbor", "Oak", "River", "Peak", "Bridge", "Garden", "Lane", "Square", "Hill", "Point")
+NAME_WORDS_A: tuple[str, ...] = (
+    "Blue", "Golden", "Green", "North", "Royal", "Silver", "Urban", "Happy", "Prime", "Star"
+)  # fmt: skip
+NAME_WORDS_B: tuple[str, ...] = (
+    "Harbor", "Oak", "River", "Peak", "Bridge", "Garden", "Lane", "Square", "Hill", "Point"
+)  # fmt: skip
 
 SEGMENTS: tuple[str, ...] = ("mass", "affluent", "student", "business")
 SEGMENT_WEIGHTS = np.array([0.65, 0.15, 0.12, 0.08])

@@ -81,7 +81,8 @@ def entities_for(settings: GeneratorSettings) -> Entities:
 @lru_cache(maxsize=4)
 def _build(seed: int, start: date, n_cust: int, n_merch: int, new_share: float, delete_rate: float) -> Entities:
     r = rng(seed, Stream.ENTITIES)
-    return Entities(_customers(r, day_key(start), n_cust, new_share, delete_rate), _merchants(r, day_key(start), n_merch))
+    customers = _customers(r, day_key(start), n_cust, new_share, delete_rate)
+    return Entities(customers, _merchants(r, day_key(start), n_merch))
 
 
 def _customers(r: np.random.Generator, start: int, n: int, new_share: float, delete_rate: float) -> Customers:

@@ -85,7 +85,9 @@ class GeneratorSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     seed: int = Field(42, ge=0, description="Root seed; every day, file and chunk derives its own stream from it.")
-    start_date: date = Field(date(2026, 1, 1), description="First landing day; customers and merchants exist from here.")
+    start_date: date = Field(
+        date(2026, 1, 1), description="First landing day; customers and merchants exist from here."
+    )
     days: int = Field(1, ge=1, description="Number of days `generate` lands, from `start_date`.")
     rows_per_day: int = Field(10_000, ge=1, description="Transactions generated per day (before dirty extras).")
     customers: int = Field(5_000, ge=10, description="Number of customers (card holders), including later sign-ups.")

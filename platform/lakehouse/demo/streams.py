@@ -36,8 +36,8 @@ def day_key(day: date) -> int:
     return (day - EPOCH).days
 
 
-def epoch_seconds(day: date) -> int:
-    return day_key(day) * 86_400
+def from_key(key: int) -> date:
+    return EPOCH + timedelta(days=int(key))
 
 
 def iso_utc(seconds: np.ndarray) -> list[str]:
