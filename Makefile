@@ -12,6 +12,7 @@ export DAGSTER_HOME ?= $(abspath $(DATA_ROOT))/dagster_home
 .PHONY: run test dev bench setup java jars lock clean-data
 
 run: setup ## Generate the demo data and materialise the whole asset graph (embedded default)
+	mkdir -p "$(DAGSTER_HOME)"
 	$(PY) -m lakehouse.run
 
 test: setup ## Start the test databases and run the test suite

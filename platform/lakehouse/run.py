@@ -49,10 +49,15 @@ def materialise(first_day: date, last_day: date) -> None:
     _say(f"Materialising every asset for {first_day} .. {last_day} (one run)")
     with DagsterInstance.get() as instance:
         result = job_def.execute_in_process(instance=instance, tags=tags, raise_on_error=True)
+        # A single-run range reports one materialisation per partition with the range's metadata.
+        seen: dict[str, tuple[int, object]] = {}
         for event in result.get_asset_materialization_events():
-            mat = event.asset_materialization
+            mat = event.step_materialization_data.materialization
             rows = mat.metadata.get("dagster/row_count")
-            _say(f"  {mat.asset_key.to_user_string():40s} rows={rows.value if rows else '-'}")
+            count, _ = seen.get(mat.asset_key.to_user_string(), (0, None))
+            seen[mat.asset_key.to_user_string()] = (count + 1, rows.value if rows else "-")
+        for key, (partitions, rows) in sorted(seen.items()):
+            _say(f"  {key:42s} partitions={partitions:<3d} rows={rows}")
         _say(f"Run {result.run_id} succeeded")
 
 

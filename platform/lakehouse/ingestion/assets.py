@@ -22,7 +22,7 @@ from lakehouse.config.contracts import load_contracts
 from lakehouse.config.dataset import DatasetConfig
 from lakehouse.config.profile import resolve_data_root
 from lakehouse.config.sources import SourceConfig, load_sources
-from lakehouse.ingestion.files import SOURCE_FILE, read_raw, split_valid
+from lakehouse.ingestion.files import SOURCE_FILE, list_files, read_raw, split_valid
 from lakehouse.partitions import Calendar
 from lakehouse.resources.spark import SparkResource
 
@@ -88,14 +88,13 @@ def _file_source_asset(source: SourceConfig, dataset: DatasetConfig, calendar: C
             raise ValueError(f"Source {source.name!r}: unknown ingest_mode {config.ingest_mode!r}; expected full or incremental")
         root = resolve_data_root(spark.data_root) / config.data_source
         days = None if config.ingest_mode == "full" else context.partition_keys
-        folders = landed_days(root, days, source)
-        paths = [str(f) for f in folders]
-        raw = read_raw(spark.spark_session, source.format, paths, contract)
+        files = list_files(landed_days(root, days, source), source.format)
+        raw = read_raw(spark.spark_session, source.format, files, contract)
         split = split_valid(raw, contract)
         stamp = _stamp(context.run.run_id, part)
         table, quarantine = stamp(split.loaded), stamp(split.quarantined.withColumnRenamed("source_file", SOURCE_FILE))
         table = table.withColumn("event_date", F.to_date("event_time"))
-        meta = {"write_mode": "overwrite", "files_read": len(paths)}
+        meta = {"write_mode": "overwrite", "files_read": len(files)}
         if config.ingest_mode == "full":
             meta["full_refresh"] = True
         if config.target_table != source.target_table:
