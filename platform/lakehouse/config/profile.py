@@ -74,6 +74,20 @@ class StorageSettings(_Strict):
     )
 
 
+class ConnectionSettings(_Strict):
+    """A JDBC connection. Credentials are never in the file: only the names of the environment
+    variables that hold them, resolved with dagster.EnvVar at run time."""
+
+    url: str | None = Field(
+        default=None,
+        description="JDBC URL without credentials; `{data_root}` is replaced by the data root at run time.",
+    )
+    url_env: str | None = Field(default=None, description="Environment variable holding the JDBC URL instead.")
+    user_env: str | None = Field(default=None, description="Environment variable holding the user name.")
+    password_env: str | None = Field(default=None, description="Environment variable holding the password.")
+    driver: str = Field(description="JDBC driver class (org.postgresql.Driver, org.mariadb.jdbc.Driver, ...).")
+
+
 class MlflowSettings(_Strict):
     tracking_uri: str | None = Field(
         default=None,
@@ -101,6 +115,9 @@ class Profile(_Strict):
     storage: StorageSettings = Field(default_factory=StorageSettings, description="Where tables live.")
     mlflow: MlflowSettings = Field(default_factory=MlflowSettings, description="Tracking and registry.")
     dagster: DagsterSettings = Field(default_factory=DagsterSettings, description="Run execution settings.")
+    connections: dict[str, ConnectionSettings] = Field(
+        default_factory=dict, description="Named JDBC connections that sources refer to."
+    )
 
 
 def profile_name() -> str:

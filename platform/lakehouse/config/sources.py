@@ -36,6 +36,24 @@ class SourceConfig(BaseModel):
         description="Date column of the bronze table that holds its daily partition.",
     )
     keys: list[str] = Field(default_factory=list, description="Key columns (merge, dedup, checks).")
+    connection: str | None = Field(
+        default=None, description="JDBC: name of the connection in the profile's `connections` section."
+    )
+    table: str | None = Field(default=None, description="JDBC: source table name.")
+    cdc_column: str | None = Field(
+        default=None, description="JDBC incremental: change timestamp column (high-water mark, ordering)."
+    )
+    delete_column: str | None = Field(default=None, description="JDBC incremental: boolean soft-delete flag.")
+    read_partitions: int = Field(default=1, description="JDBC: parallel read partitions for large tables.")
+    read_partition_column: str | None = Field(
+        default=None, description="JDBC: numeric/date/timestamp column the parallel read is split on."
+    )
+    checkpoint: str | None = Field(
+        default=None, description="Streaming: checkpoint folder relative to the data root (`checkpoint_path`)."
+    )
+    stream_format: Literal["json", "kafka"] = Field(
+        default="json", description="Streaming: the stream source (a file stream of JSON now; Kafka later)."
+    )
     owners: list[str] = Field(default_factory=list, description="Asset owners (emails or team:name).")
     freshness_hours: int = Field(default=36, description="Freshness policy: data older than this is late.")
 
