@@ -10,7 +10,9 @@ from dagster import AssetSelection, Definitions, define_asset_job, in_process_ex
 
 from lakehouse.config.dataset import load_dataset
 from lakehouse.config.profile import Profile, load_profile
+from lakehouse.config.sources import load_sources
 from lakehouse.ingestion.assets import build_ingestion_assets
+from lakehouse.ingestion.sensors import assets_by_source, build_landing_sensor
 from lakehouse.partitions import build_calendar
 from lakehouse.resources import build_resources
 
@@ -19,6 +21,12 @@ def build_definitions(profile: Profile | None = None, data_root: str | None = No
     profile = profile or load_profile()
     dataset = load_dataset(profile.dataset)
     calendar = build_calendar(dataset.partitions)
+    sources = list(load_sources(dataset.name).values())
+    ingestion = build_ingestion_assets(dataset, calendar)
+    # Lists nothing now: the sensor resolves the data root and lists landing folders at each tick.
+    landing_sensor = build_landing_sensor(
+        sources, assets_by_source(sources, ingestion), data_root or profile.storage.data_root
+    )
     if profile.dagster.executor == "in_process":
         executor = in_process_executor
     else:
@@ -30,8 +38,9 @@ def build_definitions(profile: Profile | None = None, data_root: str | None = No
         description="Every daily asset, ingestion to reporting, for one day (or a day range as one run).",
     )
     return Definitions(
-        assets=[*build_ingestion_assets(dataset, calendar)],
+        assets=[*ingestion],
         jobs=[daily_pipeline],
+        sensors=[landing_sensor],
         resources=build_resources(profile, data_root),
         executor=executor,
     )

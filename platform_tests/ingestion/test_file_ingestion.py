@@ -8,7 +8,8 @@ from dagster import materialize
 
 from lakehouse.config.contracts import load_contracts
 from lakehouse.config.dataset import load_dataset
-from lakehouse.ingestion.assets import build_ingestion_assets
+from lakehouse.config.sources import load_sources
+from lakehouse.ingestion.assets import BUILDERS
 from lakehouse.partitions import build_calendar
 
 HEADER = "transaction_id,customer_id,merchant_id,event_time,amount,currency,channel,category,country,device_id,entry_mode"
@@ -16,8 +17,10 @@ GOOD = "t1,c1,m1,2026-01-02T10:00:00Z,12.50,EUR,pos,grocery,DE,,chip"
 
 
 def _assets():
-    dataset = load_dataset("card_fraud")
-    return {a.op.name: a for a in build_ingestion_assets(dataset, build_calendar(dataset.partitions))}
+    dataset, calendar = load_dataset("card_fraud"), None
+    calendar = build_calendar(dataset.partitions)
+    files = [s for s in load_sources("card_fraud").values() if s.format in ("csv", "json")]
+    return {f"ingest_{s.name}": BUILDERS[s.format](s, dataset, calendar) for s in files}
 
 
 def _write(root: Path, rel: str, text: str | bytes) -> None:

@@ -30,6 +30,14 @@ class ColumnSpec(BaseModel):
     max: float | None = Field(default=None, description="Largest allowed value (inclusive), numeric columns.")
     allowed: list[str] | None = Field(default=None, description="Allowed values, for categorical columns.")
     soft_max: float | None = Field(default=None, description="Values above it are suspicious (WARN check), not rejected.")
+    earliest: str | None = Field(
+        default=None, description="Timestamps/dates: earliest plausible value (ISO date); older ones are rejected."
+    )
+    max_after_landing_hours: float | None = Field(
+        default=None,
+        description="Timestamps of landed files: at most this many hours after the end of the landing day "
+        "(an event cannot land before it happens; the slack absorbs clock skew).",
+    )
 
     @field_validator("type")
     @classmethod

@@ -36,6 +36,11 @@ class SourceConfig(BaseModel):
         description="Date column of the bronze table that holds its daily partition.",
     )
     keys: list[str] = Field(default_factory=list, description="Key columns (merge, dedup, checks).")
+    event_time_column: str | None = Field(
+        default=None,
+        description="Files: the event timestamp column; bronze derives `event_date` from it so later stages "
+        "can place late events in their own day.",
+    )
     connection: str | None = Field(
         default=None, description="JDBC: name of the connection in the profile's `connections` section."
     )

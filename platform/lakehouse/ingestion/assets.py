@@ -10,10 +10,22 @@ landed; their `event_date` tells silver which day they belong to.
 
 # No `from __future__ import annotations`: Dagster resolves the per-source config class annotation.
 
+from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetOut, AssetsDefinition, Config, Output, multi_asset
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetOut,
+    AssetsDefinition,
+    BackfillPolicy,
+    Config,
+    FreshnessPolicy,
+    Output,
+    multi_asset,
+)
 from pydantic import Field, create_model
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
@@ -22,7 +34,9 @@ from lakehouse.config.contracts import load_contracts
 from lakehouse.config.dataset import DatasetConfig
 from lakehouse.config.profile import resolve_data_root
 from lakehouse.config.sources import SourceConfig, load_sources
-from lakehouse.ingestion.files import SOURCE_FILE, list_files, read_raw, split_valid
+from lakehouse.ingestion import checks
+from lakehouse.ingestion.files import SOURCE_FILE, count_source_rows, landing_day, list_files, read_raw, split_valid
+from lakehouse.ingestion.stream_assets import build_stream_asset
 from lakehouse.partitions import Calendar
 from lakehouse.resources.spark import SparkResource
 
@@ -58,16 +72,19 @@ def _file_source_asset(source: SourceConfig, dataset: DatasetConfig, calendar: C
     part = source.partition_column
     common = {"partition_expr": part}
     owners = source.owners or [dataset.owner]
+    table_key, quarantine_key = AssetKey(["bronze", source.name]), AssetKey(["bronze", f"{source.name}_quarantine"])
+    freshness = FreshnessPolicy.time_window(fail_window=timedelta(hours=source.freshness_hours))
     outs = {
         "table": AssetOut(
-            key=["bronze", source.name],
+            key=table_key,
             description=f"{source.description} Typed rows that passed the `{contract.name}` contract.",
             metadata={**common, "column_descriptions": contract.descriptions()},
             owners=owners,
             kinds={"spark", "delta"},
+            freshness_policy=freshness,
         ),
         "quarantine": AssetOut(
-            key=["bronze", f"{source.name}_quarantine"],
+            key=quarantine_key,
             description=f"Rows of {source.name} that failed the contract: raw text, source file and reason.",
             metadata=common,
             owners=owners,
@@ -82,42 +99,74 @@ def _file_source_asset(source: SourceConfig, dataset: DatasetConfig, calendar: C
         partitions_def=calendar.daily,
         group_name="ingestion",
         description=f"Ingest source `{source.name}` ({source.format}) into bronze.",
+        check_specs=checks.check_specs(table_key, contract),
+        backfill_policy=BackfillPolicy.single_run(),
     )
     def _ingest(context: AssetExecutionContext, config: config_class, spark: SparkResource):  # type: ignore[valid-type]
         if config.ingest_mode not in ("full", "incremental"):
             raise ValueError(f"Source {source.name!r}: unknown ingest_mode {config.ingest_mode!r}; expected full or incremental")
+        session = spark.spark_session
         root = resolve_data_root(spark.data_root) / config.data_source
         days = None if config.ingest_mode == "full" else context.partition_keys
         files = list_files(landed_days(root, days, source), source.format)
-        raw = read_raw(spark.spark_session, source.format, files, contract)
-        split = split_valid(raw, contract)
-        stamp = _stamp(context.run.run_id, part)
-        table, quarantine = stamp(split.loaded), stamp(split.quarantined.withColumnRenamed("source_file", SOURCE_FILE))
-        table = table.withColumn("event_date", F.to_date("event_time"))
-        meta = {"write_mode": "overwrite", "files_read": len(files)}
-        if config.ingest_mode == "full":
-            meta["full_refresh"] = True
-        if config.target_table != source.target_table:
-            meta["table"] = config.target_table
-        yield Output(table, output_name="table", metadata=meta)
-        yield Output(quarantine, output_name="quarantine", metadata={"write_mode": "overwrite", **({"full_refresh": True} if config.ingest_mode == "full" else {})})
+        split = split_valid(read_raw(session, source.format, files, contract), contract)
+        split.checked.persist()  # parsed once, written twice (table + quarantine)
+        try:
+            stamp = _stamp(context.run.run_id, part)
+            table = stamp(split.loaded)
+            if source.event_time_column:
+                table = table.withColumn("event_date", F.to_date(source.event_time_column))
+            quarantine = stamp(split.quarantined.withColumnRenamed("source_file", SOURCE_FILE))
+            runtime = {"write_mode": "overwrite", **({"full_refresh": True} if config.ingest_mode == "full" else {})}
+            table_meta = {**runtime, "files_read": len(files)}
+            if config.target_table != source.target_table:
+                table_meta["table"] = config.target_table
+            yield Output(table, output_name="table", metadata=table_meta)
+            yield Output(quarantine, output_name="quarantine", metadata=runtime)
+        finally:
+            split.checked.unpersist()
+        # Checks read back what was committed, for exactly the window written.
+        written = _written(session, spark, table_key, days is None, context, part)
+        rejected = _written(session, spark, quarantine_key, days is None, context, part)
+        read = count_source_rows(session, source.format, files)
+        yield checks.reconciliation_result(read, written.count(), rejected.count(), table_key)
+        yield checks.contract_result(written, contract, table_key)
+        if any(c.soft_max is not None for c in contract.columns):
+            yield checks.soft_rules_result(written, contract, table_key)
 
     return _ingest
 
 
+def _written(session, spark: SparkResource, key: AssetKey, whole_table: bool, context: AssetExecutionContext, column: str) -> DataFrame:
+    df = session.table(spark.table(key.path[0], key.path[-1]).name)
+    if whole_table:
+        return df
+    window = context.partition_time_window
+    return df.where((F.col(column) >= F.lit(window.start.date())) & (F.col(column) < F.lit(window.end.date())))
+
+
 def _stamp(run_id: str, partition_column: str):
     def apply(df: DataFrame) -> DataFrame:
-        day = F.regexp_extract(F.col(SOURCE_FILE), r"/(\d{4}-\d{2}-\d{2})/[^/]*$", 1)
         return df.withColumns(
-            {partition_column: F.to_date(day), "_ingested_at": F.current_timestamp(), "_run_id": F.lit(run_id)}
+            {partition_column: landing_day(F.col(SOURCE_FILE)), "_ingested_at": F.current_timestamp(), "_run_id": F.lit(run_id)}
         )
 
     return apply
 
 
+# One builder per source format: a new kind of source is a new builder registered here.
+AssetBuilder = Callable[[SourceConfig, DatasetConfig, Calendar], AssetsDefinition]
+BUILDERS: dict[str, AssetBuilder] = {
+    "csv": _file_source_asset,
+    "json": _file_source_asset,
+    "stream": build_stream_asset,
+}
+
+
 def build_ingestion_assets(dataset: DatasetConfig, calendar: Calendar) -> list[AssetsDefinition]:
     assets = []
     for source in load_sources(dataset.name).values():
-        if source.format in ("csv", "json"):
-            assets.append(_file_source_asset(source, dataset, calendar))
+        if source.format not in BUILDERS:
+            raise ValueError(f"Source {source.name!r}: no asset builder for format {source.format!r}")
+        assets.append(BUILDERS[source.format](source, dataset, calendar))
     return assets
