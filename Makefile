@@ -9,7 +9,7 @@ export PYTHONUNBUFFERED := 1
 DATA_ROOT := $(or $(LAKEHOUSE_DATA_ROOT),.lakehouse)
 export DAGSTER_HOME ?= $(abspath $(DATA_ROOT))/dagster_home
 
-.PHONY: run test dev bench setup java jars lock clean-data
+.PHONY: run test dev bench mlflow setup java jars lock clean-data
 
 run: setup ## Generate the demo data and materialise the whole asset graph (embedded default)
 	mkdir -p "$(DAGSTER_HOME)"
@@ -22,6 +22,13 @@ test: setup ## Start the test databases and run the test suite
 dev: setup ## Dagster UI + daemon on 127.0.0.1:3000 with a persistent DAGSTER_HOME
 	mkdir -p "$(DAGSTER_HOME)"
 	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+bench: setup ## Every stage's comparison at stated sizes, as ratios measured in one run (docs/benchmarks.md)
+	$(PY) -m lakehouse.bench
+
+mlflow: setup ## MLflow UI on http://127.0.0.1:5000 over the local tracking store
+	mkdir -p "$(abspath $(DATA_ROOT))/mlflow"
+	$(VENV)/bin/mlflow ui --backend-store-uri "sqlite:///$(abspath $(DATA_ROOT))/mlflow/mlflow.db" --host 127.0.0.1 --port 5000
 
 setup: java $(VENV)/.installed jars
 

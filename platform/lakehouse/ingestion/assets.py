@@ -12,7 +12,6 @@ landed; their `event_date` tells silver which day they belong to.
 
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from dagster import (
@@ -27,15 +26,14 @@ from dagster import (
     multi_asset,
 )
 from pydantic import Field, create_model
-from pyspark.sql import DataFrame
-from pyspark.sql import functions as F
 
 from lakehouse.config.contracts import load_contracts
 from lakehouse.config.dataset import DatasetConfig
 from lakehouse.config.profile import resolve_data_root
 from lakehouse.config.sources import SourceConfig, load_sources
 from lakehouse.ingestion import checks
-from lakehouse.ingestion.files import SOURCE_FILE, count_source_rows, landing_day, list_files, read_raw, split_valid
+from lakehouse.ingestion.file_source import check_results, find_files, in_window, prepare_load
+from lakehouse.ingestion.jdbc_assets import build_jdbc_asset
 from lakehouse.ingestion.stream_assets import build_stream_asset
 from lakehouse.partitions import Calendar
 from lakehouse.resources.spark import SparkResource
@@ -53,18 +51,6 @@ def run_config_class(source: SourceConfig) -> type[Config]:
         "checkpoint_path": (str, Field(default=f"checkpoints/{source.name}", description="Checkpoint folder (streaming sources).")),
     }
     return create_model(f"{source.name}_ingestion_config", __base__=IngestionRunConfig, **fields)
-
-
-def landed_days(root: Path, days: list[str] | None, source: SourceConfig) -> list[Path]:
-    """The landing-day folders to read; a missing landing zone or day is an error naming the source."""
-    if not root.is_dir():
-        raise FileNotFoundError(f"Source {source.name!r}: landing folder {root} does not exist")
-    if days is None:
-        return sorted(p for p in root.iterdir() if p.is_dir())
-    missing = [d for d in days if not (root / d).is_dir()]
-    if missing:
-        raise FileNotFoundError(f"Source {source.name!r}: no landing folder for {missing} under {root}")
-    return [root / d for d in days]
 
 
 def _file_source_asset(source: SourceConfig, dataset: DatasetConfig, calendar: Calendar) -> AssetsDefinition:
@@ -106,52 +92,31 @@ def _file_source_asset(source: SourceConfig, dataset: DatasetConfig, calendar: C
         if config.ingest_mode not in ("full", "incremental"):
             raise ValueError(f"Source {source.name!r}: unknown ingest_mode {config.ingest_mode!r}; expected full or incremental")
         session = spark.spark_session
-        root = resolve_data_root(spark.data_root) / config.data_source
         days = None if config.ingest_mode == "full" else context.partition_keys
-        files = list_files(landed_days(root, days, source), source.format)
-        split = split_valid(read_raw(session, source.format, files, contract), contract)
-        split.checked.persist()  # parsed once, written twice (table + quarantine)
+        files = find_files(resolve_data_root(spark.data_root) / config.data_source, days, source)
+        load = prepare_load(session, source, contract, files, context.run.run_id)
+        load.checked.persist()  # parsed once, written twice (table + quarantine)
         try:
-            stamp = _stamp(context.run.run_id, part)
-            table = stamp(split.loaded)
-            if source.event_time_column:
-                table = table.withColumn("event_date", F.to_date(source.event_time_column))
-            quarantine = stamp(split.quarantined.withColumnRenamed("source_file", SOURCE_FILE))
-            runtime = {"write_mode": "overwrite", **({"full_refresh": True} if config.ingest_mode == "full" else {})}
+            runtime = {"write_mode": "overwrite", **({"full_refresh": True} if days is None else {})}
             table_meta = {**runtime, "files_read": len(files)}
             if config.target_table != source.target_table:
                 table_meta["table"] = config.target_table
-            yield Output(table, output_name="table", metadata=table_meta)
-            yield Output(quarantine, output_name="quarantine", metadata=runtime)
+            yield Output(load.table, output_name="table", metadata=table_meta)
+            quarantine_meta = {**runtime, **({"table": f"{config.target_table}_quarantine"} if "table" in table_meta else {})}
+            yield Output(load.quarantine, output_name="quarantine", metadata=quarantine_meta)
         finally:
-            split.checked.unpersist()
+            load.checked.unpersist()
         # Checks read back what was committed, for exactly the window written.
-        written = _written(session, spark, table_key, days is None, context, part)
-        rejected = _written(session, spark, quarantine_key, days is None, context, part)
-        read = count_source_rows(session, source.format, files)
-        yield checks.reconciliation_result(read, written.count(), rejected.count(), table_key)
-        yield checks.contract_result(written, contract, table_key)
-        if any(c.soft_max is not None for c in contract.columns):
-            yield checks.soft_rules_result(written, contract, table_key)
+        window = context.partition_time_window if days is not None else None
+        start, end = (window.start.date(), window.end.date()) if window else (None, None)
+        schema, _, table = config.target_table.rpartition(".")  # the table actually written
+        written, rejected = (
+            in_window(session.table(spark.table(schema, name).name), part, start, end)
+            for name in (table, f"{table}_quarantine")
+        )
+        yield from check_results(session, load, written, rejected, source, contract, table_key)
 
     return _ingest
-
-
-def _written(session, spark: SparkResource, key: AssetKey, whole_table: bool, context: AssetExecutionContext, column: str) -> DataFrame:
-    df = session.table(spark.table(key.path[0], key.path[-1]).name)
-    if whole_table:
-        return df
-    window = context.partition_time_window
-    return df.where((F.col(column) >= F.lit(window.start.date())) & (F.col(column) < F.lit(window.end.date())))
-
-
-def _stamp(run_id: str, partition_column: str):
-    def apply(df: DataFrame) -> DataFrame:
-        return df.withColumns(
-            {partition_column: landing_day(F.col(SOURCE_FILE)), "_ingested_at": F.current_timestamp(), "_run_id": F.lit(run_id)}
-        )
-
-    return apply
 
 
 # One builder per source format: a new kind of source is a new builder registered here.
@@ -160,6 +125,7 @@ BUILDERS: dict[str, AssetBuilder] = {
     "csv": _file_source_asset,
     "json": _file_source_asset,
     "stream": build_stream_asset,
+    "jdbc": build_jdbc_asset,
 }
 
 

@@ -70,9 +70,12 @@ def register_path_catalog(spark: Any, warehouse: Path) -> int:
 
 
 def _register(spark: Any, ref: TableRef) -> None:
-    spark.sql(f"CREATE SCHEMA IF NOT EXISTS {quote(ref.schema)}")
-    location = str(ref.location).replace("'", "")
-    spark.sql(f"CREATE TABLE IF NOT EXISTS {ref.quoted_name} USING DELTA LOCATION '{location}'")
+    # Look before creating: IF NOT EXISTS on an existing schema still logs a warning on every call.
+    if not spark.catalog.databaseExists(ref.schema):
+        spark.sql(f"CREATE SCHEMA IF NOT EXISTS {quote(ref.schema)}")
+    if not spark.catalog.tableExists(ref.name):
+        location = str(ref.location).replace("'", "")
+        spark.sql(f"CREATE TABLE IF NOT EXISTS {ref.quoted_name} USING DELTA LOCATION '{location}'")
 
 
 def spark_config_for(profile: Profile) -> dict[str, Any]:

@@ -1,0 +1,90 @@
+"""Benchmark plumbing: a throw-away data root, one Spark session, timing, and the results table."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lakehouse.config.profile import DATA_ROOT_ENV_VAR, REPO_ROOT, load_profile
+from lakehouse.resources import build_resources
+
+RESULTS_JSON = REPO_ROOT / "docs" / "benchmarks.json"
+RESULTS_MD = REPO_ROOT / "docs" / "benchmarks.md"
+
+
+@dataclass
+class Comparison:
+    stage: str
+    name: str
+    subject_seconds: float
+    baseline_seconds: float
+    goal: str
+    detail: str = ""
+
+    @property
+    def ratio(self) -> float:
+        return self.subject_seconds / self.baseline_seconds
+
+    def met(self) -> bool:
+        op, value = self.goal.split(" ", 1)
+        return self.ratio <= float(value) if op == "<=" else self.ratio >= float(value)
+
+
+@dataclass
+class Bench:
+    """One benchmark session: a temp data root and the profile's resources (one Spark session)."""
+
+    root: Path
+    resources: dict[str, Any]
+    results: list[Comparison] = field(default_factory=list)
+
+    @classmethod
+    def start(cls) -> Bench:
+        root = Path(tempfile.mkdtemp(prefix="lakehouse-bench-"))
+        os.environ[DATA_ROOT_ENV_VAR] = str(root)
+        return cls(root=root, resources=build_resources(load_profile(), str(root)))
+
+    @property
+    def spark(self) -> Any:
+        return self.resources["spark"].spark_session
+
+
+def timed(fn: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def median_of(runs: int, fn: Callable[[], Any]) -> float:
+    return statistics.median(timed(fn) for _ in range(runs))
+
+
+def say(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def report(results: list[Comparison], command: str) -> str:
+    lines = [
+        "| stage | comparison | subject s | baseline s | ratio | goal | met |",
+        "|---|---|---:|---:|---:|---|---|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r.stage} | {r.name} | {r.subject_seconds:.2f} | {r.baseline_seconds:.2f} | {r.ratio:.3f} | "
+            f"{r.goal} | {'yes' if r.met() else 'NO'} |"
+        )
+    table = "\n".join(lines)
+    details = "\n".join(f"- {r.stage} / {r.name}: {r.detail}" for r in results if r.detail)
+    RESULTS_JSON.write_text(json.dumps([{**asdict(r), "ratio": r.ratio, "met": r.met()} for r in results], indent=2))
+    RESULTS_MD.write_text(
+        "# Benchmarks\n\nMeasured in one run on this machine (2 cores, 24 GiB) with:\n\n"
+        f"```\n{command}\n```\n\n{table}\n\n{details}\n\nRaw numbers: `docs/benchmarks.json`.\n"
+    )
+    return table
