@@ -9,18 +9,16 @@ export PYTHONUNBUFFERED := 1
 DATA_ROOT := $(or $(LAKEHOUSE_DATA_ROOT),.lakehouse)
 export DAGSTER_HOME ?= $(abspath $(DATA_ROOT))/dagster_home
 
-.PHONY: run test dev bench mlflow setup java jars lock clean-data
+.PHONY: run test dev bench mlflow setup java jars lock clean-data dagster-home
 
-run: setup ## Generate the demo data and materialise the whole asset graph (embedded default)
-	mkdir -p "$(DAGSTER_HOME)"
+run: setup dagster-home ## Generate the demo data and materialise the whole asset graph (embedded default)
 	$(PY) -m lakehouse.run
 
 test: setup ## Start the test databases and run the test suite
 	bash scripts/test_databases.sh
 	set -a; source .test-databases.env; set +a; $(PY) -m pytest
 
-dev: setup ## Dagster UI + daemon on 127.0.0.1:3000 with a persistent DAGSTER_HOME
-	mkdir -p "$(DAGSTER_HOME)"
+dev: setup dagster-home ## Dagster UI + daemon on 127.0.0.1:3000 with a persistent DAGSTER_HOME
 	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 bench: setup ## Every stage's comparison at stated sizes, as ratios measured in one run (docs/benchmarks.md)
@@ -29,6 +27,10 @@ bench: setup ## Every stage's comparison at stated sizes, as ratios measured in 
 mlflow: setup ## MLflow UI on http://127.0.0.1:5000 over the local tracking store
 	mkdir -p "$(abspath $(DATA_ROOT))/mlflow"
 	$(VENV)/bin/mlflow ui --backend-store-uri "sqlite:///$(abspath $(DATA_ROOT))/mlflow/mlflow.db" --host 127.0.0.1 --port 5000
+
+dagster-home:
+	mkdir -p "$(DAGSTER_HOME)"
+	test -f "$(DAGSTER_HOME)/dagster.yaml" || cp scripts/templates/dagster.yaml "$(DAGSTER_HOME)/dagster.yaml"
 
 setup: java $(VENV)/.installed jars
 

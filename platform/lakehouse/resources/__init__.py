@@ -6,6 +6,7 @@ from typing import Any
 
 from lakehouse.config.profile import Profile
 from lakehouse.resources.delta_io_manager import DeltaSparkIOManager
+from lakehouse.resources.jdbc import jdbc_connections
 from lakehouse.resources.spark import spark_resource_for
 
 
@@ -15,4 +16,6 @@ def build_resources(profile: Profile, data_root: str | None = None) -> dict[str,
     return {
         "spark": spark,
         "io_manager": DeltaSparkIOManager(spark=spark),
+        # One JDBC resource per profile connection, keyed by its name (e.g. customers_db).
+        **jdbc_connections(profile, data_root),
     }

@@ -1,0 +1,224 @@
+"""Bronze assets for JDBC sources (format: jdbc in sources.yaml), daily partitioned like every source.
+
+Two shapes, chosen by the source's configuration:
+
+* Snapshot (no `cdc_column`; merchants): each run reads the whole table and its daily partition holds
+  that day's full snapshot. The Delta IO manager fits exactly: the asset returns DataFrames and the
+  IO manager overwrites just that partition (replaceWhere, one atomic commit per table), so history is
+  kept and a re-run is idempotent. Only `ingest_mode: full` exists for it.
+* CDC (`cdc_column`, optional `delete_column`; customers): assets `<name>` (current state),
+  `<name>_history` (every version, append-only, partitioned by landing day) and `<name>_quarantine`.
+  A CDC run merges into the current table and inserts into the history only what is new, which is
+  not a partition overwrite, so the asset writes Delta itself (jdbc_cdc.py explains the commit order)
+  and returns MaterializeResults. Runs of one CDC source are serialised by the pool `jdbc_<source>`.
+
+A JDBC run reads the database as it is now, so it materialises exactly one day (backfills run one
+partition per run); backfilling past days stores today's state under them, while the history table
+keeps the real change timestamps either way.
+
+Run config = the seed notebook's parameters: `data_source` is the table to read on the source's
+connection (the connection and its credentials come from the profile, never from run config),
+`target_table` the bronze table, `ingest_mode` full | incremental. `checkpoint_path` is unused: the
+high-water mark lives in the history table.
+"""
+
+# No `from __future__ import annotations`: Dagster resolves the per-source config class annotation.
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+from dagster import (
+    AssetKey,
+    AssetOut,
+    AssetsDefinition,
+    AssetSpec,
+    BackfillPolicy,
+    MaterializeResult,
+    Output,
+    multi_asset,
+)
+from dagster import AssetExecutionContext as Context
+from pyspark.sql import functions as F
+
+from lakehouse.config.contracts import Contract, load_contracts
+from lakehouse.config.dataset import DatasetConfig
+from lakehouse.config.sources import SourceConfig
+from lakehouse.ingestion import checks
+from lakehouse.ingestion.jdbc import ReadPlan
+from lakehouse.ingestion.jdbc_cdc import META_COLUMNS, CdcOutcome, CdcTables, accounted_rows, ingest_cdc
+from lakehouse.ingestion.jdbc_read import read_source
+from lakehouse.ingestion.jdbc_support import (
+    asset_common,
+    day_rows,
+    freshness,
+    jdbc_run_config_class,
+    read_metadata,
+    stamp_for,
+    start_run,
+    target_ref,
+)
+from lakehouse.ingestion.typed import split_typed, with_row_hash
+from lakehouse.partitions import Calendar
+from lakehouse.resources.delta_write import read_table
+
+# One partition per run: the database can only be read as it is now (see the module docstring).
+ONE_DAY_PER_RUN = BackfillPolicy.multi_run(max_partitions_per_run=1)
+
+
+def build_jdbc_asset(source: SourceConfig, dataset: DatasetConfig, calendar: Calendar) -> AssetsDefinition:
+    if not source.connection or not source.table:
+        raise ValueError(f"Source {source.name!r}: a jdbc source needs `connection` and `table` in sources.yaml")
+    contract = load_contracts(dataset.name)[source.contract]
+    if source.cdc_column and contract.column(source.cdc_column).type not in ("timestamp", "date"):
+        raise ValueError(f"Source {source.name!r}: cdc_column {source.cdc_column!r} must be a timestamp or date")
+    build = _cdc_asset if source.cdc_column else _snapshot_asset
+    return build(source, dataset, calendar, contract)
+
+
+def _snapshot_asset(
+    source: SourceConfig, dataset: DatasetConfig, calendar: Calendar, contract: Contract
+) -> AssetsDefinition:
+    part, columns, connection = source.partition_column, [c.name for c in contract.columns], source.connection or ""
+    table_key = AssetKey(["bronze", source.name])
+    outs = {
+        "table": AssetOut(
+            key=table_key,
+            description=f"{source.description} One full snapshot per daily partition (rows that passed the contract).",
+            metadata={"partition_expr": part, "column_descriptions": {**contract.descriptions(), **META_COLUMNS}},
+            freshness_policy=freshness(source),
+            **asset_common(source, dataset),
+        ),
+        "quarantine": AssetOut(
+            key=["bronze", f"{source.name}_quarantine"],
+            description=f"Rows of {source.name} that failed the `{contract.name}` contract, with the reasons.",
+            metadata={"partition_expr": part, "column_descriptions": META_COLUMNS},
+            **asset_common(source, dataset),
+        ),
+    }
+    config_class = jdbc_run_config_class(source)
+
+    @multi_asset(
+        name=f"ingest_{source.name}",
+        outs=outs,
+        partitions_def=calendar.daily,
+        backfill_policy=ONE_DAY_PER_RUN,
+        group_name="ingestion",
+        required_resource_keys={"spark", connection},
+        check_specs=checks.check_specs(table_key, contract),
+        description=f"Snapshot of JDBC table `{source.table}` ({connection}) into bronze, one partition per day.",
+    )
+    def _ingest(context: Context, config: config_class) -> Iterator[Any]:  # type: ignore[valid-type]
+        spark_resource, conn, day = start_run(context, source, config.ingest_mode)
+        session = spark_resource.spark_session
+        plan = ReadPlan(
+            config.data_source, tuple(columns), partitions=source.read_partitions,
+            partition_column=source.read_partition_column,
+        )
+        read = read_source(session, conn, plan, source.name, connection)
+        split = split_typed(with_row_hash(read.df, columns), contract)
+        stamp = stamp_for(context, day, part)
+        table = stamp(split.loaded)
+        quarantine = stamp(split.quarantined.withColumn("source_table", F.lit(f"{connection}.{config.data_source}")))
+        loaded, quarantined = table.count(), quarantine.count()
+        # `table` metadata redirects the IO manager when the run's target_table differs from the default.
+        redirect = config.target_table != source.target_table
+        meta = {**read_metadata(read), "rows_loaded": loaded, "rows_quarantined": quarantined}
+        meta["write_mode"] = "overwrite"
+        yield Output(table, "table", metadata={**meta, **({"table": config.target_table} if redirect else {})})
+        q_meta = {"rows_quarantined": quarantined, "write_mode": "overwrite"}
+        q_redirect = {"table": f"{config.target_table}_quarantine"} if redirect else {}
+        yield Output(quarantine, "quarantine", metadata={**q_meta, **q_redirect})
+        # Checks read back what the IO manager committed for this day.
+        written = day_rows(read_table(session, target_ref(spark_resource, source, config.target_table)), part, day)
+        bad = read_table(session, target_ref(spark_resource, source, config.target_table, "_quarantine"))
+        yield checks.reconciliation_result(read.rows, written.count(), day_rows(bad, part, day).count(), table_key)
+        yield checks.contract_result(written, contract, table_key)
+
+    return _ingest
+
+
+def _cdc_asset(
+    source: SourceConfig, dataset: DatasetConfig, calendar: Calendar, contract: Contract
+) -> AssetsDefinition:
+    part, name, connection = source.partition_column, source.name, source.connection or ""
+    table_key = AssetKey(["bronze", name])
+    described = {**contract.descriptions(), **META_COLUMNS}
+    specs = [
+        AssetSpec(
+            table_key,
+            description=f"{source.description} Current state: newest version per key, soft-deleted keys removed.",
+            metadata={"column_descriptions": described, "merge_keys": list(source.keys or contract.keys)},
+            freshness_policy=freshness(source),
+            **asset_common(source, dataset),
+        ),
+        AssetSpec(
+            ["bronze", f"{name}_history"],
+            description=f"Every version of {name} ever read (append-only CDC log, partitioned by landing day), for "
+            f"point-in-time joins on `{source.cdc_column}`; its max({source.cdc_column}) is the high-water mark.",
+            metadata={"column_descriptions": described, "partition_expr": part},
+            **asset_common(source, dataset),
+        ),
+        AssetSpec(
+            ["bronze", f"{name}_quarantine"],
+            description=f"Versions of {name} that failed the `{contract.name}` contract, with the reasons.",
+            metadata={"column_descriptions": META_COLUMNS, "partition_expr": part},
+            **asset_common(source, dataset),
+        ),
+    ]
+    config_class = jdbc_run_config_class(source)
+
+    @multi_asset(
+        name=f"ingest_{name}",
+        specs=specs,
+        partitions_def=calendar.daily,
+        backfill_policy=ONE_DAY_PER_RUN,
+        group_name="ingestion",
+        required_resource_keys={"spark", connection},
+        pool=f"jdbc_{name}",
+        check_specs=checks.check_specs(table_key, contract),
+        description=f"CDC of JDBC table `{source.table}` ({connection}) by `{source.cdc_column}` into bronze.",
+    )
+    def _ingest(context: Context, config: config_class) -> Iterator[Any]:  # type: ignore[valid-type]
+        spark_resource, conn, day = start_run(context, source, config.ingest_mode)
+        session = spark_resource.spark_session
+        refs = (target_ref(spark_resource, source, config.target_table, s) for s in ("", "_history", "_quarantine"))
+        tables = CdcTables(*refs)
+        lookback = timedelta(hours=config.cdc_lookback_hours)
+        outcome = ingest_cdc(
+            session, conn, source, contract, tables, config.ingest_mode, config.data_source, lookback,
+            stamp_for(context, day, part),
+        )
+        for ref in (tables.current, tables.history, tables.quarantine):
+            spark_resource.register(ref)
+        yield from _cdc_results(name, tables, outcome, config.ingest_mode)
+        in_history, in_quarantine = accounted_rows(session, tables, outcome)
+        yield checks.reconciliation_result(outcome.read.rows, in_history, in_quarantine, table_key)
+        yield checks.contract_result(read_table(session, tables.current), contract, table_key)
+
+    return _ingest
+
+
+def _cdc_results(name: str, tables: CdcTables, outcome: CdcOutcome, mode: str) -> Iterator[MaterializeResult]:
+    hwm = {
+        "high_water_mark_before": str(outcome.hwm_before) if outcome.hwm_before else "none",
+        "high_water_mark_after": str(outcome.hwm_after) if outcome.hwm_after else "none",
+    }
+    counts = {
+        **read_metadata(outcome.read),
+        "rows_loaded": outcome.loaded,
+        "rows_quarantined": outcome.quarantined,
+        "rows_already_ingested": outcome.already_ingested,
+    }
+    current = {
+        "dagster/table_name": tables.current.name,
+        "ingest_mode": mode,
+        "rows_upserted": outcome.state.upserted,
+        "rows_deleted": outcome.state.deleted,
+        "delta_version": outcome.state.version,
+    }
+    yield MaterializeResult(asset_key=["bronze", name], metadata={**current, **counts, **hwm})
+    history = {"dagster/table_name": tables.history.name, "rows_loaded": outcome.loaded}
+    yield MaterializeResult(asset_key=["bronze", f"{name}_history"], metadata={**history, **hwm})
+    quarantine = {"dagster/table_name": tables.quarantine.name, "rows_quarantined": outcome.quarantined}
+    yield MaterializeResult(asset_key=["bronze", f"{name}_quarantine"], metadata=quarantine)

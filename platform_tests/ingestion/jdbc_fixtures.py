@@ -1,0 +1,126 @@
+"""Shared helpers of the JDBC ingestion tests: real source tables under a unique prefix, the assets,
+and reading back what a run committed or reported."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from dagster import AssetKey, AssetsDefinition, DagsterInstance, ExecuteInProcessResult, materialize
+from sqlalchemy.engine import Engine
+
+from lakehouse.config.dataset import load_dataset
+from lakehouse.config.sources import load_sources
+from lakehouse.demo.entities import entities_for
+from lakehouse.demo.generator import customer_rows, merchant_rows
+from lakehouse.demo.settings import DirtyRates, GeneratorSettings
+from lakehouse.demo.sources import make_engine, sync_sources, tables
+from lakehouse.demo.streams import day_key
+from lakehouse.ingestion.jdbc_assets import build_jdbc_asset
+from lakehouse.partitions import build_calendar
+from lakehouse.resources.jdbc import JdbcConnection
+
+TINY = GeneratorSettings(customers=20, merchants=30, rows_per_day=10, dirty=DirtyRates.none())
+
+
+def database_url(variable: str) -> str:
+    """The test server's SQLAlchemy URL. Missing: skip locally, but fail in CI, which must never skip."""
+    url = os.environ.get(variable)
+    if url:
+        return url
+    if os.environ.get("CI"):
+        pytest.fail(f"{variable} is not set: CI must run the database tests (make test starts the servers)")
+    pytest.skip(f"{variable} is not set (make test provides it)")
+
+
+@dataclass
+class SourceDb:
+    """Prefixed copies of the demo's customers / merchants tables on one real database server."""
+
+    engine: Engine
+    prefix: str
+    connection: JdbcConnection
+    customers: sa.Table
+    merchants: sa.Table
+
+    def execute(self, statement: Any) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(statement)
+
+    def scalar(self, statement: Any) -> Any:
+        with self.engine.connect() as conn:
+            return conn.execute(statement).scalar_one()
+
+    def update_customer(self, customer_id: str, **values: Any) -> None:
+        self.execute(sa.update(self.customers).where(self.customers.c.customer_id == customer_id).values(**values))
+
+    def customer_ids(self) -> list[str]:
+        with self.engine.connect() as conn:
+            return sorted(conn.execute(sa.select(self.customers.c.customer_id)).scalars())
+
+
+@pytest.fixture
+def source_db(request: pytest.FixtureRequest) -> Iterator[SourceDb]:
+    """Parametrise indirectly with the env variable of the server (LAKEHOUSE_TEST_PG_URL, ...)."""
+    url = database_url(request.param)
+    engine = make_engine(url)
+    prefix = f"jdbc_test_{uuid.uuid4().hex[:8]}_"
+    ents = entities_for(TINY)
+    try:
+        sync_sources(engine, customer_rows(TINY, ents, day_key(TINY.start_date)), merchant_rows(ents), prefix)
+        customers, merchants = tables(sa.MetaData(), prefix)
+        yield SourceDb(engine, prefix, JdbcConnection.from_sqlalchemy_url(url), customers, merchants)
+    finally:
+        sa.MetaData().drop_all(engine, tables=list(tables(sa.MetaData(), prefix)), checkfirst=True)
+        engine.dispose()
+
+
+def jdbc_asset(source: str) -> AssetsDefinition:
+    dataset = load_dataset("card_fraud")
+    return build_jdbc_asset(load_sources(dataset.name)[source], dataset, build_calendar(dataset.partitions))
+
+
+def run(
+    source: str,
+    resources: dict[str, Any],
+    instance: DagsterInstance,
+    day: str,
+    config: dict[str, Any],
+    raise_on_error: bool = True,
+) -> ExecuteInProcessResult:
+    run_config = {"ops": {f"ingest_{source}": {"config": config}}}
+    return materialize(
+        [jdbc_asset(source)],
+        resources=resources,
+        instance=instance,
+        partition_key=day,
+        run_config=run_config,
+        raise_on_error=raise_on_error,
+    )
+
+
+def metadata(result: ExecuteInProcessResult, *key: str) -> dict[str, Any]:
+    """The materialisation metadata of one asset, as plain values."""
+    for event in result.get_asset_materialization_events():
+        materialization = event.step_materialization_data.materialization
+        if materialization.asset_key == AssetKey(list(key)):
+            return {k: getattr(v, "value", v) for k, v in materialization.metadata.items()}
+    raise KeyError(f"No materialisation of {key}")
+
+
+def checks_passed(result: ExecuteInProcessResult) -> dict[str, bool]:
+    return {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+
+
+def unique_table(name: str) -> str:
+    return f"bronze.{name}_{uuid.uuid4().hex[:8]}"
+
+
+def ts(text: str) -> datetime:
+    return datetime.fromisoformat(text)
