@@ -76,7 +76,8 @@ def test_json_invalid_lines_are_quarantined(spark, resources, instance, data_roo
     ingest = _assets()["ingest_transactions_online"]
     materialize([ingest], resources=resources, instance=instance, partition_key=day)
     assert _count(spark, "bronze.transactions_online", day) == 1
-    reasons = [r["reason"] for r in spark.table("bronze.transactions_online_quarantine").collect()]
+    quarantine = spark.table("bronze.transactions_online_quarantine").where(f"landing_date = DATE'{day}'")
+    reasons = [r["reason"] for r in quarantine.collect()]
     assert sorted(reasons) == ["malformed record", "transaction_id: required value missing"]
 
 

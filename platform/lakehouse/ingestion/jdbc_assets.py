@@ -191,7 +191,8 @@ def _cdc_asset(
         )
         for ref in (tables.current, tables.history, tables.quarantine):
             spark_resource.register(ref)
-        yield from _cdc_results(name, tables, outcome, config.ingest_mode)
+        sizes = {t: read_table(session, getattr(tables, t)).count() for t in ("current", "history", "quarantine")}
+        yield from _cdc_results(name, tables, outcome, config.ingest_mode, sizes)
         in_history, in_quarantine = accounted_rows(session, tables, outcome)
         yield checks.reconciliation_result(outcome.read.rows, in_history, in_quarantine, table_key)
         yield checks.contract_result(read_table(session, tables.current), contract, table_key)
@@ -199,7 +200,9 @@ def _cdc_asset(
     return _ingest
 
 
-def _cdc_results(name: str, tables: CdcTables, outcome: CdcOutcome, mode: str) -> Iterator[MaterializeResult]:
+def _cdc_results(
+    name: str, tables: CdcTables, outcome: CdcOutcome, mode: str, sizes: dict[str, int]
+) -> Iterator[MaterializeResult]:
     hwm = {
         "high_water_mark_before": str(outcome.hwm_before) if outcome.hwm_before else "none",
         "high_water_mark_after": str(outcome.hwm_after) if outcome.hwm_after else "none",
@@ -212,13 +215,15 @@ def _cdc_results(name: str, tables: CdcTables, outcome: CdcOutcome, mode: str) -
     }
     current = {
         "dagster/table_name": tables.current.name,
+        "dagster/row_count": sizes["current"],
         "ingest_mode": mode,
         "rows_upserted": outcome.state.upserted,
         "rows_deleted": outcome.state.deleted,
         "delta_version": outcome.state.version,
     }
     yield MaterializeResult(asset_key=["bronze", name], metadata={**current, **counts, **hwm})
-    history = {"dagster/table_name": tables.history.name, "rows_loaded": outcome.loaded}
+    history = {"dagster/table_name": tables.history.name, "dagster/row_count": sizes["history"], "rows_loaded": outcome.loaded}
     yield MaterializeResult(asset_key=["bronze", f"{name}_history"], metadata={**history, **hwm})
-    quarantine = {"dagster/table_name": tables.quarantine.name, "rows_quarantined": outcome.quarantined}
+    quarantine = {"dagster/table_name": tables.quarantine.name, "dagster/row_count": sizes["quarantine"],
+                  "rows_quarantined": outcome.quarantined}
     yield MaterializeResult(asset_key=["bronze", f"{name}_quarantine"], metadata=quarantine)

@@ -7,6 +7,7 @@ from typing import Any
 from lakehouse.config.profile import Profile
 from lakehouse.resources.delta_io_manager import DeltaSparkIOManager
 from lakehouse.resources.jdbc import jdbc_connections
+from lakehouse.resources.mlflow import mlflow_resource_for
 from lakehouse.resources.spark import spark_resource_for
 
 
@@ -16,6 +17,7 @@ def build_resources(profile: Profile, data_root: str | None = None) -> dict[str,
     return {
         "spark": spark,
         "io_manager": DeltaSparkIOManager(spark=spark),
+        "mlflow": mlflow_resource_for(profile, data_root),
         # One JDBC resource per profile connection, keyed by its name (e.g. customers_db).
         **jdbc_connections(profile, data_root),
     }

@@ -1,0 +1,162 @@
+"""ML assets (weekly): `ml/training_set` (Delta table) and `ml/model` (MLflow runs + registry), with the
+blocking `champion_gate` check declared on the model and returned with its materialisation.
+
+Thin wrappers: the work is in training_set.py, train.py, tracking.py and promotion.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetChecksDefinition,
+    AssetExecutionContext,
+    AssetIn,
+    AssetKey,
+    AssetsDefinition,
+    MaterializeResult,
+    MetadataValue,
+    Output,
+    asset,
+)
+from pyspark.sql import DataFrame
+
+from lakehouse.config.dataset import DatasetConfig
+from lakehouse.config.ml import MlConfig, load_ml_config
+from lakehouse.ml.features import FeatureSpec, load_feature_spec
+from lakehouse.ml.training_set import (
+    COLUMN_DESCRIPTIONS,
+    TRAINING_WEEK,
+    build_training_set,
+    split_starts,
+    window_bounds,
+    window_mapping,
+)
+from lakehouse.partitions import Calendar
+from lakehouse.resources.catalog import TableRef
+from lakehouse.resources.mlflow import MlflowResource
+from lakehouse.resources.spark import SparkResource
+
+FEATURES_KEY = AssetKey(["gold", "transaction_features"])
+LABELS_KEY = AssetKey(["gold", "labels"])
+TRAINING_SET_KEY = AssetKey(["ml", "training_set"])
+MODEL_KEY = AssetKey(["ml", "model"])
+GATE = "champion_gate"
+
+
+def build_ml_assets(
+    dataset: DatasetConfig, calendar: Calendar, config: MlConfig | None = None
+) -> list[AssetsDefinition | AssetChecksDefinition]:
+    """The weekly training set and model assets; `config` overrides ml.yaml (tests, experiments)."""
+    config = config or load_ml_config(dataset.name)
+    spec = load_feature_spec(dataset.name)
+    return [_training_set_asset(dataset, calendar, config, spec), _model_asset(dataset, calendar, config, spec)]
+
+
+def _training_set_asset(dataset: DatasetConfig, calendar: Calendar, config: MlConfig, spec: FeatureSpec) -> AssetsDefinition:
+    mapping = window_mapping(config.training_set, spec.label_window_days)
+    descriptions = {**{c: spec.descriptions.get(c, "") for c in spec.columns}, **COLUMN_DESCRIPTIONS}
+
+    @asset(
+        key=TRAINING_SET_KEY,
+        partitions_def=calendar.weekly,
+        ins={
+            "features": AssetIn(FEATURES_KEY, partition_mapping=mapping),
+            "labels": AssetIn(LABELS_KEY, partition_mapping=mapping),
+        },
+        # additive: a feature added to the registry becomes a new column of later weeks.
+        metadata={"partition_expr": TRAINING_WEEK, "schema_mode": "additive", "column_descriptions": descriptions},
+        group_name="ml",
+        owners=[dataset.owner],
+        kinds={"spark", "delta"},
+        description=(f"Gold features of {config.training_set.window_weeks} weeks of matured days joined to "
+                     "their labels, split by time into train / validation / test, with class weights."),
+    )
+    def training_set(context: AssetExecutionContext, features: DataFrame, labels: DataFrame) -> Output[DataFrame]:
+        week = context.partition_time_window.start.date()
+        rows, stats = build_training_set(features, labels, spec, config.training_set, week)
+        return Output(rows, metadata=stats.metadata())
+
+    return training_set
+
+
+def _model_asset(dataset: DatasetConfig, calendar: Calendar, config: MlConfig, spec: FeatureSpec) -> AssetsDefinition:
+    families = ", ".join(config.enabled_families())
+
+    @asset(
+        key=MODEL_KEY,
+        partitions_def=calendar.weekly,
+        ins={"training_set": AssetIn(TRAINING_SET_KEY)},
+        check_specs=[
+            AssetCheckSpec(
+                GATE, asset=MODEL_KEY, blocking=True,
+                description=(f"Challenger becomes `{config.registry.champion_alias}` only if {config.promotion.metric} "
+                             f">= floor {config.promotion.floor} and beats the champion by {config.promotion.margin} "
+                             "on the same test window. WARN: champion kept; ERROR: no model clears the floor."),
+            )
+        ],
+        group_name="ml",
+        owners=[dataset.owner],
+        kinds={"spark", "mlflow"},
+        description=(f"Tunes {families} with cross-validation, registers the best as a new version of "
+                     f"`{config.registry.model_name}` (alias `{config.registry.challenger_alias}`)."),
+    )
+    def model(
+        context: AssetExecutionContext, training_set: DataFrame, spark: SparkResource, mlflow: MlflowResource
+    ) -> MaterializeResult:
+        # Imported here: MLflow is only needed when a model is trained, not when definitions load.
+        from lakehouse.ml.tracking import TrainingContext
+        from lakehouse.ml.train import comparison_rows, markdown_table
+        from lakehouse.ml.workflow import train_register_promote
+
+        ref = spark.table(TRAINING_SET_KEY.path[0], TRAINING_SET_KEY.path[-1])
+        week = context.partition_time_window.start.date()
+        window_end = window_bounds(week, config.training_set, spec.label_window_days)[1]
+        test_start = split_starts(window_end, config.training_set)[1]
+        ctx = TrainingContext(
+            table_name=ref.name,
+            table_location=ref.location,
+            table_version=_delta_version(spark.spark_session, ref),
+            training_week=context.partition_key,
+            test_from=str(test_start),
+            test_to=str(window_end),
+            tags={"dagster.run_id": context.run.run_id, "dagster.partition": context.partition_key,
+                  "dagster.asset": MODEL_KEY.to_user_string()},
+        )
+        outcome = train_register_promote(mlflow, training_set, ctx, spec, config)
+        result, registered, decision = outcome.result, outcome.registered, outcome.decision
+        url = mlflow.run_url(registered.experiment_id, registered.parent_run_id)
+        metadata: dict[str, Any] = {
+            "mlflow_run_id": registered.parent_run_id,
+            "mlflow_experiment_id": registered.experiment_id,
+            "mlflow_tracking_uri": mlflow.resolved_tracking_uri(),
+            **({"mlflow_run_url": MetadataValue.url(url)} if url else {}),
+            "model_uri": registered.model_uri,
+            "model_version": registered.version,
+            "best_family": result.best.family,
+            "decision_threshold": result.best.threshold.threshold,
+            "comparison": MetadataValue.md(markdown_table(comparison_rows(result, config))),
+            "promoted": decision.promote,
+            **{f"test_{k}": v for k, v in result.best.test.metrics.items()},
+        }
+        gate = AssetCheckResult(
+            check_name=GATE,
+            passed=decision.passed,
+            severity=AssetCheckSeverity.WARN if decision.severity == "WARN" else AssetCheckSeverity.ERROR,
+            metadata=decision.metadata(),
+        )
+        return MaterializeResult(metadata=metadata, check_results=[gate])
+
+    return model
+
+
+def _delta_version(session: Any, ref: TableRef) -> int | None:
+    """Current version of the training table: the one this run just read (named in MLflow's dataset)."""
+    from delta.tables import DeltaTable
+
+    table = DeltaTable.forPath(session, ref.location) if ref.location else DeltaTable.forName(session, ref.name)
+    row = table.history(1).select("version").first()
+    return int(row["version"]) if row else None

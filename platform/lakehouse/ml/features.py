@@ -1,0 +1,115 @@
+"""The gold <-> pipeline contract: which gold columns a model reads, and the fitted feature stages.
+
+The model reads the features of the registry (features.yaml) marked `used_by_model: true`: numeric ones
+as DOUBLE, categorical ones as STRING, both nullable. Every preparation step is a stage of the
+candidate's PipelineModel, so scoring applies exactly what training fitted:
+
+    SQLTransformer   <f>__num = CAST(f AS DOUBLE); <c>__cat = COALESCE(c, 'missing')
+    Imputer          <f>__imp  median of the training rows (nulls and NaN)
+    StringIndexer    <c>__idx  handleInvalid='keep': categories unseen in training get their own index
+    OneHotEncoder    <c>__ohe  dropLast: that "unseen" index becomes the all-zero vector
+    VectorAssembler  features_raw
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+from pyspark.ml import Transformer
+from pyspark.ml.base import Estimator
+from pyspark.ml.feature import Imputer, OneHotEncoder, SQLTransformer, StringIndexer, VectorAssembler
+
+from lakehouse.config.dataset import DATASETS_DIR
+from lakehouse.resources.catalog import quote, validate_identifier
+
+MISSING_CATEGORY = "missing"
+RAW_FEATURES = "features_raw"
+
+
+class _Feature(BaseModel):
+    # Only what the model needs from a registry entry; the rest belongs to processing.
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    name: str
+    kind: str = Field(description="numeric | categorical")
+    used_by_model: bool = True
+    description: str = ""
+
+
+class _Label(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    name: str
+    window_days: int
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """The model's view of the feature registry."""
+
+    numeric: tuple[str, ...]
+    categorical: tuple[str, ...]
+    label: str
+    label_window_days: int
+    descriptions: dict[str, str]
+
+    @property
+    def columns(self) -> list[str]:
+        return [*self.numeric, *self.categorical]
+
+    def __post_init__(self) -> None:
+        # Names reach SQL text (SQLTransformer): validate them once here.
+        for name in (*self.numeric, *self.categorical, self.label):
+            validate_identifier(name, "feature name")
+        if not self.columns:
+            raise ValueError("No feature has used_by_model: true")
+
+
+@lru_cache(maxsize=None)
+def load_feature_spec(dataset: str) -> FeatureSpec:
+    raw = yaml.safe_load((DATASETS_DIR / dataset / "features.yaml").read_text()) or {}
+    features = [_Feature(**f) for f in raw.get("features", [])]
+    label = _Label(**raw["label"])
+    unknown = [f.name for f in features if f.kind not in ("numeric", "categorical")]
+    if unknown:
+        raise ValueError(f"features.yaml: features {unknown} have a kind other than numeric / categorical")
+    used = [f for f in features if f.used_by_model]
+    return FeatureSpec(
+        numeric=tuple(f.name for f in used if f.kind == "numeric"),
+        categorical=tuple(f.name for f in used if f.kind == "categorical"),
+        label=label.name,
+        label_window_days=label.window_days,
+        descriptions={f.name: f.description for f in features},
+    )
+
+
+def feature_stages(spec: FeatureSpec) -> list[Transformer | Estimator]:
+    """Stages turning the gold feature columns into one vector column, `features_raw`."""
+    casts = [f"CAST({quote(f)} AS DOUBLE) AS {quote(f + '__num')}" for f in spec.numeric]
+    fills = [f"COALESCE(CAST({quote(c)} AS STRING), '{MISSING_CATEGORY}') AS {quote(c + '__cat')}" for c in spec.categorical]
+    stages: list[Transformer | Estimator] = [
+        SQLTransformer(statement=f"SELECT *, {', '.join(casts + fills)} FROM __THIS__")
+    ]
+    assembled: list[str] = []
+    if spec.numeric:
+        imputed = [f"{f}__imp" for f in spec.numeric]
+        stages.append(
+            Imputer(strategy="median", inputCols=[f"{f}__num" for f in spec.numeric], outputCols=imputed)
+        )
+        assembled += imputed
+    if spec.categorical:
+        indexed = [f"{c}__idx" for c in spec.categorical]
+        encoded = [f"{c}__ohe" for c in spec.categorical]
+        stages.append(
+            StringIndexer(
+                inputCols=[f"{c}__cat" for c in spec.categorical],
+                outputCols=indexed,
+                handleInvalid="keep",
+                stringOrderType="frequencyDesc",
+            )
+        )
+        stages.append(OneHotEncoder(inputCols=indexed, outputCols=encoded, dropLast=True))
+        assembled += encoded
+    stages.append(VectorAssembler(inputCols=assembled, outputCol=RAW_FEATURES))
+    return stages
