@@ -14,6 +14,7 @@ from lakehouse.config.sources import load_sources
 from lakehouse.ingestion.assets import build_ingestion_assets
 from lakehouse.ingestion.sensors import assets_by_source, build_landing_sensor
 from lakehouse.partitions import build_calendar
+from lakehouse.processing.assets import build_processing_assets
 from lakehouse.resources import build_resources
 
 
@@ -38,7 +39,7 @@ def build_definitions(profile: Profile | None = None, data_root: str | None = No
         description="Every daily asset, ingestion to reporting, for one day (or a day range as one run).",
     )
     return Definitions(
-        assets=[*ingestion],
+        assets=[*ingestion, *build_processing_assets(dataset, calendar)],
         jobs=[daily_pipeline],
         sensors=[landing_sensor],
         resources=build_resources(profile, data_root),

@@ -1,0 +1,65 @@
+"""The feature registry (features.yaml): every gold feature with description, source columns, owner
+and whether the model uses it, plus the label definition. Read by processing and ML."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from lakehouse.config.dataset import DATASETS_DIR
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FeatureSpec(_Strict):
+    name: str = Field(description="Gold column name.")
+    transform: str = Field(description="Builder in processing/features.py (passthrough, rolling_count, ...).")
+    params: dict[str, Any] = Field(default_factory=dict, description="Arguments of the builder.")
+    kind: Literal["numeric", "categorical"] = Field(description="How the model pipeline treats it.")
+    used_by_model: bool = Field(description="Whether the model's feature pipeline uses it.")
+    nullable: bool = Field(
+        default=False,
+        description="May be null (e.g. from a dimension without a version yet); the model's pipeline imputes "
+        "it. Non-nullable features are checked for nulls on every materialisation (blocking).",
+    )
+    owner: str = Field(description="Who answers for the feature.")
+    source_columns: list[str] = Field(description="Columns it is computed from (lineage).")
+    description: str = Field(description="What it means; shown in the UI's column schema.")
+
+
+class LabelSpec(_Strict):
+    name: str = Field(description="Label column.")
+    description: str = Field(description="What a positive label means.")
+    source: str = Field(description="Bronze source with the label events.")
+    key: str = Field(description="Column joining label events to the silver rows.")
+    time_column: str = Field(description="When the label event was observed.")
+    positive_column: str = Field(description="Column deciding whether an event is positive.")
+    positive_values: list[str] = Field(description="Values of positive_column that make a positive label.")
+    window_days: int = Field(description="A day's labels are final (matured) this many days after the day.")
+
+
+class FeatureRegistry(_Strict):
+    entity: str = Field(description="Entity the behavioural features are computed per.")
+    event_time: str = Field(description="Event timestamp column.")
+    event_date: str = Field(description="Event date column (partition).")
+    amount: str = Field(description="Monetary column used by rolling sums and ratios.")
+    lookback_days: int = Field(description="History the rolling features read (partition look-back).")
+    features: list[FeatureSpec] = Field(description="The features, in gold column order.")
+    label: LabelSpec = Field(description="The label definition.")
+
+    def descriptions(self) -> dict[str, str]:
+        return {f.name: f.description for f in self.features}
+
+    @property
+    def model_features(self) -> list[FeatureSpec]:
+        return [f for f in self.features if f.used_by_model]
+
+
+@lru_cache(maxsize=None)
+def load_features(dataset: str) -> FeatureRegistry:
+    return FeatureRegistry(**yaml.safe_load((DATASETS_DIR / dataset / "features.yaml").read_text()))

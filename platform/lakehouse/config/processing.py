@@ -1,0 +1,83 @@
+"""Processing configuration (seed notebook `data_processing`): the silver table built from bronze
+sources, and the dimensions that gold joins point in time. One processing.yaml per dataset."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from lakehouse.config.dataset import DATASETS_DIR
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MissingPolicy(_Strict):
+    column: str = Field(description="Column the policy applies to.")
+    policy: Literal["constant", "median", "mode", "none"] = Field(
+        description="constant: filled in silver with `value`. median / mode: filled by the fitted feature "
+        "pipeline (fitted on the training window, reused at scoring). none: left null.",
+    )
+    value: str | float | None = Field(default=None, description="Fill value for the constant policy.")
+    flag: bool = Field(default=True, description="Add `<column>_missing` (1 when the value was missing).")
+
+
+class Normalisation(_Strict):
+    upper: list[str] = Field(default_factory=list, description="Columns trimmed and upper-cased.")
+    lower: list[str] = Field(default_factory=list, description="Columns trimmed and lower-cased.")
+    aliases: dict[str, dict[str, str]] = Field(
+        default_factory=dict, description="Per column, spellings mapped to the canonical value (after casing)."
+    )
+    valid_values: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Per column, the canonical values; anything else becomes null with a reason in "
+        "`_quality_notes` (the raw value is kept there).",
+    )
+
+
+class SilverSettings(_Strict):
+    table: str = Field(description="Silver table name (schema silver).")
+    description: str = Field(description="What one row is.")
+    sources: list[str] = Field(description="Bronze sources unioned into the table (same contract).")
+    contract: str = Field(description="Contract of the sources.")
+    key: str = Field(description="Business key: duplicates across files, days and sources are removed.")
+    event_date: str = Field(default="event_date", description="Date column of the event; silver's partition.")
+    landing_date: str = Field(default="landing_date", description="Bronze partition column (landing day).")
+    late_tolerance_days: int = Field(
+        description="Landing days after an event day that may still hold its events; silver for day D reads "
+        "bronze landing days D .. D + this (late events merge into their own day).",
+    )
+    normalise: Normalisation = Field(default_factory=Normalisation, description="Spelling and type clean-up.")
+    missing: list[MissingPolicy] = Field(default_factory=list, description="Missing-value policy per column.")
+
+
+class DimensionSettings(_Strict):
+    source: str = Field(description="Bronze asset holding the dimension (history or daily snapshots).")
+    key: str = Field(description="Join key, present in the silver table and the dimension.")
+    mode: Literal["as_of", "snapshot"] = Field(
+        description="as_of: the version valid at the event (latest `valid_from` <= event time; deleted -> "
+        "nulls). snapshot: the dimension's daily snapshot of the event day.",
+    )
+    valid_from: str | None = Field(default=None, description="as_of: version timestamp column.")
+    deleted: str | None = Field(default=None, description="as_of: soft-delete flag column.")
+    snapshot_date: str = Field(default="landing_date", description="snapshot: the snapshot's date column.")
+    columns: list[str] = Field(description="Dimension columns brought into gold.")
+    prefix: str = Field(description="Prefix of the joined columns in gold (e.g. customer_).")
+
+
+class ProcessingConfig(_Strict):
+    silver: SilverSettings = Field(description="The silver table.")
+    features_table: str = Field(description="Gold table of model features (schema gold), one row per silver row.")
+    labels_table: str = Field(description="Gold table of labels with maturity (schema gold).")
+    dimensions: dict[str, DimensionSettings] = Field(
+        default_factory=dict, description="Dimensions joined point in time into gold, by name."
+    )
+
+
+@lru_cache(maxsize=None)
+def load_processing(dataset: str) -> ProcessingConfig:
+    return ProcessingConfig(**yaml.safe_load((DATASETS_DIR / dataset / "processing.yaml").read_text()))
