@@ -66,6 +66,15 @@ def median_of(runs: int, fn: Callable[[], Any]) -> float:
     return statistics.median(timed(fn) for _ in range(runs))
 
 
+def interleaved(repeats: int, subject: Callable[[], Any], baseline: Callable[[], Any]) -> tuple[float, float]:
+    """Medians of alternating runs (A B A B ...), so drift in the machine's load hits both alike."""
+    a, b = [], []
+    for _ in range(repeats):
+        a.append(timed(subject))
+        b.append(timed(baseline))
+    return statistics.median(a), statistics.median(b)
+
+
 def say(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
 

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from dagster import AssetKey, DagsterInstance, materialize
 
-from lakehouse.bench.harness import Bench, Comparison, median_of, say
+from lakehouse.bench.harness import Bench, Comparison, interleaved, say
 from lakehouse.config.contracts import load_contracts
 from lakehouse.config.dataset import load_dataset
 from lakehouse.config.profile import resolve_data_root
@@ -73,8 +73,7 @@ def run(bench: Bench, rows: int, repeats: int = 3) -> list[Comparison]:
     say("Warm-up (JIT, Delta log caches), then alternating runs")
     _plain_script(bench, last, "warmup")
     _dagster(bench, last, target="bench.warmup_dagster")
-    dagster = median_of(repeats, lambda: _dagster(bench, last))
-    plain = median_of(repeats, lambda: _plain_script(bench, last, "plain"))
+    dagster, plain = interleaved(repeats, lambda: _dagster(bench, last), lambda: _plain_script(bench, last, "plain"))
     results = [Comparison("ingestion", f"one day of {rows:,} rows: Dagster / plain script", dagster, plain, "<= 1.05",
                           "same read, contract split, two Delta writes and checks; medians of "
                           f"{repeats}")]
@@ -82,8 +81,9 @@ def run(bench: Bench, rows: int, repeats: int = 3) -> list[Comparison]:
     say(f"Building a {HISTORY_DAYS}-day table (one single-run backfill)")
     _dagster(bench, start, range_end=last - timedelta(days=1))
     counter = iter(range(1000))
-    into_history = median_of(repeats, lambda: _dagster(bench, last))
-    into_empty = median_of(repeats, lambda: _dagster(bench, last, target=f"bench.empty_{next(counter)}"))
+    into_history, into_empty = interleaved(
+        repeats, lambda: _dagster(bench, last), lambda: _dagster(bench, last, target=f"bench.empty_{next(counter)}")
+    )
     results.append(Comparison("ingestion", f"day {HISTORY_DAYS + 1} into a {HISTORY_DAYS}-day table / into an empty table",
                               into_history, into_empty, "<= 1.2", f"{rows:,} rows per day; medians of {repeats}"))
     return results
