@@ -135,6 +135,20 @@ def landing_day(path: Column) -> Column:
     return F.to_date(F.regexp_extract(path, r"/(\d{4}-\d{2}-\d{2})/[^/]*$", 1))
 
 
+def hard_rule_reasons(spec: ColumnSpec, typed: Column) -> list[Column]:
+    """The contract's value rules on a typed column: one reason (or null) per rule."""
+    reasons = []
+    if spec.min is not None:
+        reasons.append(F.when(typed < F.lit(spec.min), F.lit(f"{spec.name}: below minimum {spec.min}")))
+    if spec.max is not None:
+        reasons.append(F.when(typed > F.lit(spec.max), F.lit(f"{spec.name}: above maximum {spec.max}")))
+    if spec.allowed is not None:
+        reasons.append(F.when(~typed.isin(spec.allowed), F.lit(f"{spec.name}: not one of {spec.allowed}")))
+    if spec.earliest is not None:
+        reasons.append(F.when(typed < F.lit(spec.earliest).cast("date"), F.lit(f"{spec.name}: before {spec.earliest}")))
+    return reasons
+
+
 def _violations(spec: ColumnSpec, typed: Column) -> list[Column]:
     """One `reason` string (or null) per rule of the column."""
     raw = F.col(spec.name)
@@ -145,14 +159,7 @@ def _violations(spec: ColumnSpec, typed: Column) -> list[Column]:
         # Spark decodes invalid UTF-8 as U+FFFD: loading it would silently alter the value.
         F.when(raw.contains("\ufffd"), F.lit(f"{spec.name}: invalid UTF-8 bytes")),
     ]
-    if spec.min is not None:
-        reasons.append(F.when(typed < F.lit(spec.min), F.lit(f"{spec.name}: below minimum {spec.min}")))
-    if spec.max is not None:
-        reasons.append(F.when(typed > F.lit(spec.max), F.lit(f"{spec.name}: above maximum {spec.max}")))
-    if spec.allowed is not None:
-        reasons.append(F.when(~typed.isin(spec.allowed), F.lit(f"{spec.name}: not one of {spec.allowed}")))
-    if spec.earliest is not None:
-        reasons.append(F.when(typed < F.lit(spec.earliest).cast("date"), F.lit(f"{spec.name}: before {spec.earliest}")))
+    reasons.extend(hard_rule_reasons(spec, typed))
     if spec.max_after_landing_hours is not None:
         # Seconds past the end of the landing day (landing day + 1 at midnight).
         limit = F.unix_timestamp(F.date_add(landing_day(F.col(SOURCE_FILE)), 1).cast("timestamp"))

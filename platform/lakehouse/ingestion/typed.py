@@ -15,6 +15,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import DataType
 
 from lakehouse.config.contracts import ColumnSpec, Contract
+from lakehouse.ingestion.files import hard_rule_reasons
 
 ROW_HASH = "_row_hash"
 
@@ -42,13 +43,7 @@ def _reasons(spec: ColumnSpec, typed: Column) -> list[Column]:
         F.when(raw.isNull() & F.lit(spec.required), F.lit(f"{spec.name}: required value missing")),
         F.when(raw.isNotNull() & typed.isNull(), F.lit(f"{spec.name}: not a {spec.type}")),
     ]
-    if spec.min is not None:
-        reasons.append(F.when(typed < F.lit(spec.min), F.lit(f"{spec.name}: below minimum {spec.min}")))
-    if spec.max is not None:
-        reasons.append(F.when(typed > F.lit(spec.max), F.lit(f"{spec.name}: above maximum {spec.max}")))
-    if spec.allowed is not None:
-        reasons.append(F.when(~typed.isin(spec.allowed), F.lit(f"{spec.name}: not one of {spec.allowed}")))
-    return reasons
+    return reasons + hard_rule_reasons(spec, typed)
 
 
 def split_typed(df: DataFrame, contract: Contract, extra_reasons: list[Column] | None = None) -> TypedSplit:
