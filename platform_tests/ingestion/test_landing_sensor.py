@@ -234,3 +234,33 @@ def test_sensor_module_does_not_import_pyspark() -> None:
     probe = "import sys, lakehouse.ingestion.sensors; print('pyspark' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True, env=os.environ)
     assert out.stdout.strip() == "False"
+
+
+def test_days_already_ingested_outside_the_sensor_are_not_requested_again(spark, resources, data_root, tmp_path):
+    """`make run` (or a manual backfill) ingested a day: the first tick, with no cursor, must not re-run it."""
+    from dagster import materialize
+
+    from lakehouse.ingestion.sensors import LANDING_FINGERPRINTS
+
+    day = "2026-04-01"
+    folder = data_root / "landing" / "transactions_csv" / day
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "pos_1.csv").write_text(
+        "transaction_id,customer_id,merchant_id,event_time,amount,currency,channel,category,country,device_id,entry_mode\n"
+        "s1,c1,m1,2026-04-01T10:00:00Z,5.00,EUR,pos,grocery,DE,,chip\n"
+    )
+    dataset = load_dataset("card_fraud")
+    calendar = build_calendar(dataset.partitions)
+    sources = [s for s in load_sources("card_fraud").values() if s.name == "transactions_pos"]
+    assets = [BUILDERS["csv"](sources[0], dataset, calendar)]
+    sensor_def = build_landing_sensor(sources, assets_by_source(sources, assets), str(data_root))
+    defs = Definitions(assets=assets, sensors=[sensor_def], resources=resources)
+    with DagsterInstance.ephemeral() as instance:
+        result = materialize(assets, resources=resources, instance=instance, partition_key=day)
+        recorded = result.asset_materializations_for_node(assets[0].op.name)[0].metadata[LANDING_FINGERPRINTS].value
+        assert list(recorded) == [day]
+        tick = sensor_def.evaluate_tick(build_sensor_context(instance=instance, definitions=defs))
+        assert day not in [r.partition_key for r in tick.run_requests or []]
+        (folder / "pos_2.csv").write_text((folder / "pos_1.csv").read_text().replace("s1,", "s2,"))
+        tick = sensor_def.evaluate_tick(build_sensor_context(cursor=tick.cursor, instance=instance, definitions=defs))
+        assert [r.partition_key for r in tick.run_requests] == [day]  # a new file: requested once

@@ -22,6 +22,7 @@ from dagster import (
     BackfillPolicy,
     Config,
     FreshnessPolicy,
+    MetadataValue,
     Output,
     multi_asset,
 )
@@ -33,6 +34,7 @@ from lakehouse.config.profile import resolve_data_root
 from lakehouse.config.sources import SourceConfig, load_sources
 from lakehouse.ingestion import checks
 from lakehouse.ingestion.file_source import check_results, find_files, in_window, prepare_load
+from lakehouse.ingestion.sensors import LANDING_FINGERPRINTS, scan_landing
 from lakehouse.ingestion.jdbc_assets import build_jdbc_asset
 from lakehouse.ingestion.stream_assets import build_stream_asset
 from lakehouse.partitions import Calendar
@@ -93,12 +95,15 @@ def _file_source_asset(source: SourceConfig, dataset: DatasetConfig, calendar: C
             raise ValueError(f"Source {source.name!r}: unknown ingest_mode {config.ingest_mode!r}; expected full or incremental")
         session = spark.spark_session
         days = None if config.ingest_mode == "full" else context.partition_keys
-        files = find_files(resolve_data_root(spark.data_root) / config.data_source, days, source)
+        root = resolve_data_root(spark.data_root) / config.data_source
+        # Fingerprints taken before reading: a file landing mid-run changes them, so the sensor re-requests.
+        landed = {d.day: d.fingerprint for d in scan_landing(root, source.format)[0] if days is None or d.day in days}
+        files = find_files(root, days, source)
         load = prepare_load(session, source, contract, files, context.run.run_id)
         load.checked.persist()  # parsed once, written twice (table + quarantine)
         try:
             runtime = {"write_mode": "overwrite", **({"full_refresh": True} if days is None else {})}
-            table_meta = {**runtime, "files_read": len(files)}
+            table_meta = {**runtime, "files_read": len(files), LANDING_FINGERPRINTS: MetadataValue.json(landed)}
             if config.target_table != source.target_table:
                 table_meta["table"] = config.target_table
             yield Output(load.table, output_name="table", metadata=table_meta)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from dagster import (
     AssetKey,
+    AssetRecordsFilter,
     AssetsDefinition,
     AssetSelection,
     DefaultSensorStatus,
@@ -48,6 +49,8 @@ DEFAULT_HORIZON_DAYS = 366
 DEFAULT_MAX_REQUESTS_PER_TICK = 50
 
 Cursor = dict[str, dict[str, str]]  # {source: {day: fingerprint}}
+# Table metadata of a file-source materialisation: {day: fingerprint} of the files it read.
+LANDING_FINGERPRINTS = "landing_fingerprints"
 
 
 @dataclass(frozen=True)
@@ -180,8 +183,11 @@ def build_landing_sensor(
                 notes.append(f"{source.name}: ignored {len(ignored)} entries that are not YYYY-MM-DD folders: "
                              f"{ignored[:5]}")
             prev, kept = previous.get(source.name, {}), {}
+            table_key = AssetKey(["bronze", source.name])  # the table output carries the fingerprints
             for folder in _watched(source.name, days, assets_by_source[source.name], horizon_days, notes):
-                if prev.get(folder.day) == folder.fingerprint:
+                if prev.get(folder.day) == folder.fingerprint or (
+                    folder.day not in prev and _already_ingested(context, table_key, folder)
+                ):
                     kept[folder.day] = folder.fingerprint
                 else:
                     changed.append((folder.day, source, folder))
@@ -216,6 +222,18 @@ def build_landing_sensor(
         return SkipReason(reason)
 
     return _landing_sensor
+
+
+def _already_ingested(context: SensorEvaluationContext, key: AssetKey, folder: DayFolder) -> bool:
+    """A day the cursor does not know (first tick, lost cursor) whose files are exactly what the
+    partition's latest materialisation read (e.g. ingested by `make run` or a manual backfill)."""
+    records = context.instance.fetch_materializations(
+        AssetRecordsFilter(asset_key=key, asset_partitions=[folder.day]), limit=1
+    ).records
+    if not records or records[0].asset_materialization is None:
+        return False
+    recorded = records[0].asset_materialization.metadata.get(LANDING_FINGERPRINTS)
+    return recorded is not None and recorded.value.get(folder.day) == folder.fingerprint
 
 
 def _watched(
