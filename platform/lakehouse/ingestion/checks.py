@@ -10,14 +10,20 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandera.pyspark as pa
+from typing import TYPE_CHECKING
+
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey
-from pandera.config import ValidationDepth, config_context
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from lakehouse.config.contracts import ColumnSpec, Contract
+
+if TYPE_CHECKING:
+    import pandera.pyspark as pa
+
+# pandera is imported inside the functions that run checks: importing it costs ~1.4 s (it pulls in
+# pandas and pyspark.pandas), which would triple the time to load the definitions.
 
 _SPARK_TYPES: dict[str, T.DataType] = {
     "string": T.StringType(),
@@ -37,7 +43,9 @@ def spark_type(type_name: str) -> T.DataType:
     return _SPARK_TYPES[type_name]
 
 
-def _checks(spec: ColumnSpec) -> list[pa.Check]:
+def _checks(spec: ColumnSpec) -> list["pa.Check"]:
+    import pandera.pyspark as pa
+
     checks = []
     if spec.min is not None:
         checks.append(pa.Check.ge(spec.min))
@@ -48,8 +56,10 @@ def _checks(spec: ColumnSpec) -> list[pa.Check]:
     return checks
 
 
-def pandera_schema(contract: Contract) -> pa.DataFrameSchema:
+def pandera_schema(contract: Contract) -> "pa.DataFrameSchema":
     """The contract as a pandera.pyspark schema (extra technical columns are allowed)."""
+    import pandera.pyspark as pa
+
     columns = {
         c.name: pa.Column(spark_type(c.type), nullable=not c.required, checks=_checks(c)) for c in contract.columns
     }
@@ -70,6 +80,8 @@ def check_specs(asset_key: AssetKey, contract: Contract) -> list[AssetCheckSpec]
 
 
 def contract_result(df: DataFrame, contract: Contract, asset_key: AssetKey) -> AssetCheckResult:
+    from pandera.config import ValidationDepth, config_context
+
     with config_context(validation_depth=ValidationDepth.SCHEMA_AND_DATA):
         validated = pandera_schema(contract).validate(df)
     errors = _flatten(dict(validated.pandera.errors))
