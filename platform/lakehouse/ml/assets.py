@@ -4,7 +4,7 @@ blocking `champion_gate` check declared on the model and returned with its mater
 Thin wrappers: the work is in training_set.py, train.py, tracking.py and promotion.py.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: Dagster inspects the context and resource annotations.
 
 from typing import Any
 
@@ -56,7 +56,9 @@ def build_ml_assets(
     return [_training_set_asset(dataset, calendar, config, spec), _model_asset(dataset, calendar, config, spec)]
 
 
-def _training_set_asset(dataset: DatasetConfig, calendar: Calendar, config: MlConfig, spec: FeatureSpec) -> AssetsDefinition:
+def _training_set_asset(
+    dataset: DatasetConfig, calendar: Calendar, config: MlConfig, spec: FeatureSpec
+) -> AssetsDefinition:
     mapping = window_mapping(config.training_set, spec.label_window_days)
     descriptions = {**{c: spec.descriptions.get(c, "") for c in spec.columns}, **COLUMN_DESCRIPTIONS}
 

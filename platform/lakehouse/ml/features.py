@@ -15,15 +15,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
-from pyspark.ml import Transformer
-from pyspark.ml.base import Estimator
-from pyspark.ml.feature import Imputer, OneHotEncoder, SQLTransformer, StringIndexer, VectorAssembler
 
 from lakehouse.config.dataset import DATASETS_DIR
 from lakehouse.resources.catalog import quote, validate_identifier
+
+if TYPE_CHECKING:
+    from pyspark.ml import Estimator, Transformer
 
 MISSING_CATEGORY = "missing"
 RAW_FEATURES = "features_raw"
@@ -86,8 +87,13 @@ def load_feature_spec(dataset: str) -> FeatureSpec:
 
 def feature_stages(spec: FeatureSpec) -> list[Transformer | Estimator]:
     """Stages turning the gold feature columns into one vector column, `features_raw`."""
+    # Imported here: the asset definitions need FeatureSpec, and Spark ML costs ~0.4 s to import.
+    from pyspark.ml.feature import Imputer, OneHotEncoder, SQLTransformer, StringIndexer, VectorAssembler
+
     casts = [f"CAST({quote(f)} AS DOUBLE) AS {quote(f + '__num')}" for f in spec.numeric]
-    fills = [f"COALESCE(CAST({quote(c)} AS STRING), '{MISSING_CATEGORY}') AS {quote(c + '__cat')}" for c in spec.categorical]
+    fills = [
+        f"COALESCE(CAST({quote(c)} AS STRING), '{MISSING_CATEGORY}') AS {quote(c + '__cat')}" for c in spec.categorical
+    ]
     stages: list[Transformer | Estimator] = [
         SQLTransformer(statement=f"SELECT *, {', '.join(casts + fills)} FROM __THIS__")
     ]

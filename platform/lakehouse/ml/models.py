@@ -1,8 +1,9 @@
-"""A model family from ml.yaml -> an unfitted Pipeline, its param grid and its CrossValidator.
+"""Candidate pipelines: the shared preparation, each family's classifier, its grid and CrossValidator.
 
-Pipeline of every candidate: feature stages (ml/features.py) -> selector (ml/selection.py) ->
-StandardScaler (families with `scale: true`) -> classifier. Fitting it once on the train split yields
-the PipelineModel that is logged, registered and used at scoring.
+The PipelineModel of every candidate -- logged, registered and used at scoring -- is
+    feature stages (ml/features.py) -> selector (ml/selection.py)      fitted once on the train split
+    -> StandardScaler (families with `scale: true`) -> classifier     tuned by CV, refit on the train split
+concatenated into one PipelineModel (see train.py).
 """
 
 from __future__ import annotations
@@ -41,21 +42,29 @@ def classifier(family: ModelFamily, features_col: str, label: str, seed: int) ->
     return estimator.setParams(**params)
 
 
-def build_pipeline(family: ModelFamily, spec: FeatureSpec, config: MlConfig) -> tuple[Pipeline, Estimator]:
-    """The candidate's unfitted pipeline, and its classifier stage (the target of the grid)."""
+def preparation(spec: FeatureSpec, config: MlConfig) -> tuple[Pipeline, str]:
+    """Feature stages + selector, shared by every family; returns the pipeline and its output column.
+
+    Fitted once per training on the whole train split (not inside every CV fold): the imputation
+    medians, category indexes and the selection barely move between folds, and refitting them for
+    every grid point and fold multiplied the tuning time. Validation and test stay fully out of it."""
     stages: list[Transformer | Estimator] = feature_stages(spec)
-    current = RAW_FEATURES
-    selector = selector_stage(config.feature_selection, current, spec.label, config.seed)
-    if selector is not None:
-        stages.append(selector)
-        current = SELECTED_FEATURES
+    selector = selector_stage(config.feature_selection, RAW_FEATURES, spec.label, config.seed)
+    if selector is None:
+        return Pipeline(stages=stages), RAW_FEATURES
+    return Pipeline(stages=[*stages, selector]), SELECTED_FEATURES
+
+
+def family_pipeline(family: ModelFamily, input_col: str, label: str, seed: int) -> tuple[Pipeline, Estimator]:
+    """[StandardScaler if `scale`] + classifier, tuned by CV on prepared vectors; returns the classifier
+    too (the target of the grid)."""
+    stages: list[Transformer | Estimator] = []
     if family.scale:
         # withMean=False keeps one-hot vectors sparse; dividing by the deviation is what linear models need.
-        stages.append(StandardScaler(inputCol=current, outputCol=MODEL_FEATURES, withMean=False, withStd=True))
-        current = MODEL_FEATURES
-    clf = classifier(family, current, spec.label, config.seed)
-    stages.append(clf)
-    return Pipeline(stages=stages), clf
+        stages.append(StandardScaler(inputCol=input_col, outputCol=MODEL_FEATURES, withMean=False, withStd=True))
+        input_col = MODEL_FEATURES
+    clf = classifier(family, input_col, label, seed)
+    return Pipeline(stages=[*stages, clf]), clf
 
 
 def param_grid(clf: Estimator, family: ModelFamily) -> list[dict[Param, Any]]:

@@ -17,6 +17,7 @@ from mlflow import MlflowClient
 from mlflow.entities.model_registry import ModelVersion
 from mlflow.exceptions import MlflowException
 from pyspark.ml import PipelineModel
+from pyspark.errors import AnalysisException
 from pyspark.sql import DataFrame
 
 from lakehouse.config.ml import MlConfig
@@ -82,7 +83,15 @@ def model_threshold(model: PipelineModel) -> float:
 
 
 def champion_version(client: MlflowClient, name: str, alias: str) -> str | None:
-    return client.get_registered_model(name).aliases.get(alias)
+    version = client.get_registered_model(name).aliases.get(alias)
+    return None if version is None else str(version)
+
+
+def _champion_value(name: str, version: str, test: DataFrame, spec: FeatureSpec, config: MlConfig) -> float:
+    """The champion's promotion metric on the challenger's test window, at the champion's own threshold."""
+    model = mlflow.spark.load_model(f"models:/{name}/{version}")
+    k = round(model_threshold(model) * config.evaluation.bins)
+    return evaluate(model, test, spec, config, k).metrics[config.promotion.metric]
 
 
 def champion_gate(
@@ -100,25 +109,23 @@ def champion_gate(
     Call inside MlflowResource.activate() (the champion is loaded through MLflow's fluent registry URI)."""
     reg, rule = config.registry, config.promotion
     current = champion_version(client, reg.model_name, reg.champion_alias)
-    champion_value = None
-    if current is not None and current != challenger_version:
-        model = mlflow.spark.load_model(f"models:/{reg.model_name}/{current}")
-        k = round(model_threshold(model) * config.evaluation.bins)
-        champion_value = evaluate(model, test, spec, config, k).metrics[rule.metric]
-    elif current == challenger_version:
-        champion_value = challenger_value  # a re-run of the gate on the serving version: nothing to compare
+    champion_value, note = None, ""
+    if current is not None:
+        try:
+            champion_value = _champion_value(reg.model_name, current, test, spec, config)
+        except AnalysisException as error:
+            # The champion reads columns the current gold contract no longer has: it cannot score
+            # today's data either, so the challenger is judged by the floor alone (and says so).
+            note = f"; champion v{current} cannot score the current features ({error.getCondition()})"
     greater = config.evaluation.greater_is_better(rule.metric)
     promote, reason = decide(rule.metric, greater, challenger_value, champion_value, rule.margin, rule.floor)
-    if current == challenger_version:
-        promote, reason = False, f"version {current} is already {reg.champion_alias}"
     if promote:
         client.set_registered_model_alias(reg.model_name, reg.champion_alias, challenger_version)
-    serving = promote or current is not None
     decision = GateDecision(
         promote=promote,
-        passed=promote or current == challenger_version,
-        severity="WARN" if serving else "ERROR",
-        reason=reason,
+        passed=promote,
+        severity="WARN" if promote or current is not None else "ERROR",
+        reason=reason + note,
         metric=rule.metric,
         challenger_version=challenger_version,
         challenger_value=challenger_value,

@@ -44,12 +44,13 @@ def synthetic_gold(
     base = base.select(
         F.concat(F.lit("t"), F.col("id").cast("string")).alias("transaction_id"),
         F.concat(F.lit("c"), (F.col("id") % 997).cast("string")).alias("customer_id"),
-        (F.col("event_date").cast("timestamp") + F.make_interval(secs=F.floor(F.rand(seed) * 86399))).alias("event_time"),
+        (F.col("event_date").cast("timestamp") + F.make_interval(secs=F.floor(F.rand(seed) * 86399)))
+        .alias("event_time"),
         "event_date",
     )
     numeric = {name: F.randn(seed + 1 + i) for i, name in enumerate(spec.numeric)}
     categorical = {
-        name: F.element_at(F.array(*[F.lit(c) for c in CATEGORIES]), (F.floor(F.rand(seed + 50 + i) * 4) + 1).cast("int"))
+        name: F.element_at(F.array(*map(F.lit, CATEGORIES)), (F.floor(F.rand(seed + 50 + i) * 4) + 1).cast("int"))
         for i, name in enumerate(spec.categorical)
     }
     clean = base.select("*", *[col.alias(name) for name, col in {**numeric, **categorical}.items()])
@@ -81,11 +82,11 @@ def synthetic_gold(
     return features, labels
 
 
-def write_gold(spark_resource: SparkResource, features: DataFrame, labels: DataFrame) -> None:
-    """Write both tables as the lead's gold assets would (Delta, partitioned by event_date), replacing them."""
+def write_gold(spark_resource: SparkResource, features: DataFrame, labels: DataFrame, schema: str = "gold") -> None:
+    """Write both tables as the gold assets do (Delta, partitioned by event_date), replacing them."""
     spark = spark_resource.spark_session
     spec = WriteSpec(partition_expr="event_date", partition_by=("event_date",), schema_mode="overwrite")
     for table, df in (("transaction_features", features), ("labels", labels)):
-        ref = spark_resource.table("gold", table)
+        ref = spark_resource.table(schema, table)
         write_delta(spark, df, ref, spec, None)
         spark_resource.register(ref)

@@ -4,7 +4,7 @@ Parent run: configuration, the input dataset (the Delta training table at its ve
 table and every candidate's test curves. Child runs: the candidate's params, CV results, validation and
 test metrics, curves and feature importances. The best candidate's PipelineModel is logged in its child
 run (Spark flavour, signature, input example), registered as a new version and given the challenger
-alias; the version's tags carry the threshold and the test window the champion gate uses.
+alias; the version's tags carry its threshold, training table version, test window and run ids.
 """
 
 from __future__ import annotations
@@ -132,7 +132,8 @@ def log_and_register(
     children: dict[str, str] = {}
     version = ""
     with resource.activate() as experiment_id:
-        with mlflow.start_run(experiment_id=experiment_id, run_name=f"train {ctx.training_week}", tags=ctx.tags) as parent:
+        run_name = f"train {ctx.training_week}"
+        with mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags=ctx.tags) as parent:
             mlflow.log_params({
                 "training_week": ctx.training_week,
                 "training_table": f"{ctx.table_name}@v{ctx.table_version}",
@@ -180,6 +181,6 @@ def _version_tags(best: Candidate, ctx: TrainingContext, parent: str, child: str
         "test_window": f"[{ctx.test_from}, {ctx.test_to})",
         "parent_run_id": parent,
         "candidate_run_id": child,
-        **{k: v for k, v in ctx.tags.items()},
+        **ctx.tags,
         **{f"test_{k}": f"{v:.6g}" for k, v in best.test.metrics.items()},
     }

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from pyspark.ml import PipelineModel
+from pyspark.ml import PipelineModel, Transformer
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
@@ -18,16 +18,18 @@ from lakehouse.config.ml import MlConfig
 from lakehouse.ml import metrics as M
 from lakehouse.ml.features import FeatureSpec
 from lakehouse.ml.models import (
-    build_pipeline,
+    FOLD,
     cross_validator,
+    family_pipeline,
     feature_names,
     importances,
     param_grid,
+    preparation,
     set_threshold,
     stage_params,
     with_time_folds,
 )
-from lakehouse.ml.training_set import SPLIT, SPLITS, split_stats_of
+from lakehouse.ml.training_set import SPLIT, SPLITS, WEIGHT, split_stats_of
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class TrainingResult:
     candidates: list[Candidate]
     best: Candidate
     selection_metric: str
+    prep_seconds: float  # fitting the shared preparation (feature stages + selector), once
 
 
 def score(model: PipelineModel, df: DataFrame) -> DataFrame:
@@ -63,11 +66,14 @@ def score(model: PipelineModel, df: DataFrame) -> DataFrame:
     return M.with_probability(model.transform(df))
 
 
-def evaluate(model: PipelineModel, df: DataFrame, spec: FeatureSpec, config: MlConfig, k: int) -> Evaluation:
-    """Built-in metrics at threshold index k, plus custom metrics on (label, p, prediction)."""
+def evaluate(
+    model: PipelineModel, df: DataFrame, spec: FeatureSpec, config: MlConfig, k: int, hist: M.Histogram | None = None
+) -> Evaluation:
+    """Built-in metrics at threshold index k, plus custom metrics on (label, p, prediction). `hist`: the
+    split's histogram when already computed (probabilities do not depend on the threshold)."""
     settings = config.evaluation
     scored = score(model, df)
-    hist = M.histogram(scored, spec.label, settings.bins)
+    hist = hist or M.histogram(scored, spec.label, settings.bins)
     values = M.summary(hist, k, settings.metrics)
     if settings.custom_metrics:
         frame = scored.select(F.col(spec.label).cast("double").alias("label"), M.PROB, "prediction")
@@ -84,43 +90,58 @@ def _require_trainable(training_set: DataFrame, label: str) -> None:
                          + "; ".join(problems))
 
 
-def fit_family(name: str, train: DataFrame, spec: FeatureSpec, config: MlConfig) -> tuple[PipelineModel, float, list[dict[str, Any]], float]:
-    """CrossValidator over the family's grid; returns the refit best pipeline, its CV metric, the grid
-    results and the wall time."""
+def fit_family(
+    name: str, prepared: DataFrame, vector_col: str, spec: FeatureSpec, config: MlConfig
+) -> tuple[list[Transformer], float, list[dict[str, Any]], float]:
+    """CrossValidator over the family's grid on prepared train vectors; returns the fitted stages of the
+    best grid point (refit on the whole train split), its CV metric, every grid point's metric and the
+    wall time."""
     family = config.models[name]
-    pipeline, clf = build_pipeline(family, spec, config)
+    pipeline, clf = family_pipeline(family, vector_col, spec.label, config.seed)
     grid = param_grid(clf, family)
     started = time.perf_counter()
-    cv_model = cross_validator(pipeline, grid, spec.label, config).fit(train)
+    cv_model = cross_validator(pipeline, grid, spec.label, config).fit(prepared)
     seconds = time.perf_counter() - started
     results = [
         {**{p.name: v for p, v in point.items()}, "metric": float(m)}
         for point, m in zip(grid, cv_model.avgMetrics, strict=True)
     ]
-    best: PipelineModel = cv_model.bestModel
-    return best, max(r["metric"] for r in results), results, seconds
+    return list(cv_model.bestModel.stages), max(r["metric"] for r in results), results, seconds
 
 
 def train_candidates(training_set: DataFrame, spec: FeatureSpec, config: MlConfig) -> TrainingResult:
+    config.check_imports()
     _require_trainable(training_set, spec.label)
     parts = {s: training_set.where(F.col(SPLIT) == s) for s in SPLITS}
+    train = parts["train"]
     if config.cross_validation.fold_strategy == "time_blocks":
-        parts["train"] = with_time_folds(parts["train"], config.cross_validation.folds)
-    for df in parts.values():
-        df.persist()  # CV reads the train split folds x grid times; every candidate scores the others
+        train = with_time_folds(train, config.cross_validation.folds)
+    prep_pipeline, vector_col = preparation(spec, config)
+    started = time.perf_counter()
+    prep = prep_pipeline.fit(train)
+    prep_seconds = time.perf_counter() - started
+    folds = [FOLD] if FOLD in train.columns else []
+    # Vectors computed once and cached: CV reads them folds x grid points times for every family.
+    prepared = prep.transform(train).select(vector_col, spec.label, WEIGHT, *folds).persist()
+    held_out = [parts["validation"].persist(), parts["test"].persist()]
     try:
-        candidates = [_candidate(name, parts, spec, config) for name in config.enabled_families()]
+        candidates = [_candidate(name, prep, prepared, vector_col, parts, spec, config)
+                      for name in config.enabled_families()]
     finally:
-        for df in parts.values():
+        for df in (prepared, *held_out):
             df.unpersist()
     metric = config.evaluation.selection_metric
     sign = 1.0 if config.evaluation.greater_is_better(metric) else -1.0
     best = max(candidates, key=lambda c: sign * c.validation.metrics[metric])  # first wins a tie
-    return TrainingResult(candidates, best, metric)
+    return TrainingResult(candidates, best, metric, prep_seconds)
 
 
-def _candidate(name: str, parts: dict[str, DataFrame], spec: FeatureSpec, config: MlConfig) -> Candidate:
-    model, cv_metric, grid_results, seconds = fit_family(name, parts["train"], spec, config)
+def _candidate(
+    name: str, prep: PipelineModel, prepared: DataFrame, vector_col: str, parts: dict[str, DataFrame],
+    spec: FeatureSpec, config: MlConfig,
+) -> Candidate:
+    stages, cv_metric, grid_results, seconds = fit_family(name, prepared, vector_col, spec, config)
+    model = PipelineModel(stages=[*prep.stages, *stages])  # the one model: preparation + classifier
     validation_hist = M.histogram(score(model, parts["validation"]), spec.label, config.evaluation.bins)
     choice = M.choose_threshold(validation_hist, config.evaluation.threshold)
     set_threshold(model, choice.threshold)
@@ -133,7 +154,7 @@ def _candidate(name: str, parts: dict[str, DataFrame], spec: FeatureSpec, config
         cv_metric=cv_metric,
         grid_results=grid_results,
         threshold=choice,
-        validation=evaluate(model, parts["validation"], spec, config, choice.index),
+        validation=evaluate(model, parts["validation"], spec, config, choice.index, validation_hist),
         test=evaluate(model, parts["test"], spec, config, choice.index),
         importances=importances(model, names),
         fit_seconds=seconds,
@@ -146,12 +167,14 @@ def comparison_rows(result: TrainingResult, config: MlConfig) -> list[dict[str, 
              if m in config.evaluation.metrics] + list(config.evaluation.custom_metrics)
     rows = []
     for c in result.candidates:
+        selection = result.selection_metric
         row: dict[str, Any] = {"family": c.family + (" (best)" if c is result.best else ""),
                                f"cv {config.cross_validation.metric}": round(c.cv_metric, 4),
-                               f"val {result.selection_metric}": round(c.validation.metrics[result.selection_metric], 4)}
+                               f"val {selection}": round(c.validation.metrics[selection], 4)}
         row.update({f"test {m}": round(c.test.metrics[m], 4) for m in shown})
+        tuned = {k: v for k, v in sorted(c.params.items()) if k not in ("seed", "thresholds", "threshold")}
         row.update({"threshold": round(c.threshold.threshold, 4), "fit s": round(c.fit_seconds, 1),
-                    "params": ", ".join(f"{k}={v}" for k, v in sorted(c.params.items()) if k not in ("seed", "thresholds", "threshold"))})
+                    "params": ", ".join(f"{k}={v}" for k, v in tuned.items())})
         rows.append(row)
     return rows
 

@@ -87,7 +87,7 @@ class TrainingSetStats:
             "rows_unlabelled_excluded": self.unlabelled,
         }
         for name, s in self.splits.items():
-            meta[f"{name}_rows"], meta[f"{name}_positives"], meta[f"{name}_rate"] = s.rows, s.positives, round(s.rate, 5)
+            meta.update({f"{name}_rows": s.rows, f"{name}_positives": s.positives, f"{name}_rate": round(s.rate, 5)})
         return meta
 
 
