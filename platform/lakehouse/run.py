@@ -31,13 +31,15 @@ def _say(message: str) -> None:
 
 
 def _jobs(defs: Definitions, dataset: str) -> tuple[JobDefinition, JobDefinition]:
+    from lakehouse.definitions import DAILY_GROUPS
+
     jdbc = [["bronze", s.name] for s in load_sources(dataset).values() if s.format == "jdbc"]
     databases = AssetSelection.assets(*jdbc).required_multi_asset_neighbors()
     with_jobs = Definitions.merge(
         defs,
         Definitions(jobs=[
             define_asset_job("make_run_source_databases", selection=databases),
-            define_asset_job("make_run_range", selection=AssetSelection.all() - databases),
+            define_asset_job("make_run_range", selection=AssetSelection.groups(*DAILY_GROUPS) - databases),
         ]),
     )
     return with_jobs.resolve_job_def("make_run_source_databases"), with_jobs.resolve_job_def("make_run_range")
