@@ -24,6 +24,8 @@ from lakehouse.config.profile import Profile, resolve_data_root
 from lakehouse.resources.catalog import TableRef, discover_tables, quote, table_ref
 
 log = logging.getLogger(__name__)
+# Session conf key marking the warehouse whose tables this Spark session has registered.
+_REGISTERED = "spark.lakehouse.catalog.registered"
 
 
 class SparkResource(LazyPySparkResource):
@@ -52,30 +54,47 @@ class SparkResource(LazyPySparkResource):
             config.setdefault("spark.sql.catalogImplementation", "in-memory")
             Path(self.warehouse).mkdir(parents=True, exist_ok=True)
         self._spark_session = spark_session_from_config(config)
-        if self.catalog == "path":
+        # Dagster builds a fresh resource for every run, but a process keeps one Spark session: register
+        # the warehouse once per session (the IO manager registers what it writes afterwards).
+        if self.catalog == "path" and self._spark_session.conf.get(_REGISTERED, "") != self.warehouse:
             registered = register_path_catalog(self._spark_session, Path(self.warehouse))
+            self._spark_session.conf.set(_REGISTERED, self.warehouse)
             log.info("Registered %d Delta tables from %s", registered, self.warehouse)
 
     def register(self, ref: TableRef) -> None:
         """Make a newly written path table visible by name in this session."""
         if self.catalog == "path" and ref.location:
-            _register(self.spark_session, ref)
+            spark = self.spark_session
+            if ref.table not in _table_names(spark, ref.schema):
+                _register(spark, ref)
 
 
 def register_path_catalog(spark: Any, warehouse: Path) -> int:
+    """Register every Delta table under the warehouse that this session's catalog does not know yet.
+    Call it again in a long-lived session (a notebook) to see tables other processes created since."""
     tables = discover_tables(warehouse)
+    known: dict[str, set[str]] = {}
     for ref in tables:
-        _register(spark, ref)
+        if ref.schema not in known:
+            known[ref.schema] = _table_names(spark, ref.schema)
+        if ref.table not in known[ref.schema]:
+            _register(spark, ref)
     return len(tables)
 
 
+def _table_names(spark: Any, schema: str) -> set[str]:
+    """Names only (SHOW TABLES reads no Delta log, unlike tableExists); creates the schema if missing."""
+    if not spark.catalog.databaseExists(schema):
+        spark.sql(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")
+        return set()
+    return {row["tableName"] for row in spark.sql(f"SHOW TABLES IN {quote(schema)}").collect()}
+
+
 def _register(spark: Any, ref: TableRef) -> None:
-    # Look before creating: IF NOT EXISTS on an existing schema still logs a warning on every call.
     if not spark.catalog.databaseExists(ref.schema):
         spark.sql(f"CREATE SCHEMA IF NOT EXISTS {quote(ref.schema)}")
-    if not spark.catalog.tableExists(ref.name):
-        location = str(ref.location).replace("'", "")
-        spark.sql(f"CREATE TABLE IF NOT EXISTS {ref.quoted_name} USING DELTA LOCATION '{location}'")
+    location = str(ref.location).replace("'", "")
+    spark.sql(f"CREATE TABLE IF NOT EXISTS {ref.quoted_name} USING DELTA LOCATION '{location}'")
 
 
 def spark_config_for(profile: Profile) -> dict[str, Any]:
