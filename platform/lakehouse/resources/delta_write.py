@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 from pyspark.sql.types import DateType, StructType, TimestampNTZType, TimestampType
 
 from lakehouse.resources.catalog import TableRef, quote, validate_identifier
@@ -133,6 +134,10 @@ def write_delta(
         full_overwrite = spec.mode == "overwrite" and window is None
         added = check_schema(existing, df.schema, spec.schema_mode, full_overwrite)
     predicate = window.sql(df.schema) if window is not None else None
+    if spec.partition_by:
+        # One task per partition value, so each day is one file rather than one per shuffle partition:
+        # small files would make every later snapshot, replaceWhere and read pay for the table's history.
+        df = df.repartition(*[F.col(c) for c in spec.partition_by])
     if spec.mode == "merge" and exists:
         _merge(spark, df, ref, spec, window.sql(df.schema, alias="t") if window is not None else None)
     else:
