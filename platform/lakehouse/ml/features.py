@@ -17,10 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field
-
-from lakehouse.config.dataset import DATASETS_DIR
+from lakehouse.config.features import load_features
 from lakehouse.resources.catalog import quote, validate_identifier
 
 if TYPE_CHECKING:
@@ -28,21 +25,6 @@ if TYPE_CHECKING:
 
 MISSING_CATEGORY = "missing"
 RAW_FEATURES = "features_raw"
-
-
-class _Feature(BaseModel):
-    # Only what the model needs from a registry entry; the rest belongs to processing.
-    model_config = ConfigDict(extra="ignore", frozen=True)
-    name: str
-    kind: str = Field(description="numeric | categorical")
-    used_by_model: bool = True
-    description: str = ""
-
-
-class _Label(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-    name: str
-    window_days: int
 
 
 @dataclass(frozen=True)
@@ -69,19 +51,15 @@ class FeatureSpec:
 
 @lru_cache(maxsize=None)
 def load_feature_spec(dataset: str) -> FeatureSpec:
-    raw = yaml.safe_load((DATASETS_DIR / dataset / "features.yaml").read_text()) or {}
-    features = [_Feature(**f) for f in raw.get("features", [])]
-    label = _Label(**raw["label"])
-    unknown = [f.name for f in features if f.kind not in ("numeric", "categorical")]
-    if unknown:
-        raise ValueError(f"features.yaml: features {unknown} have a kind other than numeric / categorical")
-    used = [f for f in features if f.used_by_model]
+    """The model's view of the one feature registry (config/features.py validates the file)."""
+    registry = load_features(dataset)
+    used = registry.model_features
     return FeatureSpec(
         numeric=tuple(f.name for f in used if f.kind == "numeric"),
         categorical=tuple(f.name for f in used if f.kind == "categorical"),
-        label=label.name,
-        label_window_days=label.window_days,
-        descriptions={f.name: f.description for f in features},
+        label=registry.label.name,
+        label_window_days=registry.label.window_days,
+        descriptions=registry.descriptions(),
     )
 
 
