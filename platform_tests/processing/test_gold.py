@@ -10,7 +10,8 @@ from pyspark.sql import functions as F
 from lakehouse.config.features import load_features
 from lakehouse.config.processing import load_processing
 from lakehouse.processing import features as feature_builders
-from lakehouse.processing.checks import leakage_result
+from lakehouse.ingestion.checks import contract_result
+from lakehouse.processing.checks import gold_contract, leakage_result, matured_labels_result
 from lakehouse.processing.gold import build_features
 from lakehouse.processing.labels import build_labels
 
@@ -93,6 +94,33 @@ def test_labels_positive_within_the_window_and_maturity(spark):
     assert all(r["label_matured"] for r in labels.values())  # the newest event (March) is past the window
     early = events.where(F.col("reported_at") < datetime(2026, 1, 20))
     assert not any(r["label_matured"] for r in build_labels(rows, early, REG.label, "event_time", "event_date").collect())
+
+
+def test_matured_labels_check_catches_a_row_flagged_final_too_early(spark):
+    rows = spark.createDataFrame([("t1", datetime(2026, 1, 2, 10), date(2026, 1, 2)),
+                                  ("t2", datetime(2026, 1, 20, 10), date(2026, 1, 20))],
+                                 "transaction_id string, event_time timestamp, event_date date")
+    events = spark.createDataFrame([("t1", datetime(2026, 2, 5), "fraud")],
+                                   "transaction_id string, reported_at timestamp, reason string")
+    labels = build_labels(rows, events, REG.label, "event_time", "event_date")
+    good = matured_labels_result(labels, REG.label, "event_date", AssetKey(["gold", "labels"]))
+    assert good.passed and good.metadata["matured"].value == 1  # 2 Jan matured on 2 Feb; 20 Jan not yet
+    early = labels.withColumn("label_matured", F.lit(True))  # a bug that marks every day final
+    bad = matured_labels_result(early, REG.label, "event_date", AssetKey(["gold", "labels"]))
+    assert not bad.passed and bad.metadata["wrong_flag"].value == 1
+
+
+def test_gold_contract_from_the_registry_catches_nulls_in_required_features(spark):
+    txns = [txn("a1", "2026-01-02 10:00:00"), txn("a2", "2026-01-02 11:00:00", customer="c1")]
+    history = spark.createDataFrame(txns, SILVER)
+    dims = {"customers": spark.createDataFrame([("c1", datetime(2025, 1, 1), False, "DE", date(2024, 1, 1), "mass", 1)], CUSTOMERS),
+            "merchants": spark.createDataFrame([("m1", date(2026, 1, 1), "low")], MERCHANTS)}
+    written = build_features(history, dims, REG, CONFIG, date(2026, 1, 2), date(2026, 1, 3))
+    contract = gold_contract(REG, "transaction_id", written.schema)
+    assert contract_result(written, contract, AssetKey(["gold", "x"])).passed
+    broken = written.withColumn("hour", F.when(F.col("transaction_id") == "a2", F.lit(None)).otherwise(F.col("hour")))
+    failed = contract_result(broken, gold_contract(REG, "transaction_id", broken.schema), AssetKey(["gold", "x"]))
+    assert not failed.passed and "hour" in failed.metadata["details"].value
 
 
 def _leakage(spark, txns):

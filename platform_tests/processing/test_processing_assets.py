@@ -67,7 +67,7 @@ def test_blocking_leakage_check_stops_downstream(spark, spark_resource, resource
                          instance=instance, partition_key=DAY, selection=[silver_stand_in.key, gold.key, downstream.key])
         assert ok.success and ran == ["downstream"]
         checks = {e.check_name: e.passed for e in ok.get_asset_check_evaluations()}
-        assert checks == {"rows_match_silver": True, "required_features": True, "no_leakage": True}
+        assert checks == {"contract": True, "rows_match_silver": True, "required_features": True, "no_leakage": True}
 
         monkeypatch.setitem(feature_builders.WINDOW_BUILDERS, "rolling_count", leaky_count)
         ran.clear()

@@ -11,7 +11,6 @@ from datetime import date
 from typing import Any
 
 from dagster import (
-    AssetCheckSpec,
     AssetDep,
     AssetExecutionContext,
     AssetIn,
@@ -93,6 +92,7 @@ def build_processing_assets(dataset: DatasetConfig, calendar: Calendar) -> list[
         yield Output(build_features(history, dims, reg, config, start, end))
         written = _written(spark, "gold", gold_key.path[-1], reg.event_date, start, end)
         expected = in_days(history, reg.event_date, start, end)
+        yield contract_result(written, checks.gold_contract(reg, silver_cfg.key, written.schema), gold_key)
         yield checks.rows_match_result(written, expected, gold_key)
         yield checks.required_features_result(written, reg, gold_key)
         yield checks.leakage_result(history, written, reg, silver_cfg.key, gold_key)
@@ -103,8 +103,7 @@ def build_processing_assets(dataset: DatasetConfig, calendar: Calendar) -> list[
         key=labels_key, description=label.description + " With maturity: final once the label window has passed.",
         ins={"rows": AssetIn(silver_key), "events": AssetIn(["bronze", label.source])},
         metadata={"partition_expr": reg.event_date},
-        check_specs=[AssetCheckSpec("rows_match_silver", asset=labels_key, blocking=True,
-                                    description="One label row per silver row.")],
+        check_specs=checks.labels_specs(labels_key),
         **common,
     )
     def labels(context: AssetExecutionContext, spark: SparkResource, rows: DataFrame, events: DataFrame):
@@ -112,6 +111,7 @@ def build_processing_assets(dataset: DatasetConfig, calendar: Calendar) -> list[
         yield Output(build_labels(rows, events, label, reg.event_time, reg.event_date))
         written = _written(spark, "gold", config.labels_table, reg.event_date, start, end)
         yield checks.rows_match_result(written, rows, labels_key)
+        yield checks.matured_labels_result(written, label, reg.event_date, labels_key)
 
     return [silver, transaction_features, labels]
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from pyspark.sql.types import StructType
+
 from dagster import AssetCheckResult, AssetCheckSpec, AssetKey
 
-from lakehouse.config.features import FeatureRegistry
+from lakehouse.config.contracts import ColumnSpec, Contract
+from lakehouse.config.features import FeatureRegistry, LabelSpec
 from lakehouse.processing.features import WINDOW_BUILDERS, add_window_features
 
 
@@ -26,6 +29,8 @@ def silver_specs(key: AssetKey) -> list[AssetCheckSpec]:
 
 def gold_specs(key: AssetKey) -> list[AssetCheckSpec]:
     return [
+        AssetCheckSpec("contract", asset=key, blocking=True,
+                       description="Gold conforms to the contract derived from the feature registry (pandera)."),
         AssetCheckSpec("rows_match_silver", asset=key, blocking=True, description="rows(gold) = rows(silver) per partition."),
         AssetCheckSpec("required_features", asset=key, blocking=True, description="No nulls in non-nullable features."),
         AssetCheckSpec("no_leakage", asset=key, blocking=True,
@@ -78,3 +83,58 @@ def leakage_result(history: DataFrame, written: DataFrame, reg: FeatureRegistry,
         metadata={"rows_compared": int(diff["_rows"]) if diff else 0, "features_with_future_data": str(leaking or "none")},
     )
 
+
+
+def labels_specs(key: AssetKey) -> list[AssetCheckSpec]:
+    return [
+        AssetCheckSpec("rows_match_silver", asset=key, blocking=True, description="One label row per silver row."),
+        AssetCheckSpec("matured_labels", asset=key, blocking=True,
+                       description="A row is final (label_matured) only once the label window has passed, and no "
+                       "label was observed after the labels' watermark."),
+    ]
+
+
+def gold_contract(reg: FeatureRegistry, key: str, written: StructType) -> Contract:
+    """The gold contract, derived from the registry so it cannot drift from it: identity columns are
+    required and the key unique; computed numeric features are doubles; passthrough features keep the
+    type of the column they carry (the upstream contracts decide it); non-nullable features are required."""
+    types = {f.name: f.dataType.simpleString() for f in written.fields}
+    missing = [c for c in (key, reg.entity, reg.event_time, reg.event_date, *(f.name for f in reg.features))
+               if c not in types]
+    if missing:
+        raise ValueError(f"Gold table lacks registry columns {missing}")
+    identity = [
+        ColumnSpec(name=key, type=types[key], required=True, unique=True, description="Row key."),
+        ColumnSpec(name=reg.entity, type=types[reg.entity], required=True, description="Entity of the features."),
+        ColumnSpec(name=reg.event_time, type="timestamp", required=True, description="Event time."),
+        ColumnSpec(name=reg.event_date, type="date", required=True, description="Event day (partition)."),
+    ]
+    features = [
+        ColumnSpec(
+            name=f.name,
+            type=types[f.name] if f.transform == "passthrough" else ("double" if f.kind == "numeric" else "string"),
+            required=not f.nullable,
+            description=f.description,
+        )
+        for f in reg.features
+    ]
+    return Contract(name="gold_features", description="One row of model features per transaction.",
+                    columns=identity + features)
+
+
+def matured_labels_result(written: DataFrame, label: LabelSpec, event_date: str, key: AssetKey) -> AssetCheckResult:
+    """Recomputes maturity from the stored watermark: a row flagged matured before its window has passed
+    (or an observation after the watermark) would let training read labels that can still change."""
+    matured_at = F.to_timestamp(F.date_add(F.col(event_date), 1 + int(label.window_days)))
+    should = F.coalesce(F.col("labels_as_of") >= matured_at, F.lit(False))
+    counts = written.agg(
+        F.count(F.lit(1)).alias("rows"),
+        F.sum(F.col("label_matured").cast("int")).alias("matured"),
+        F.sum((F.col("label_matured") != should).cast("int")).alias("wrong_flag"),
+        F.sum((F.col("label_observed_at") > F.col("labels_as_of")).cast("int")).alias("after_watermark"),
+    ).first()
+    values = {k: int((counts[k] if counts else 0) or 0) for k in ("rows", "matured", "wrong_flag", "after_watermark")}
+    return AssetCheckResult(
+        asset_key=key, check_name="matured_labels", passed=values["wrong_flag"] == 0 and values["after_watermark"] == 0,
+        metadata={**values, "window_days": label.window_days},
+    )
