@@ -6,10 +6,10 @@ import argparse
 import shutil
 import sys
 
-from lakehouse.bench import ingestion, ml
+from lakehouse.bench import ingestion, ml, processing
 from lakehouse.bench.harness import Bench, report, say
 
-STAGES = {"ingestion": ingestion.run, "ml": ml.run}
+STAGES = {"ingestion": ingestion.run, "processing": processing.run, "ml": ml.run}
 
 
 def main(argv: list[str] | None = None) -> int:

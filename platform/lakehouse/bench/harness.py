@@ -91,9 +91,24 @@ def report(results: list[Comparison], command: str) -> str:
         )
     table = "\n".join(lines)
     details = "\n".join(f"- {r.stage} / {r.name}: {r.detail}" for r in results if r.detail)
-    RESULTS_JSON.write_text(json.dumps([{**asdict(r), "ratio": r.ratio, "met": r.met()} for r in results], indent=2))
+    measured = [{**asdict(r), "ratio": r.ratio, "met": r.met(), "command": command} for r in results]
+    kept = _earlier_results({r.stage for r in results})
+    RESULTS_JSON.write_text(json.dumps(measured + kept, indent=2))
+    earlier = ""
+    if kept:
+        rows = "\n".join(f"| {k['stage']} | {k['name']} | {k['ratio']:.3f} | {k['goal']} | `{k.get('command', '?')}` |"
+                         for k in kept)
+        earlier = ("\n\n## Other stages, from earlier runs\n\n| stage | comparison | ratio | goal | measured by |\n"
+                   f"|---|---|---:|---|---|\n{rows}")
     RESULTS_MD.write_text(
         "# Benchmarks\n\nMeasured in one run on this machine (2 cores, 24 GiB) with:\n\n"
-        f"```\n{command}\n```\n\n{table}\n\n{details}\n\nRaw numbers: `docs/benchmarks.json`.\n"
+        f"```\n{command}\n```\n\n{table}\n\n{details}{earlier}\n\nRaw numbers: `docs/benchmarks.json`.\n"
     )
     return table
+
+
+def _earlier_results(stages_run: set[str]) -> list[dict[str, Any]]:
+    """Results of stages this run did not measure (a `--stages` subset), kept with their own command."""
+    if not RESULTS_JSON.exists():
+        return []
+    return [r for r in json.loads(RESULTS_JSON.read_text()) if r["stage"] not in stages_run]

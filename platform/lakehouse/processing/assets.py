@@ -26,7 +26,7 @@ from pyspark.sql import functions as F
 
 from lakehouse.config.contracts import load_contracts
 from lakehouse.config.dataset import DatasetConfig
-from lakehouse.config.features import load_features
+from lakehouse.config.features import FeatureRegistry, load_features
 from lakehouse.config.processing import load_processing
 from lakehouse.ingestion.checks import contract_result
 from lakehouse.partitions import Calendar
@@ -48,8 +48,11 @@ def _written(spark: SparkResource, schema: str, table: str, column: str, start: 
     return in_days(spark.spark_session.table(spark.table(schema, table).name), column, start, end)
 
 
-def build_processing_assets(dataset: DatasetConfig, calendar: Calendar) -> list[AssetsDefinition]:
-    config, reg = load_processing(dataset.name), load_features(dataset.name)
+def build_processing_assets(
+    dataset: DatasetConfig, calendar: Calendar, registry: FeatureRegistry | None = None
+) -> list[AssetsDefinition]:
+    """Silver, gold features and labels; `registry` overrides features.yaml (benchmarks, experiments)."""
+    config, reg = load_processing(dataset.name), registry or load_features(dataset.name)
     silver_cfg = config.silver
     contract = load_contracts(dataset.name)[silver_cfg.contract]
     columns = [c.name for c in contract.columns]
@@ -88,7 +91,7 @@ def build_processing_assets(dataset: DatasetConfig, calendar: Calendar) -> list[
     def transaction_features(context: AssetExecutionContext, spark: SparkResource, history: DataFrame):
         start, end = _days(context)
         session = spark.spark_session
-        dims = {name: _dimension(session, spark, spec, end) for name, spec in config.dimensions.items()}
+        dims = {name: read_dimension(session, spark, spec, end) for name, spec in config.dimensions.items()}
         yield Output(build_features(history, dims, reg, config, start, end))
         written = _written(spark, "gold", gold_key.path[-1], reg.event_date, start, end)
         expected = in_days(history, reg.event_date, start, end)
@@ -116,7 +119,7 @@ def build_processing_assets(dataset: DatasetConfig, calendar: Calendar) -> list[
     return [silver, transaction_features, labels]
 
 
-def _dimension(session: Any, spark: SparkResource, spec: Any, end: date) -> DataFrame:
+def read_dimension(session: Any, spark: SparkResource, spec: Any, end: date) -> DataFrame:
     """The dimension up to the end of the window: nothing written after it can leak into features."""
     table = session.table(spark.table("bronze", spec.source).name)
     if spec.mode == "as_of":
