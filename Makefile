@@ -16,6 +16,7 @@ run: setup dagster-home ## Generate the demo data and materialise the whole asse
 
 test: setup ## Start the test databases and run the test suite
 	bash scripts/test_databases.sh
+	bash scripts/install_chromium.sh >/dev/null
 	set -a; source .test-databases.env; set +a; $(PY) -m pytest
 
 dev: setup dagster-home ## Dagster UI + daemon on 127.0.0.1:3000 with a persistent DAGSTER_HOME
