@@ -6,22 +6,19 @@ Loading reads only LAKEHOUSE_PROFILE and the repository's configuration files; i
 
 from __future__ import annotations
 
-from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor, multiprocess_executor
+from dagster import Definitions, in_process_executor, multiprocess_executor
 
 from lakehouse.config.dataset import load_dataset
 from lakehouse.config.profile import Profile, load_profile
 from lakehouse.config.sources import load_sources
 from lakehouse.ingestion.assets import build_ingestion_assets
 from lakehouse.ingestion.sensors import assets_by_source, build_landing_sensor
+from lakehouse.jobs import build_pipeline_jobs, build_pipeline_schedules
 from lakehouse.partitions import build_calendar
 from lakehouse.ml.assets import build_ml_assets
 from lakehouse.ml.schedules import build_ml_schedules
 from lakehouse.processing.assets import build_processing_assets
 from lakehouse.resources import build_resources
-
-
-# Asset groups whose assets are daily partitioned (the weekly ML group has its own job and schedule).
-DAILY_GROUPS = ("ingestion", "processing")
 
 
 def build_definitions(profile: Profile | None = None, data_root: str | None = None) -> Definitions:
@@ -38,16 +35,12 @@ def build_definitions(profile: Profile | None = None, data_root: str | None = No
         executor = in_process_executor
     else:
         executor = multiprocess_executor.configured({"max_concurrent": profile.dagster.max_concurrent_steps})
-    daily_pipeline = define_asset_job(
-        "daily_pipeline",
-        selection=AssetSelection.groups(*DAILY_GROUPS),
-        partitions_def=calendar.daily,
-        description="Every daily asset, ingestion to reporting, for one day (or a day range as one run).",
-    )
+    assets = [*ingestion, *build_processing_assets(dataset, calendar), *build_ml_assets(dataset, calendar)]
+    jobs = build_pipeline_jobs(assets, calendar)
     return Definitions(
-        assets=[*ingestion, *build_processing_assets(dataset, calendar), *build_ml_assets(dataset, calendar)],
-        jobs=[daily_pipeline],
-        schedules=build_ml_schedules(dataset),
+        assets=assets,
+        jobs=list(jobs.values()),
+        schedules=[*build_ml_schedules(dataset), *build_pipeline_schedules(jobs, dataset, profile.dagster.schedules_running)],
         sensors=[landing_sensor],
         resources=build_resources(profile, data_root),
         executor=executor,

@@ -1,90 +1,136 @@
 """`make run`: generate the demo data and materialise the whole asset graph on the current profile.
 
-It replays production, compressed: the demo days land one after another and, after each landing,
-the source-database assets read that day's state (a JDBC read sees the database as it is *now*, so
-only a run per landed day captures the customers' change history). Everything that can process a
-range then runs as one single-run backfill over all demo days (one Spark session, one run).
+It replays production, compressed, in five steps:
+1. the demo days land a week at a time, and after each week the source-database assets read the
+   databases (a JDBC read sees the database as it is *now*, so only repeated reads capture the
+   customers' change history; weekly keeps the replay short, daily is what the schedule does);
+2. ingestion and processing for every demo day as one single-run range (one Spark session, one run);
+3. the weekly model for the newest week whose training window is covered and matured (the window
+   reads 6 weeks, 5 weeks behind the training week: see ml.yaml), registered and gated in MLflow;
+4. every other daily asset (scoring, daily reports, monitoring) for every demo day as one run;
+5. the weekly and monthly reports for every week and month of the demo.
 Runs are recorded in the Dagster instance at DAGSTER_HOME, so `make dev` shows them afterwards.
 """
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 
 from dagster import AssetSelection, DagsterInstance, Definitions, JobDefinition, define_asset_job
 
 from lakehouse.config.dataset import load_dataset
+from lakehouse.config.features import load_features
+from lakehouse.config.ml import load_ml_config
 from lakehouse.config.profile import load_profile, resolve_data_root
 from lakehouse.config.sources import load_sources
-from lakehouse.demo.generator import generate, land_next_day
+from lakehouse.demo.generator import land_next_days
 from lakehouse.demo.settings import GeneratorSettings
+from lakehouse.jobs import keys_partitioned_by
+from lakehouse.ml.schedules import ML_JOB
+from lakehouse.ml.training_set import window_bounds
+from lakehouse.partitions import build_calendar
+from lakehouse.summary import print_summary, say
 
-DEMO_DAYS = 7
-DEMO_ROWS_PER_DAY = 2_000
-
-
-def _say(message: str) -> None:
-    print(f"[lakehouse {time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def _jobs(defs: Definitions, dataset: str) -> tuple[JobDefinition, JobDefinition]:
-    from lakehouse.definitions import DAILY_GROUPS
-
-    jdbc = [["bronze", s.name] for s in load_sources(dataset).values() if s.format == "jdbc"]
-    databases = AssetSelection.assets(*jdbc).required_multi_asset_neighbors()
-    with_jobs = Definitions.merge(
-        defs,
-        Definitions(jobs=[
-            define_asset_job("make_run_source_databases", selection=databases),
-            define_asset_job("make_run_range", selection=AssetSelection.groups(*DAILY_GROUPS) - databases),
-        ]),
-    )
-    return with_jobs.resolve_job_def("make_run_source_databases"), with_jobs.resolve_job_def("make_run_range")
+DEMO_WEEKS = 11  # the first week the model can train on: 6 weeks of window + 5 weeks of label maturity
+DEMO_ROWS_PER_DAY = 1_000
+CAPTURE_EVERY_DAYS = 7
+BEFORE_MODEL_GROUPS = ("ingestion", "processing")
 
 
-def _report(result, seen: dict[str, list]) -> None:
-    for event in result.get_asset_materialization_events():
-        mat = event.step_materialization_data.materialization
-        rows = mat.metadata.get("dagster/row_count")
-        entry = seen.setdefault(mat.asset_key.to_user_string(), [0, "-"])
-        entry[0] += 1
-        entry[1] = rows.value if rows else entry[1]
+def trainable_week(first_day: date, last_day: date, dataset: str) -> date:
+    """The newest Monday whose training window lies inside the demo days and whose labels have matured
+    by the last day (the chargebacks seen by then are the labels' watermark)."""
+    settings, label_days = load_ml_config(dataset).training_set, load_features(dataset).label.window_days
+    week = last_day - timedelta(days=last_day.weekday())
+    while week > first_day:
+        start, end = window_bounds(week, settings, label_days)
+        # The window's last day (end - 1) is final once a label event from end - 1 + 1 + window is seen.
+        if start >= first_day and end + timedelta(days=label_days) <= last_day:
+            return week
+        week -= timedelta(weeks=1)
+    raise ValueError(f"Demo days {first_day} .. {last_day} cover no training window; raise DEMO_WEEKS")
+
+
+class Replay:
+    """The jobs of the replay, resolved once against the code location's definitions."""
+
+    def __init__(self, defs: Definitions, dataset: str) -> None:
+        calendar = build_calendar(load_dataset(dataset).partitions)
+        assets = list(defs.assets or [])
+        jdbc = [["bronze", s.name] for s in load_sources(dataset).values() if s.format == "jdbc"]
+        databases = AssetSelection.assets(*jdbc).required_multi_asset_neighbors()
+        daily = AssetSelection.assets(*keys_partitioned_by(assets, calendar.daily))
+        before_model = AssetSelection.groups(*BEFORE_MODEL_GROUPS) - databases
+        jobs = {
+            "make_run_source_databases": databases,
+            "make_run_ingest_and_process": before_model,
+            "make_run_score_and_report_days": daily - databases - before_model,
+            "make_run_weekly": AssetSelection.assets(*keys_partitioned_by(assets, calendar.weekly)),
+            "make_run_monthly": AssetSelection.assets(*keys_partitioned_by(assets, calendar.monthly)),
+        }
+        merged = Definitions.merge(defs, Definitions(jobs=[define_asset_job(n, selection=s) for n, s in jobs.items()]))
+        self.jobs: dict[str, JobDefinition] = {n: merged.resolve_job_def(n) for n in [*jobs, ML_JOB]}
+        self.seen: dict[str, list] = {}
+
+    def run(self, instance: DagsterInstance, job: str, first: date, last: date | None = None) -> None:
+        started = time.perf_counter()
+        target = self.jobs[job]
+        if not target.asset_layer.executable_asset_keys:
+            say(f"  {job}: no assets (stage not in this code location), skipped")
+            return
+        if last is None:
+            result = target.execute_in_process(instance=instance, partition_key=first.isoformat())
+        else:
+            tags = {"dagster/asset_partition_range_start": first.isoformat(),
+                    "dagster/asset_partition_range_end": last.isoformat()}
+            result = target.execute_in_process(instance=instance, tags=tags)
+        for event in result.get_asset_materialization_events():
+            mat = event.step_materialization_data.materialization
+            rows = mat.metadata.get("dagster/row_count")
+            entry = self.seen.setdefault(mat.asset_key.to_user_string(), [0, "-"])
+            entry[0] += 1
+            entry[1] = rows.value if rows else entry[1]
+        span = first.isoformat() if last is None else f"{first} .. {last}"
+        say(f"  {job} [{span}] succeeded in {time.perf_counter() - started:.0f} s (run {result.run_id[:8]})")
 
 
 def main() -> int:
     from lakehouse.definitions import defs
 
+    started = time.perf_counter()
     profile = load_profile()
     root = resolve_data_root(profile.storage.data_root)
-    start = load_dataset(profile.dataset).partitions.start_date
-    settings = GeneratorSettings(start_date=start, days=1, rows_per_day=DEMO_ROWS_PER_DAY)
-    _say(f"Profile {profile.name}: data root {root}; {DEMO_DAYS} demo days x {DEMO_ROWS_PER_DAY} transactions")
-    databases_job, range_job = _jobs(defs, profile.dataset)
-    seen: dict[str, list] = {}
+    dataset = load_dataset(profile.dataset)
+    first = dataset.partitions.start_date
+    days = DEMO_WEEKS * 7
+    last = first + timedelta(days=days - 1)
+    settings = GeneratorSettings(start_date=first, days=1, rows_per_day=DEMO_ROWS_PER_DAY)
+    say(f"Profile {profile.name}: data root {root}")
+    say(f"Demo: {days} days ({first} .. {last}) x {DEMO_ROWS_PER_DAY:,} transactions")
+    replay = Replay(defs, profile.dataset)
+    week = trainable_week(first, last, profile.dataset)
     with DagsterInstance.get() as instance:
-        for index in range(DEMO_DAYS):
-            day = start + timedelta(days=index)
-            summary = generate(settings, root) if index == 0 else land_next_day(settings, root)
-            _say(f"Landed {summary.days[-1].line()}")
-            result = databases_job.execute_in_process(instance=instance, partition_key=day.isoformat())
-            _report(result, seen)
-        last = start + timedelta(days=DEMO_DAYS - 1)
-        _say(f"Materialising every other asset for {start} .. {last} as one run")
-        tags = {"dagster/asset_partition_range_start": start.isoformat(),
-                "dagster/asset_partition_range_end": last.isoformat()}
-        result = range_job.execute_in_process(instance=instance, tags=tags)
-        _report(result, seen)
-        _say(f"Run {result.run_id} succeeded")
-    for key, (materialisations, rows) in sorted(seen.items()):
-        _say(f"  {key:42s} materialisations={materialisations:<3d} rows={rows}")
-    _say("Reading a table by name from a new Spark session (python -m lakehouse.query):")
-    subprocess.run([sys.executable, "-m", "lakehouse.query",
-                    "SELECT landing_date, count(*) AS rows FROM bronze.transactions_pos GROUP BY landing_date "
-                    "ORDER BY landing_date"], check=True)
-    _say(f"Tables: {root / 'warehouse'}   Dagster UI: make dev (http://127.0.0.1:3000)   MLflow UI: make mlflow")
+        say(f"1/5 Landing the days a week at a time; the source databases are read after each week")
+        for offset in range(0, days, CAPTURE_EVERY_DAYS):
+            summary = land_next_days(settings, root, min(CAPTURE_EVERY_DAYS, days - offset))
+            rows = sum(d.transaction_rows for d in summary.days)
+            dirty = sum(d.dirty_rows for d in summary.days)
+            say(f"  landed {summary.days[0].day} .. {summary.days[-1].day}: {rows:,} transactions ({dirty} dirty), "
+                f"{sum(d.chargebacks for d in summary.days)} chargebacks")
+            replay.run(instance, "make_run_source_databases", summary.days[-1].day)
+        say(f"2/5 Ingestion and processing for {first} .. {last} as one run")
+        replay.run(instance, "make_run_ingest_and_process", first, last)
+        say(f"3/5 Training the weekly model for the week of {week} (MLflow: make mlflow)")
+        replay.run(instance, ML_JOB, week)
+        say(f"4/5 Scoring, daily reports and monitoring for {first} .. {last} as one run")
+        replay.run(instance, "make_run_score_and_report_days", first, last)
+        say("5/5 Weekly and monthly reports")
+        first_monday = first + timedelta(days=(7 - first.weekday()) % 7)  # weekly partitions start on Mondays
+        replay.run(instance, "make_run_weekly", first_monday, last - timedelta(days=last.weekday()))
+        replay.run(instance, "make_run_monthly", first.replace(day=1), last.replace(day=1))
+    print_summary(profile, root, replay.seen, time.perf_counter() - started)
     return 0
 
 

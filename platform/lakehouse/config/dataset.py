@@ -24,6 +24,27 @@ class PartitionSettings(BaseModel):
     )
 
 
+class ScheduleTime(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    hour: int = Field(ge=0, le=23, description="Hour of the tick, in the partitions' timezone.")
+    minute: int = Field(default=0, ge=0, le=59, description="Minute of the tick.")
+
+
+class ScheduleSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    daily: ScheduleTime = Field(
+        default=ScheduleTime(hour=2), description="Daily pipeline (ingest to daily report) for the day just ended."
+    )
+    weekly_reports: ScheduleTime = Field(
+        default=ScheduleTime(hour=7), description="Mondays: the weekly reports of the week just ended."
+    )
+    monthly_reports: ScheduleTime = Field(
+        default=ScheduleTime(hour=7, minute=30), description="The 1st: the monthly reports of the month just ended."
+    )
+
+
 class DatasetConfig(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
@@ -31,6 +52,9 @@ class DatasetConfig(BaseModel):
     description: str = Field(description="What the dataset is.")
     owner: str = Field(description="Team or person answering for the dataset (shown as asset owner).")
     partitions: PartitionSettings = Field(description="Partition calendar shared by all stages.")
+    schedules: ScheduleSettings = Field(
+        default=ScheduleSettings(), description="When the partitioned pipeline jobs run (weekly training: ml.yaml)."
+    )
 
 
 @lru_cache(maxsize=None)

@@ -71,9 +71,17 @@ def generate(settings: GeneratorSettings, root: Path, source_url: str | None = N
 
 def land_next_day(settings: GeneratorSettings, root: Path, source_url: str | None = None) -> GenerationSummary:
     """Land the day after the last one in the manifest (start_date on an empty root)."""
+    return land_next_days(settings, root, 1, source_url)
+
+
+def land_next_days(
+    settings: GeneratorSettings, root: Path, count: int, source_url: str | None = None
+) -> GenerationSummary:
+    """Land the `count` days after the last one in the manifest; the source tables are synced once, to
+    the state after the last of them (as if the databases were read at the end of the batch)."""
     landed = manifest.landed_days(manifest.load(Path(root)))
-    day = landed[-1] + timedelta(days=1) if landed else settings.start_date
-    return _land(settings, Path(root), [day], source_url)
+    first = landed[-1] + timedelta(days=1) if landed else settings.start_date
+    return _land(settings, Path(root), [first + timedelta(days=i) for i in range(count)], source_url)
 
 
 def _land(settings: GeneratorSettings, root: Path, days: list[date], source_url: str | None) -> GenerationSummary:
