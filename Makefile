@@ -9,7 +9,7 @@ export PYTHONUNBUFFERED := 1
 DATA_ROOT := $(or $(LAKEHOUSE_DATA_ROOT),.lakehouse)
 export DAGSTER_HOME ?= $(abspath $(DATA_ROOT))/dagster_home
 
-.PHONY: run test dev bench mlflow setup java jars lock clean-data dagster-home
+.PHONY: run test dev bench mlflow setup java jars lock clean-data dagster-home secret-scan
 
 run: setup dagster-home ## Generate the demo data and materialise the whole asset graph (embedded default)
 	$(PY) -m lakehouse.run
@@ -31,7 +31,10 @@ mlflow: setup ## MLflow UI on http://127.0.0.1:5000 over the local tracking stor
 
 dagster-home:
 	mkdir -p "$(DAGSTER_HOME)"
-	test -f "$(DAGSTER_HOME)/dagster.yaml" || cp scripts/templates/dagster.yaml "$(DAGSTER_HOME)/dagster.yaml"
+	test -f "$(DAGSTER_HOME)/dagster.yaml" || cp "$$($(PY) -c 'from lakehouse.config.profile import load_profile; print(load_profile().dagster.instance_template)')" "$(DAGSTER_HOME)/dagster.yaml"
+
+secret-scan: $(VENV)/.installed ## Fail on secret-looking values in profiles, templates and CI
+	$(PY) -m lakehouse.operations.secret_scan
 
 setup: java $(VENV)/.installed jars
 

@@ -6,7 +6,7 @@ Loading reads only LAKEHOUSE_PROFILE and the repository's configuration files; i
 
 from __future__ import annotations
 
-from dagster import Definitions, in_process_executor, multiprocess_executor
+from dagster import DefaultSensorStatus, Definitions, in_process_executor, multiprocess_executor
 
 from lakehouse.config.dataset import load_dataset
 from lakehouse.config.profile import Profile, load_profile
@@ -17,6 +17,8 @@ from lakehouse.jobs import build_pipeline_jobs, build_pipeline_schedules
 from lakehouse.partitions import build_calendar
 from lakehouse.ml.assets import build_ml_assets
 from lakehouse.ml.schedules import build_ml_schedules
+from lakehouse.operations.alerts import build_failure_alert_sensor
+from lakehouse.operations.maintenance_job import build_maintenance
 from lakehouse.processing.assets import build_processing_assets
 from lakehouse.resources import build_resources
 
@@ -37,11 +39,16 @@ def build_definitions(profile: Profile | None = None, data_root: str | None = No
         executor = multiprocess_executor.configured({"max_concurrent": profile.dagster.max_concurrent_steps})
     assets = [*ingestion, *build_processing_assets(dataset, calendar), *build_ml_assets(dataset, calendar)]
     jobs = build_pipeline_jobs(assets, calendar)
+    maintenance_job, maintenance_schedule = build_maintenance(profile)
+    # Alerts are on wherever the daemon runs: a failed run must never go unnoticed.
+    failure_alerts = build_failure_alert_sensor(profile.alerts, profile.name, data_root or profile.storage.data_root,
+                                                default_status=DefaultSensorStatus.RUNNING)
     return Definitions(
         assets=assets,
-        jobs=list(jobs.values()),
-        schedules=[*build_ml_schedules(dataset), *build_pipeline_schedules(jobs, dataset, profile.dagster.schedules_running)],
-        sensors=[landing_sensor],
+        jobs=[*jobs.values(), maintenance_job],
+        schedules=[*build_ml_schedules(dataset), *build_pipeline_schedules(jobs, dataset, profile.dagster.schedules_running),
+                   maintenance_schedule],
+        sensors=[landing_sensor, failure_alerts],
         resources=build_resources(profile, data_root),
         executor=executor,
     )

@@ -15,6 +15,9 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from lakehouse.config.databricks import DatabricksSettings
+from lakehouse.config.operations import AlertSettings, MaintenanceSettings
+
 PROFILE_ENV_VAR = "LAKEHOUSE_PROFILE"
 DATA_ROOT_ENV_VAR = "LAKEHOUSE_DATA_ROOT"
 PROFILES_DIR = Path(__file__).parent / "profiles"
@@ -105,6 +108,16 @@ class DagsterSettings(_Strict):
         "Databricks) where a step's start-up is cheap.",
     )
     max_concurrent_steps: int = Field(default=4, description="Parallel steps with the multiprocess executor.")
+    schedules_running: bool = Field(
+        default=False,
+        description="Whether the pipeline schedules start switched on when the daemon loads the code location "
+        "(prod: yes; local: switched on in the UI, because the demo data are not today's).",
+    )
+    instance_template: str = Field(
+        default="scripts/templates/dagster.yaml",
+        description="dagster.yaml template (repository-relative) for this environment's DAGSTER_HOME: sqlite "
+        "storage for one machine, dagster.prod.yaml (PostgreSQL through dagster-postgres) for shared ones.",
+    )
 
 
 class Profile(_Strict):
@@ -115,8 +128,17 @@ class Profile(_Strict):
     storage: StorageSettings = Field(default_factory=StorageSettings, description="Where tables live.")
     mlflow: MlflowSettings = Field(default_factory=MlflowSettings, description="Tracking and registry.")
     dagster: DagsterSettings = Field(default_factory=DagsterSettings, description="Run execution settings.")
+    alerts: AlertSettings = Field(default_factory=AlertSettings, description="Where run-failure alerts go.")
+    maintenance: MaintenanceSettings = Field(
+        default_factory=MaintenanceSettings, description="How the weekly maintenance job runs here."
+    )
     connections: dict[str, ConnectionSettings] = Field(
         default_factory=dict, description="Named JDBC connections that sources refer to."
+    )
+    databricks: DatabricksSettings | None = Field(
+        default=None,
+        description="When set, the processing steps run through Dagster Pipes on Databricks (see "
+        "docs/databricks.md); otherwise in the run's own Spark session.",
     )
 
 

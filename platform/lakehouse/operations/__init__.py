@@ -1,0 +1,1 @@
+"""Operations: run-failure alerts and weekly table / model maintenance (docs/operations.md)."""
