@@ -6,21 +6,34 @@ Loading reads only LAKEHOUSE_PROFILE and the repository's configuration files; i
 
 from __future__ import annotations
 
-from dagster import DefaultSensorStatus, Definitions, in_process_executor, multiprocess_executor
+from typing import Any
 
+from dagster import DefaultScheduleStatus, DefaultSensorStatus, Definitions, in_process_executor, multiprocess_executor
+
+from lakehouse.automation.champion import build_champion_rescore_sensor
+from lakehouse.automation.sensors import build_rematerialization_sensors
+from lakehouse.config.automation import load_automation_config
 from lakehouse.config.dataset import load_dataset
+from lakehouse.config.features import load_features
+from lakehouse.config.monitoring import load_monitoring_config
 from lakehouse.config.profile import Profile, load_profile
+from lakehouse.config.reporting import load_reporting
 from lakehouse.config.sources import load_sources
 from lakehouse.ingestion.assets import build_ingestion_assets
 from lakehouse.ingestion.sensors import assets_by_source, build_landing_sensor
-from lakehouse.jobs import build_pipeline_jobs, build_pipeline_schedules
-from lakehouse.partitions import build_calendar
+from lakehouse.jobs import build_daily_pipeline, build_daily_schedule
 from lakehouse.ml.assets import build_ml_assets
 from lakehouse.ml.schedules import build_ml_schedules
+from lakehouse.monitoring.assets import build_monitoring_assets
+from lakehouse.monitoring.sensors import build_retraining_sensor
 from lakehouse.operations.alerts import build_failure_alert_sensor
 from lakehouse.operations.maintenance_job import build_maintenance
+from lakehouse.partitions import Calendar, build_calendar
 from lakehouse.processing.assets import build_processing_assets
+from lakehouse.reporting.assets import build_reporting_assets
+from lakehouse.reporting.jobs import build_reporting_jobs, build_reporting_schedules
 from lakehouse.resources import build_resources
+from lakehouse.scoring.assets import build_scoring_assets
 
 
 def build_definitions(profile: Profile | None = None, data_root: str | None = None) -> Definitions:
@@ -37,21 +50,45 @@ def build_definitions(profile: Profile | None = None, data_root: str | None = No
         executor = in_process_executor
     else:
         executor = multiprocess_executor.configured({"max_concurrent": profile.dagster.max_concurrent_steps})
-    assets = [*ingestion, *build_processing_assets(dataset, calendar), *build_ml_assets(dataset, calendar)]
-    jobs = build_pipeline_jobs(assets, calendar)
+    assets = [
+        *ingestion,
+        *build_processing_assets(dataset, calendar),
+        *build_ml_assets(dataset, calendar),
+        *build_scoring_assets(dataset, calendar),
+        *build_reporting_assets(dataset, calendar),
+        *build_monitoring_assets(dataset, calendar),
+    ]
+    running = profile.dagster.schedules_running
+    daily_pipeline = build_daily_pipeline(assets, calendar)
+    reporting = load_reporting(dataset.name)
+    report_jobs = build_reporting_jobs(reporting)  # the same objects go to jobs= and to their schedules
+    report_schedules = build_reporting_schedules(
+        reporting, calendar, load_features(dataset.name).label.window_days, report_jobs,
+        DefaultScheduleStatus.RUNNING if running else DefaultScheduleStatus.STOPPED,
+        periods_run_elsewhere=("day",),  # the daily pipeline reports each day
+    )
     maintenance_job, maintenance_schedule = build_maintenance(profile)
     # Alerts are on wherever the daemon runs: a failed run must never go unnoticed.
     failure_alerts = build_failure_alert_sensor(profile.alerts, profile.name, data_root or profile.storage.data_root,
                                                 default_status=DefaultSensorStatus.RUNNING)
     return Definitions(
         assets=assets,
-        jobs=[*jobs.values(), maintenance_job],
-        schedules=[*build_ml_schedules(dataset), *build_pipeline_schedules(jobs, dataset, profile.dagster.schedules_running),
-                   maintenance_schedule],
-        sensors=[landing_sensor, failure_alerts],
+        jobs=[daily_pipeline, *report_jobs, maintenance_job],
+        schedules=[*build_ml_schedules(dataset), build_daily_schedule(daily_pipeline, dataset, running),
+                   *report_schedules, maintenance_schedule],
+        sensors=[landing_sensor, failure_alerts, *_data_sensors(assets, dataset.name, calendar)],
         resources=build_resources(profile, data_root),
         executor=executor,
     )
+
+
+def _data_sensors(assets: list[Any], dataset: str, calendar: Calendar) -> list[Any]:
+    """Re-materialisation when data changes (their jobs come with them), optional re-scoring when the
+    champion changes, and retraining when monitoring sees the model degrade."""
+    automation = load_automation_config(dataset)
+    optional = [build_champion_rescore_sensor(assets, automation.champion_rescore),  # None while disabled
+                build_retraining_sensor(calendar.weekly, load_monitoring_config(dataset))]
+    return [*build_rematerialization_sensors(assets, automation), *(s for s in optional if s)]
 
 
 defs = build_definitions()

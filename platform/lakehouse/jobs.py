@@ -1,13 +1,12 @@
-"""Pipeline jobs and their schedules, one per partition granularity, built from the assets' own
-partitions definitions: an asset joins the daily, weekly-reports or monthly job by being daily, weekly
-or monthly partitioned — nothing to list here when a stage adds one.
+"""The daily pipeline job and its schedule, built from the assets' own partitions definitions: an asset
+joins `daily_pipeline` (ingest -> process -> score -> daily report, monitoring) by being daily
+partitioned — nothing to list here when a stage adds one.
 
-- `daily_pipeline`: every daily asset (ingest -> process -> score -> daily report, monitoring).
-- `ml_weekly_training` (lakehouse.ml.schedules): the weekly model; its own schedule.
-- `weekly_reports` / `monthly_reports`: every other weekly / monthly asset (the period reports).
-Schedules are built with `build_schedule_from_partitioned_job`, so each tick requests the partition
-that has just ended; backfills of any range go through the UI (asset backfills honour the single-run
-policy of the Spark assets).
+Other periods have their own jobs next to their stage: `ml_weekly_training` (lakehouse.ml.schedules)
+and the weekly / monthly report jobs (lakehouse.reporting.jobs). Schedules are built with
+`build_schedule_from_partitioned_job`, so each tick requests the partition that has just ended;
+backfills of any range go through the UI (asset backfills honour the single-run policy of the Spark
+assets).
 """
 
 from __future__ import annotations
@@ -25,12 +24,10 @@ from dagster import (
     define_asset_job,
 )
 
-from lakehouse.config.dataset import DatasetConfig, ScheduleTime
-from lakehouse.ml.assets import MODEL_KEY, TRAINING_SET_KEY
+from lakehouse.config.dataset import DatasetConfig
 from lakehouse.partitions import Calendar
 
-DAILY_JOB, WEEKLY_JOB, MONTHLY_JOB = "daily_pipeline", "weekly_reports", "monthly_reports"
-_ML_KEYS = {TRAINING_SET_KEY, MODEL_KEY}
+DAILY_JOB = "daily_pipeline"
 
 
 def keys_partitioned_by(assets: Sequence[Any], partitions_def: PartitionsDefinition) -> list[AssetKey]:
@@ -40,38 +37,24 @@ def keys_partitioned_by(assets: Sequence[Any], partitions_def: PartitionsDefinit
         for a in assets
         if isinstance(a, AssetsDefinition) and a.partitions_def == partitions_def
         for key in a.keys
-        if key not in _ML_KEYS
     ]
 
 
-def build_pipeline_jobs(assets: Sequence[Any], calendar: Calendar) -> dict[str, Any]:
-    """The three partitioned jobs (unresolved until Definitions resolves them)."""
-    described = {
-        DAILY_JOB: (calendar.daily, "Every daily asset, ingestion to the daily report, for one day (or a range)."),
-        WEEKLY_JOB: (calendar.weekly, "The weekly reports (the model has its own job, ml_weekly_training)."),
-        MONTHLY_JOB: (calendar.monthly, "The monthly reports."),
-    }
-    jobs = {}
-    for name, (partitions_def, description) in described.items():
-        keys = keys_partitioned_by(assets, partitions_def)
-        if keys:
-            jobs[name] = define_asset_job(name, selection=AssetSelection.assets(*keys),
-                                          partitions_def=partitions_def, description=description)
-    return jobs
+def build_daily_pipeline(assets: Sequence[Any], calendar: Calendar) -> Any:
+    """Every daily asset as one partitioned job (unresolved until Definitions resolves it)."""
+    return define_asset_job(
+        DAILY_JOB,
+        selection=AssetSelection.assets(*keys_partitioned_by(assets, calendar.daily)),
+        partitions_def=calendar.daily,
+        description="Every daily asset, ingestion to the daily report, for one day (or a day range as one run).",
+    )
 
 
-def build_pipeline_schedules(jobs: dict[str, Any], dataset: DatasetConfig, running: bool) -> list[Any]:
-    """One schedule per job; `running` (the profile's choice) decides whether they start on."""
-    status = DefaultScheduleStatus.RUNNING if running else DefaultScheduleStatus.STOPPED
-    times: dict[str, tuple[ScheduleTime, dict[str, int]]] = {
-        DAILY_JOB: (dataset.schedules.daily, {}),
-        WEEKLY_JOB: (dataset.schedules.weekly_reports, {"day_of_week": 1}),
-        MONTHLY_JOB: (dataset.schedules.monthly_reports, {"day_of_month": 1}),
-    }
-    return [
-        build_schedule_from_partitioned_job(
-            job, name=f"{name}_schedule", hour_of_day=times[name][0].hour, minute_of_hour=times[name][0].minute,
-            default_status=status, **times[name][1],
-        )
-        for name, job in jobs.items()
-    ]
+def build_daily_schedule(job: Any, dataset: DatasetConfig, running: bool) -> Any:
+    """The daily pipeline for the day just ended; `running` (the profile's choice) decides whether it
+    starts on."""
+    return build_schedule_from_partitioned_job(
+        job, name=f"{DAILY_JOB}_schedule", hour_of_day=dataset.schedules.daily.hour,
+        minute_of_hour=dataset.schedules.daily.minute,
+        default_status=DefaultScheduleStatus.RUNNING if running else DefaultScheduleStatus.STOPPED,
+    )

@@ -37,12 +37,6 @@ class ScheduleSettings(BaseModel):
     daily: ScheduleTime = Field(
         default=ScheduleTime(hour=2), description="Daily pipeline (ingest to daily report) for the day just ended."
     )
-    weekly_reports: ScheduleTime = Field(
-        default=ScheduleTime(hour=7), description="Mondays: the weekly reports of the week just ended."
-    )
-    monthly_reports: ScheduleTime = Field(
-        default=ScheduleTime(hour=7, minute=30), description="The 1st: the monthly reports of the month just ended."
-    )
 
 
 class DatasetConfig(BaseModel):
@@ -53,7 +47,7 @@ class DatasetConfig(BaseModel):
     owner: str = Field(description="Team or person answering for the dataset (shown as asset owner).")
     partitions: PartitionSettings = Field(description="Partition calendar shared by all stages.")
     schedules: ScheduleSettings = Field(
-        default=ScheduleSettings(), description="When the partitioned pipeline jobs run (weekly training: ml.yaml)."
+        default=ScheduleSettings(), description="When the daily pipeline runs (weekly training: ml.yaml; reports: reporting.yaml)."
     )
 
 

@@ -1,1 +1,2 @@
-"""Stage package (seed notebook: reporting); see docs/architecture.md."""
+"""Stage package (seed notebook: reporting): aggregates per day / week / month as Delta tables and
+reports (HTML, PDF, Excel, CSV, PNG) rendered from them; see docs/reporting.md."""

@@ -1,0 +1,95 @@
+"""Model monitoring (config/datasets/<dataset>/monitoring.yaml): the daily `monitoring/model_performance`
+asset (realised performance once labels mature, score drift) and the thresholds whose breach requests
+a retraining run. docs/monitoring.md explains each knob.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from lakehouse.config.dataset import DATASETS_DIR
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PredictionColumns(_Strict):
+    asset: str = Field(default="scoring/predictions", description="Predictions asset key (`schema/table`).")
+    key: str = Field(default="transaction_id", description="Row key, joined to the labels' key.")
+    date: str = Field(default="event_date", description="Day column (the predictions' partition column).")
+    probability: str = Field(default="probability", description="Predicted probability of the positive class.")
+    prediction: str = Field(default="prediction", description="0/1 decision at the model version's threshold.")
+    model_version: str = Field(default="model_version", description="Registered model version that scored the row.")
+
+
+class LabelColumns(_Strict):
+    asset: str = Field(default="gold/labels", description="Labels asset key (`schema/table`).")
+    key: str = Field(default="transaction_id", description="Row key, joined to the predictions' key.")
+    date: str = Field(default="event_date", description="Day column (the labels' partition column).")
+    label: str = Field(default="is_fraud", description="0/1 realised label.")
+    matured: str = Field(default="label_matured", description="True once the label is final (its window passed).")
+
+
+class PerformanceSettings(_Strict):
+    window_days: int = Field(
+        default=60, ge=2,
+        description="Trailing days (ending on the monitored day) whose matured labels are evaluated; must "
+        "exceed the label window (30 days) or nothing in it has matured.",
+    )
+    min_rows: int = Field(default=500, ge=1, description="Fewer matured rows: no performance metrics (too noisy).")
+    min_positives: int = Field(default=10, ge=1, description="Fewer matured positives: no performance metrics.")
+    bins: int = Field(default=1000, ge=10, description="Probability bins of the PR curve (as ml.yaml evaluation).")
+
+
+class DriftSettings(_Strict):
+    reference_days: int = Field(
+        default=28, ge=1, description="Days before the monitored day whose scores are the PSI reference."
+    )
+    bins: int = Field(default=10, ge=2, le=100, description="Quantile bins of the reference distribution.")
+    min_rows: int = Field(default=200, ge=1, description="Fewer rows in the day or the reference: no PSI.")
+
+
+class Thresholds(_Strict):
+    min_pr_auc: float | None = Field(default=0.10, ge=0, le=1, description="Breach below; null disables.")
+    min_recall: float | None = Field(default=0.30, ge=0, le=1, description="Breach below; null disables.")
+    min_precision: float | None = Field(default=None, ge=0, le=1, description="Breach below; null disables.")
+    max_psi: float | None = Field(
+        default=0.25, gt=0, description="Breach above (< 0.1 stable, 0.1-0.25 moderate, > 0.25 shifted); null disables."
+    )
+
+
+class RetrainingSettings(_Strict):
+    enabled: bool = Field(default=True, description="false: no retraining sensor is built.")
+    job: str = Field(default="ml_weekly_training", description="Job requested (its latest weekly partition).")
+    default_status: Literal["running", "stopped"] = Field(
+        default="running", description="Status of the sensor when the code location is first loaded."
+    )
+    minimum_interval_seconds: int = Field(default=60, ge=5, description="Seconds between two ticks.")
+
+
+class MonitoringConfig(_Strict):
+    predictions: PredictionColumns = Field(default_factory=PredictionColumns, description="Predictions input.")
+    labels: LabelColumns = Field(default_factory=LabelColumns, description="Labels input.")
+    performance: PerformanceSettings = Field(default_factory=PerformanceSettings, description="Realised performance.")
+    drift: DriftSettings = Field(default_factory=DriftSettings, description="Score drift (PSI).")
+    thresholds: Thresholds = Field(default_factory=Thresholds, description="Limits that request retraining.")
+    retraining: RetrainingSettings = Field(default_factory=RetrainingSettings, description="The retraining sensor.")
+
+    @model_validator(mode="after")
+    def _some_threshold(self) -> MonitoringConfig:
+        if self.retraining.enabled and not any(v is not None for v in self.thresholds.model_dump().values()):
+            raise ValueError("retraining.enabled needs at least one threshold")
+        return self
+
+
+@lru_cache(maxsize=None)
+def load_monitoring_config(dataset: str) -> MonitoringConfig:
+    path = DATASETS_DIR / dataset / "monitoring.yaml"
+    if not path.exists():
+        raise ValueError(f"Dataset {dataset!r} has no monitoring.yaml ({path})")
+    return MonitoringConfig(**(yaml.safe_load(path.read_text()) or {}))

@@ -1,0 +1,216 @@
+"""Reporting configuration (seed notebook `reporting`): which reports exist, their period and sections.
+
+Config is data: a report is an entry of `reports`, a section an entry of `sections` whose `kind` picks
+one of the builders in lakehouse/reporting/sections.py (summary, timeline, breakdown, histogram,
+realised). One reporting.yaml per dataset; docs/reporting.md explains adding either.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated, Literal, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from lakehouse.config.dataset import DATASETS_DIR
+from lakehouse.resources.catalog import validate_identifier
+
+_PERCENTILES = [0.05, 0.25, 0.5, 0.75, 0.95, 0.99]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _table_name(value: str | None) -> str | None:
+    """`<schema>.<table>` or `<catalog>.<schema>.<table>`, each part a plain identifier."""
+    if value is None:
+        return None
+    parts = value.split(".")
+    if len(parts) not in (2, 3):
+        raise ValueError(f"Table {value!r} must be <schema>.<table> or <catalog>.<schema>.<table>")
+    for part in parts:
+        validate_identifier(part, "table name part")
+    return value
+
+
+class _Section(_Strict):
+    title: str = Field(description="Heading of the section in every output (HTML, PDF page, Excel sheet).")
+    description: str = Field(default="", description="A sentence under the heading: what the reader is looking at.")
+
+
+class SummarySection(_Section):
+    kind: Literal["summary"] = Field(
+        description="Volume, predicted fraud, fraud rate, probability and amount percentiles; overall and per model version."
+    )
+    percentiles: list[float] = Field(default=_PERCENTILES, description="Percentiles of probability and amount (0-1).")
+
+
+class TimelineSection(_Section):
+    kind: Literal["timeline"] = Field(description="Predictions and predicted fraud rate over time.")
+    grain: Literal["hour", "day"] = Field(
+        description="hour: hour of day (0-23, every day of the period together); day: each day of the period."
+    )
+
+
+class BreakdownSection(_Section):
+    kind: Literal["breakdown"] = Field(description="Count, predicted fraud rate and mean probability per value of a column.")
+    column: str = Field(description="Predictions column to group by (category, channel, ...); nulls become `(missing)`.")
+    chart_top: int = Field(default=15, ge=1, description="Values shown in the chart (largest first); tables hold all.")
+
+    @field_validator("column")
+    @classmethod
+    def _identifier(cls, value: str) -> str:
+        return validate_identifier(value, "column name")
+
+
+class HistogramSection(_Section):
+    kind: Literal["histogram"] = Field(description="Counts of a numeric column in fixed bins, optionally split into series.")
+    column: str = Field(description="Numeric predictions column (amount, probability, ...).")
+    edges: list[float] = Field(
+        description="Increasing bin edges; bin i is [edges[i], edges[i+1]). Values below the first or above the last "
+        "edge are counted in the first or last bin, so no row is dropped."
+    )
+    open_upper: bool = Field(default=False, description="Label the last bin `<lower edge>+` (it holds every larger value).")
+    by: str | None = Field(default=None, description="Column splitting the rows into series (e.g. prediction); none: one series.")
+    series_labels: dict[str, str] = Field(
+        default_factory=dict,
+        description="Display name per value of `by` (e.g. '1': predicted fraud); listed series appear even when empty.",
+    )
+    percentiles: list[float] = Field(default=_PERCENTILES, description="Percentiles of the column per series (0-1).")
+    axis_label: str = Field(description="X-axis label with its unit, e.g. `amount (EUR)`.")
+    log_y: bool = Field(default=False, description="Logarithmic count axis (skewed distributions such as probability).")
+    share: bool = Field(
+        default=False, description="Plot each series as % of its rows (compares the shape of unequal series) instead of counts."
+    )
+    mark_threshold: bool = Field(default=False, description="Draw each model version's decision threshold on the chart.")
+
+    @field_validator("column", "by")
+    @classmethod
+    def _identifier(cls, value: str | None) -> str | None:
+        return None if value is None else validate_identifier(value, "column name")
+
+    @field_validator("edges")
+    @classmethod
+    def _increasing(cls, edges: list[float]) -> list[float]:
+        if len(edges) < 2 or any(b <= a for a, b in zip(edges, edges[1:])):
+            raise ValueError(f"edges must be at least two strictly increasing numbers, got {edges}")
+        return edges
+
+
+class RealisedSection(_Section):
+    kind: Literal["realised"] = Field(
+        description="Precision, recall and AUC against the labels (gold.labels), once enough have matured."
+    )
+    min_matured_fraction: float = Field(
+        default=1.0, ge=0, le=1,
+        description="Share of the period's predictions whose label must have matured before the metrics are "
+        "computed; before that the section says `pending` with the matured count.",
+    )
+
+
+SectionSpec = Annotated[
+    Union[SummarySection, TimelineSection, BreakdownSection, HistogramSection, RealisedSection],
+    Field(discriminator="kind"),
+]
+
+
+class PredictionColumns(_Strict):
+    key: str = Field(default="transaction_id", description="Row key, joined to the labels.")
+    event_date: str = Field(default="event_date", description="Date column; the predictions table's partition.")
+    event_time: str = Field(default="event_time", description="Event timestamp (hour-of-day patterns).")
+    probability: str = Field(default="probability", description="Predicted probability of the positive class.")
+    prediction: str = Field(default="prediction", description="Predicted class (0/1).")
+    threshold: str = Field(default="threshold", description="Decision threshold stored with each row.")
+    amount: str = Field(default="amount", description="Monetary value of the row.")
+    model_version: str = Field(default="model_version", description="Model version that scored the row.")
+
+    @model_validator(mode="after")
+    def _identifiers(self) -> PredictionColumns:
+        for name in self.model_dump().values():
+            validate_identifier(name, "column name")
+        return self
+
+
+class LabelColumns(_Strict):
+    key: str = Field(default="transaction_id", description="Key joined to the predictions' key.")
+    event_date: str = Field(default="event_date", description="Date column of the labels table (its partition).")
+    label: str = Field(default="is_fraud", description="Realised label (0/1).")
+    matured: str = Field(default="label_matured", description="True once the label is final (its window has passed).")
+
+    @model_validator(mode="after")
+    def _identifiers(self) -> LabelColumns:
+        for name in self.model_dump().values():
+            validate_identifier(name, "column name")
+        return self
+
+
+class ReportSpec(_Strict):
+    name: str = Field(
+        description="Report name: assets reporting/<name>_summary (Delta) and reporting/<name>_report (files)."
+    )
+    period: Literal["day", "week", "month"] = Field(description="The seed's time_period: the report's partitions.")
+    title: str = Field(description="Report title; the partition's dates are appended.")
+    description: str = Field(description="What the report is for (asset description in the UI).")
+    sections: list[str] = Field(min_length=1, description="Entries of `sections`, in the order they appear.")
+    main_chart: str = Field(description="Section whose chart is shown on the asset page in the Dagster UI.")
+    schedule_hour: int = Field(default=6, ge=0, le=23, description="Hour (UTC) the schedule reports the period just ended.")
+
+    @field_validator("name")
+    @classmethod
+    def _identifier(cls, value: str) -> str:
+        return validate_identifier(value, "report name")
+
+
+class ReportingConfig(_Strict):
+    data_table: str = Field(description="Predictions table read by default (the seed's data_table; run config overrides).")
+    labels_table: str | None = Field(
+        default=None, description="Labels table for realised metrics (run config overrides); null: always pending."
+    )
+    predictions_asset: list[str] = Field(description="Asset key of the predictions (lineage in the UI).")
+    labels_asset: list[str] | None = Field(default=None, description="Asset key of the labels (lineage in the UI).")
+    report_root: str = Field(
+        default="{data_root}/reports",
+        description="Default report_path: files go to <report_root>/<period>/<partition>/; `{data_root}` is the "
+        "profile's data root, resolved at run time.",
+    )
+    columns: PredictionColumns = Field(default_factory=PredictionColumns, description="Predictions columns used.")
+    labels: LabelColumns = Field(default_factory=LabelColumns, description="Labels columns used.")
+    sections: dict[str, SectionSpec] = Field(description="Section definitions by name (the name is the Excel sheet).")
+    reports: list[ReportSpec] = Field(min_length=1, description="Reports built; each is a pair of assets.")
+
+    @field_validator("data_table", "labels_table")
+    @classmethod
+    def _tables(cls, value: str | None) -> str | None:
+        return _table_name(value)
+
+    @model_validator(mode="after")
+    def _references(self) -> ReportingConfig:
+        names = [r.name for r in self.reports]
+        if len(set(names)) != len(names):
+            raise ValueError(f"Report names must be unique: {names}")
+        for name in self.sections:
+            validate_identifier(name, "section name")
+            if len(name) > 31:  # Excel's sheet-name limit
+                raise ValueError(f"Section name {name!r} is longer than 31 characters (Excel sheet names)")
+        for report in self.reports:
+            unknown = [s for s in report.sections if s not in self.sections]
+            if unknown:
+                raise ValueError(f"Report {report.name!r} names unknown sections {unknown}; known: {sorted(self.sections)}")
+            if not any(self.sections[s].kind == "summary" for s in report.sections):
+                raise ValueError(f"Report {report.name!r} needs a section of kind summary (its headline numbers)")
+            if report.main_chart not in report.sections:
+                raise ValueError(f"Report {report.name!r}: main_chart {report.main_chart!r} is not one of its sections")
+        return self
+
+    def report(self, name: str) -> ReportSpec:
+        for report in self.reports:
+            if report.name == name:
+                return report
+        raise KeyError(f"No report {name!r}; known: {[r.name for r in self.reports]}")
+
+
+@lru_cache(maxsize=None)
+def load_reporting(dataset: str) -> ReportingConfig:
+    return ReportingConfig(**yaml.safe_load((DATASETS_DIR / dataset / "reporting.yaml").read_text()))

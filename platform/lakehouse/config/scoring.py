@@ -1,0 +1,112 @@
+"""Batch-scoring configuration (config/datasets/<dataset>/scoring.yaml): the defaults of the seed's
+`batch_scoring` parameters (each is run config of `scoring/predictions`, editable in the Launchpad),
+explanations, the drift check and exports. docs/scoring.md describes every knob.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from lakehouse.config.dataset import DATASETS_DIR
+from lakehouse.resources.catalog import validate_identifier
+
+OutputMode = Literal["overwrite", "append", "merge"]
+ExportFormat = Literal["csv", "parquet"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def split_table(name: str) -> tuple[str, str]:
+    """`schema.table` -> (schema, table), both validated identifiers (they reach SQL text)."""
+    schema, _, table = name.rpartition(".")
+    if not schema:
+        raise ValueError(f"Table {name!r} must be <schema>.<table>")
+    return validate_identifier(schema, "schema name"), validate_identifier(table, "table name")
+
+
+class ExplanationSettings(_Strict):
+    mode: Literal["off", "on"] = Field(
+        default="off",
+        description="on: every row gets `explanation`, its top_k features by |contribution| (exact "
+        "coefficient x standardised value for linear models, TreeSHAP for forests and boosted trees); "
+        "off: the column is null and costs nothing.",
+    )
+    top_k: int = Field(default=5, ge=1, le=100, description="Features kept per row, largest |contribution| first.")
+
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _yaml_boolean(cls, value: object) -> object:
+        # YAML 1.1 reads an unquoted `off` / `on` as a boolean.
+        return {False: "off", True: "on"}.get(value, value) if isinstance(value, bool) else value
+
+
+class DriftSettings(_Strict):
+    bins: int = Field(
+        default=10, ge=2, le=100,
+        description="Quantile bins of the reference score distribution (the model's test window) for the PSI.",
+    )
+    psi_warn: float = Field(
+        default=0.2, gt=0,
+        description="Population stability index above which the WARN check `score_drift` fails "
+        "(< 0.1 stable, 0.1-0.2 moderate, > 0.2 shifted).",
+    )
+
+
+class ExportSettings(_Strict):
+    directory: str = Field(
+        default="exports", description="Folder for exports, relative to the data root unless absolute."
+    )
+    format: ExportFormat = Field(default="parquet", description="Default export format: csv or parquet.")
+
+
+class ScoringSettings(_Strict):
+    model_name: str = Field(description="Registered MLflow model; default: registry.model_name of ml.yaml.")
+    model_version: str = Field(
+        default="production",
+        description="`production` (the champion alias), `latest` (highest version), a version number, or an alias.",
+    )
+    input_table: str = Field(
+        default="gold.transaction_features", description="Features to score, <schema>.<table>, partitioned by day."
+    )
+    output_table: str = Field(default="scoring.predictions", description="Where predictions go, <schema>.<table>.")
+    output_mode: OutputMode = Field(
+        default="overwrite",
+        description="overwrite: replace exactly the partition window; append: add rows; merge: upsert on the key.",
+    )
+    contract: str = Field(default="predictions", description="Contract (contracts.yaml) of the output rows.")
+    key: str = Field(default="transaction_id", description="Row key: merge key and uniqueness.")
+    event_date: str = Field(default="event_date", description="Date column holding the daily partition.")
+    explanations: ExplanationSettings = Field(default_factory=ExplanationSettings, description="Per-row explanations.")
+    drift: DriftSettings = Field(default_factory=DriftSettings, description="Score drift check (WARN).")
+    export: ExportSettings = Field(default_factory=ExportSettings, description="Exports of predictions.")
+
+    @field_validator("input_table", "output_table")
+    @classmethod
+    def _table_name(cls, value: str) -> str:
+        split_table(value)
+        return value
+
+    @field_validator("key", "event_date")
+    @classmethod
+    def _column_name(cls, value: str) -> str:
+        return validate_identifier(value, "column name")
+
+
+@lru_cache(maxsize=None)
+def load_scoring_config(dataset: str) -> ScoringSettings:
+    """scoring.yaml, with the model name defaulting to ml.yaml's registry name (one place to rename it)."""
+    from lakehouse.config.ml import load_ml_config
+
+    path = DATASETS_DIR / dataset / "scoring.yaml"
+    if not path.exists():
+        raise ValueError(f"Dataset {dataset!r} has no scoring.yaml ({path})")
+    raw = yaml.safe_load(path.read_text()) or {}
+    if not raw.get("model_name"):
+        raw["model_name"] = load_ml_config(dataset).registry.model_name
+    return ScoringSettings(**raw)

@@ -1,0 +1,1 @@
+"""Model monitoring and retraining on degradation (docs/monitoring.md)."""

@@ -1,0 +1,198 @@
+"""Reporting assets (seed notebook `reporting`): for each report of reporting.yaml, partitioned by its
+period (the seed's time_period),
+
+  reporting/<name>_summary  Delta table (long layout, see aggregates.py) through the Delta IO manager,
+                            for SQL / BI users; run config `data_table` (+ `labels_table`);
+  reporting/<name>_report   HTML, PDF, Excel, CSV and PNG files rendered from that table; run config
+                            `report_path` (the seed's report_path).
+
+Thin wiring: aggregations in sections.py / realised.py, rendering in render.py. Both assets accept a
+range of partitions in one run (single-run backfills, `make run`): every period gets its own report.
+"""
+
+# No `from __future__ import annotations`: Dagster resolves the config and resource annotations.
+
+import base64
+from datetime import date, datetime, timezone
+from typing import Any
+
+import pandas as pd
+from dagster import (
+    AssetDep,
+    AssetExecutionContext,
+    AssetIn,
+    AssetKey,
+    AssetsDefinition,
+    BackfillPolicy,
+    Config,
+    MaterializeResult,
+    MetadataValue,
+    Output,
+    asset,
+)
+from pydantic import Field, create_model
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from lakehouse.config.dataset import DatasetConfig
+from lakehouse.config.profile import resolve_data_root
+from lakehouse.config.reporting import ReportingConfig, ReportSpec, load_reporting
+from lakehouse.partitions import Calendar
+from lakehouse.reporting.aggregates import COLUMN_DESCRIPTIONS, LONG_COLUMNS, Period
+from lakehouse.resources.catalog import TableRef
+from lakehouse.resources.delta_write import read_table, table_exists
+from lakehouse.resources.spark import SparkResource
+
+SCHEMA = "reporting"
+
+
+def summary_key(report: ReportSpec) -> AssetKey:
+    return AssetKey([SCHEMA, f"{report.name}_summary"])
+
+
+def report_key(report: ReportSpec) -> AssetKey:
+    return AssetKey([SCHEMA, f"{report.name}_report"])
+
+
+def group_name(report: ReportSpec) -> str:
+    """One group per report: a job or backfill selecting a group then has one partitioning."""
+    return f"reporting_{report.name}"
+
+
+class SummaryRunConfig(Config):
+    """The seed notebook's `data_table` (and the labels table); defaults come from reporting.yaml."""
+
+
+class ReportRunConfig(Config):
+    """The seed notebook's `report_path`; the default comes from reporting.yaml."""
+
+
+def _summary_config(config: ReportingConfig, report: ReportSpec) -> type[Config]:
+    fields: dict[str, Any] = {
+        "data_table": (str, Field(default=config.data_table, description="Predictions table <schema>.<table>.")),
+        "labels_table": (str, Field(default=config.labels_table or "", description=(
+            "Labels table for realised metrics, <schema>.<table>; empty: no labels (realised stays pending)."))),
+    }
+    return create_model(f"{report.name}_summary_config", __base__=SummaryRunConfig, **fields)
+
+
+def _report_config(config: ReportingConfig, report: ReportSpec) -> type[Config]:
+    description = ("Reports root; files go to <report_path>/<report>/<partition>/. `{data_root}` is the profile's "
+                   "data root; dbfs:/ paths map to the Databricks FUSE mounts.")
+    fields: dict[str, Any] = {"report_path": (str, Field(default=config.report_root, description=description))}
+    return create_model(f"{report.name}_report_config", __base__=ReportRunConfig, **fields)
+
+
+def _periods(context: AssetExecutionContext) -> list[Period]:
+    partitions = context.assets_def.partitions_def
+    windows = [partitions.time_window_for_partition_key(key) for key in context.partition_keys]
+    return [Period(w.start.date(), w.end.date()) for w in windows]
+
+
+def _table(spark: SparkResource, name: str) -> TableRef:
+    parts = name.split(".")
+    return spark.table(*parts) if len(parts) == 2 else TableRef(parts[1], parts[2], None, catalog=parts[0])
+
+
+def _read_window(spark: SparkResource, name: str, column: str, start: date, end: date) -> DataFrame:
+    session, ref = spark.spark_session, _table(spark, name)
+    if not table_exists(session, ref):
+        raise FileNotFoundError(f"Table {ref.name} does not exist (location {ref.location}); materialise it first "
+                                "or point the run config at another table.")
+    return read_table(session, ref).where((F.col(column) >= F.lit(start)) & (F.col(column) < F.lit(end)))
+
+
+def build_reporting_assets(
+    dataset: DatasetConfig, calendar: Calendar, config: ReportingConfig | None = None
+) -> list[AssetsDefinition]:
+    """Two assets per report of reporting.yaml; `config` overrides the file (tests, experiments)."""
+    settings = config or load_reporting(dataset.name)
+    partitions = {"day": calendar.daily, "week": calendar.weekly, "month": calendar.monthly}
+    assets: list[AssetsDefinition] = []
+    for report in settings.reports:
+        common: dict[str, Any] = dict(partitions_def=partitions[report.period], group_name=group_name(report),
+                                      owners=[dataset.owner], backfill_policy=BackfillPolicy.single_run())
+        assets += [_summary_asset(settings, report, common), _report_asset(settings, report, dataset, common)]
+    return assets
+
+
+# In the builders below `settings` is reporting.yaml and `config` the run config of one run.
+
+
+def _summary_asset(settings: ReportingConfig, report: ReportSpec, common: dict[str, Any]) -> AssetsDefinition:
+    config_class = _summary_config(settings, report)
+    deps = [AssetDep(settings.predictions_asset), *([AssetDep(settings.labels_asset)] if settings.labels_asset else [])]
+    sections = [(name, settings.sections[name]) for name in report.sections]
+
+    @asset(
+        key=summary_key(report), deps=deps, kinds={"spark", "delta"},
+        metadata={"partition_expr": "period_start", "column_descriptions": COLUMN_DESCRIPTIONS},
+        description=(f"Aggregates of the {report.name} report ({', '.join(report.sections)}), one row per period, "
+                     "section, series, bucket and metric; additive values sum over sub-periods."),
+        **common,
+    )
+    def summary(context: AssetExecutionContext, config: config_class, spark: SparkResource):  # type: ignore[valid-type]
+        from lakehouse.reporting.sections import build_aggregates, prepare
+
+        periods = _periods(context)
+        start, end = periods[0].start, periods[-1].end
+        predictions = _read_window(spark, config.data_table, settings.columns.event_date, start, end)
+        labels = (_read_window(spark, config.labels_table, settings.labels.event_date, start, end)
+                  if config.labels_table else None)
+        frame = prepare(spark.spark_session, predictions, labels, periods, report.period, settings.columns,
+                        settings.labels)
+        # One Spark aggregation for every section, collected (a few hundred rows per period) and handed
+        # to the IO manager as a small local frame.
+        return Output(build_aggregates(frame, sections),
+                      metadata={"data_table": config.data_table, "labels_table": config.labels_table or "(none)"})
+
+    return summary
+
+
+def _report_asset(
+    settings: ReportingConfig, report: ReportSpec, dataset: DatasetConfig, common: dict[str, Any]
+) -> AssetsDefinition:
+    config_class = _report_config(settings, report)
+    source = summary_key(report)
+
+    @asset(
+        key=report_key(report), ins={"aggregates": AssetIn(source)}, kinds={"html", "pdf", "excel"},
+        description=f"{report.description} Files: HTML (charts embedded), PDF, Excel, CSV, PNG.",
+        **common,
+    )
+    def report_files(context: AssetExecutionContext, config: config_class, spark: SparkResource,  # type: ignore[valid-type]
+                     aggregates: DataFrame) -> MaterializeResult:
+        from lakehouse.reporting.paths import resolve_report_root
+        from lakehouse.reporting.render import ReportContext, render_report, report_directory
+
+        root = resolve_report_root(config.report_path, resolve_data_root(spark.data_root))
+        rows = pd.DataFrame([r.asDict() for r in aggregates.collect()], columns=LONG_COLUMNS)
+        about = {"aggregates table": spark.table(*source.path).name, "dagster run": context.run.run_id}
+        now = datetime.now(timezone.utc)
+        for key, period in zip(context.partition_keys, _periods(context)):
+            part = rows[rows["period_start"] == period.start]
+            if part.empty:  # an empty period still has aggregate rows (zero volume): none means never built
+                raise ValueError(f"No aggregates for {report.name} partition {key} in {about['aggregates table']}; "
+                                 f"materialise {source.to_user_string()} for it first.")
+            ctx = ReportContext(settings, report, period, key, now, dataset.partitions.timezone, about)
+            rendered = render_report(part, ctx, report_directory(root, report.name, key))
+            context.add_asset_metadata(_metadata(rendered), partition_key=key)
+        return MaterializeResult()
+
+    return report_files
+
+
+def _metadata(rendered: Any) -> dict[str, Any]:
+    """Summary, paths and the main chart (the UI renders data: images in markdown) for one partition."""
+    headline = rendered.headline
+    chart = base64.b64encode(rendered.main_chart).decode("ascii")
+    return {
+        "summary": MetadataValue.md(rendered.markdown),
+        "main_chart": MetadataValue.md(f"![main chart](data:image/png;base64,{chart})"),
+        "report": MetadataValue.path(str(rendered.files["report.html"])),
+        "report_dir": MetadataValue.path(str(rendered.directory)),
+        "predictions": headline.predictions,
+        "predicted_fraud_rate": MetadataValue.float(headline.rate) if headline.rate is not None else MetadataValue.null(),
+        "realised": headline.realised.status,
+        "files": len(rendered.files),
+    }

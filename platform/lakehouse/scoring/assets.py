@@ -1,0 +1,153 @@
+"""`scoring/predictions` (seed notebook `batch_scoring`): one day of gold features scored by a registered
+model, written to `scoring.predictions` by the Delta IO manager, with its checks.
+
+The notebook's parameters are the asset's run config (Launchpad), defaulting from scoring.yaml. Thin
+wiring: model.py loads, predict.py scores, explain.py / treeshap.py explain, checks.py / drift.py check.
+"""
+
+# No `from __future__ import annotations`: Dagster resolves the config and resource annotations.
+
+from datetime import datetime, timezone
+from typing import Any
+
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    BackfillPolicy,
+    Config,
+    MetadataValue,
+    Output,
+    asset,
+)
+from pydantic import Field, create_model
+from pyspark import StorageLevel
+from pyspark.sql import functions as F
+
+from lakehouse.config.contracts import Contract, load_contracts
+from lakehouse.config.dataset import DatasetConfig
+from lakehouse.config.ml import MlConfig, load_ml_config
+from lakehouse.config.scoring import ScoringSettings, load_scoring_config, split_table
+from lakehouse.ingestion.checks import contract_result
+from lakehouse.ingestion.file_source import in_window
+from lakehouse.ml.features import load_feature_spec
+from lakehouse.partitions import Calendar
+from lakehouse.resources.delta_write import read_table, table_exists
+from lakehouse.resources.mlflow import MlflowResource
+from lakehouse.resources.spark import SparkResource
+from lakehouse.scoring import checks
+from lakehouse.scoring.drift import Reference, reference_for
+from lakehouse.scoring.explain import EXPLANATION
+from lakehouse.scoring.model import model_for_run
+from lakehouse.scoring.predict import score, stamp_for
+
+PREDICTIONS_KEY = AssetKey(["scoring", "predictions"])
+FEATURES_KEY = AssetKey(["gold", "transaction_features"])
+OUTPUT_MODES = ("overwrite", "append", "merge")
+
+
+class ScoringRunConfig(Config):
+    """The seed notebook's `batch_scoring` parameters (defaults come from scoring.yaml)."""
+
+
+def run_config_class(settings: ScoringSettings) -> type[Config]:
+    fields: dict[str, Any] = {
+        "model_name": (str, Field(default=settings.model_name, description="Registered MLflow model name.")),
+        "model_version": (str, Field(default=settings.model_version, description=(
+            "`production` (the champion alias), `latest` (highest version), a version number, or an alias."))),
+        "input_table": (str, Field(default=settings.input_table, description="Gold features, <schema>.<table>.")),
+        "output_table": (str, Field(default=settings.output_table, description="Predictions, <schema>.<table>.")),
+        "output_mode": (str, Field(default=settings.output_mode, description=(
+            "overwrite: replace the partition window; append: add rows; merge: upsert on the key."))),
+    }
+    return create_model("scoring_predictions_config", __base__=ScoringRunConfig, **fields)
+
+
+def build_scoring_assets(
+    dataset: DatasetConfig, calendar: Calendar, settings: ScoringSettings | None = None, ml: MlConfig | None = None
+) -> list[AssetsDefinition]:
+    """The daily predictions asset; `settings` / `ml` override scoring.yaml / ml.yaml (tests, benchmark)."""
+    settings = settings or load_scoring_config(dataset.name)
+    contract = load_contracts(dataset.name)[settings.contract]
+    champion_alias = (ml or load_ml_config(dataset.name)).registry.champion_alias
+    model_features = load_feature_spec(dataset.name).columns  # the gold columns models read (used_by_model)
+    config_class = run_config_class(settings)
+    descriptions = {**contract.descriptions(), EXPLANATION: (
+        "Top-k features by |contribution| to this row's score: [{feature, contribution}], null when explanations "
+        "are off (linear: coefficient x standardised value, logit scale; trees: SHAP values).")}
+    explain_mode = settings.explanations.mode
+
+    @asset(
+        key=PREDICTIONS_KEY,
+        partitions_def=calendar.daily,
+        deps=[FEATURES_KEY],  # read by name for the window: `input_table` may point elsewhere
+        metadata={"partition_expr": settings.event_date, "merge_keys": [settings.key],
+                  "column_descriptions": descriptions},
+        check_specs=checks.check_specs(PREDICTIONS_KEY, contract.name, settings.drift.psi_warn),
+        group_name="scoring",
+        owners=[dataset.owner],
+        kinds={"spark", "delta", "mlflow"},
+        backfill_policy=BackfillPolicy.single_run(),
+        description=f"Transactions of the day scored by `{settings.model_name}` ({settings.model_version}), stamped "
+                    f"with the model version and threshold; explanations {explain_mode}.",
+    )
+    def predictions(context: AssetExecutionContext, config: config_class, spark: SparkResource,  # type: ignore[valid-type]
+                    mlflow: MlflowResource):
+        yield from _score_window(context, config, spark, mlflow, settings, contract, champion_alias, model_features)
+
+    return [predictions]
+
+
+def _score_window(context: AssetExecutionContext, config: Any, spark: SparkResource, mlflow: MlflowResource,
+                  settings: ScoringSettings, contract: Contract, champion_alias: str, model_features: list[str]):
+    if config.output_mode not in OUTPUT_MODES:
+        raise ValueError(f"output_mode {config.output_mode!r} is not one of {OUTPUT_MODES}")
+    source, target = spark.table(*split_table(config.input_table)), spark.table(*split_table(config.output_table))
+    session = spark.spark_session
+    if not table_exists(session, source):
+        raise FileNotFoundError(f"Input table {source.name} does not exist (location {source.location})")
+    window = context.partition_time_window  # the whole range in a single-run backfill
+    start, end = window.start.date(), window.end.date()
+    model = model_for_run(context.run.run_id, mlflow, config.model_name, config.model_version, champion_alias)
+    reference = reference_for(model, spark, mlflow.client(), settings.drift.bins)
+    features = in_window(read_table(session, source), settings.event_date, start, end)
+    stamp = stamp_for(model, datetime.now(timezone.utc))
+    top_k = settings.explanations.top_k if settings.explanations.mode == "on" else None
+    scored = score(model, features, contract, stamp, model_features, top_k)
+    # Scored once: the aggregates for the metadata and the write both read the cache (explanations too).
+    scored.persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        stats = checks.score_stats(scored, reference.edges if isinstance(reference, Reference) else None)
+        url = mlflow.run_url(model.experiment_id, model.run_id) if model.experiment_id else None
+        yield Output(scored, metadata={
+            "write_mode": config.output_mode,
+            "table": config.output_table,
+            "input_table": config.input_table,
+            "model_name": model.name,
+            "model_version": model.version,
+            "model_version_spec": config.model_version,
+            "model_family": model.family,
+            "model_uri": model.uri,
+            "mlflow_run_id": model.run_id,
+            **({"mlflow_run_url": MetadataValue.url(url)} if url else {}),
+            "threshold": model.threshold,
+            "rows_scored": stats.rows,
+            "predicted_positive_rate": round(stats.positive_rate, 6),
+            "explanations": f"{settings.explanations.mode} (top {settings.explanations.top_k})"
+                            if top_k else settings.explanations.mode,
+            "scored_at": stamp.scored_at.isoformat(),
+        })
+    finally:
+        scored.unpersist()
+    # Checks read back what was committed: the window, and within it the rows this run stamped.
+    written = in_window(read_table(session, target), settings.event_date, start, end)
+    this_run = written.where(F.col("scored_at") == F.lit(stamp.scored_at).cast("timestamp"))
+    counts = written.agg(F.count(F.lit(1)).alias("window"),
+                         F.sum((F.col("scored_at") == F.lit(stamp.scored_at).cast("timestamp")).cast("long")).alias("run"))
+    row = counts.first()
+    in_rows = features.count()
+    yield checks.rows_result(PREDICTIONS_KEY, int(row["run"] or 0) if row else 0, in_rows, int(row["window"]) if row else 0)
+    yield contract_result(this_run, contract, PREDICTIONS_KEY)
+    yield checks.version_result(PREDICTIONS_KEY, mlflow.client(), model.name, model.version, this_run)
+    yield checks.drift_result(PREDICTIONS_KEY, reference, stats.histogram, settings.drift.psi_warn)
+

@@ -1,0 +1,105 @@
+"""Per-row explanations: each feature's contribution to the row's score, top-k by |contribution|.
+
+The classifier sees assembled vector slots; contributions are computed per slot and summed per gold
+feature (a categorical feature's one-hot slots sum to that feature; only the row's own category is
+non-zero). Slot names come from Spark's ML attribute metadata of the assembled vector (schema only).
+
+- Linear models (LogisticRegression): exact, in the JVM: contribution = coefficient x the value the
+  classifier saw, i.e. the standardised value when the family scales (StandardScaler withMean=False:
+  x / sd). Contributions plus the intercept sum to the logit.
+- Trees (RandomForest, GBT, DecisionTree): TreeSHAP (treeshap.py), in mapInPandas. Contributions plus
+  the explainer's base value sum to the class-1 probability (forest, tree) or the margin (GBT).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+EXPLANATION = "explanation"
+EXPLANATION_TYPE = "array<struct<feature:string,contribution:double>>"
+LINEAR_MODELS = ("LogisticRegressionModel",)
+
+
+@dataclass(frozen=True)
+class SlotMap:
+    """Which gold feature owns each slot of the classifier's input vector."""
+
+    features: tuple[str, ...]  # features owning at least one slot, in registry order
+    slot_feature: tuple[int, ...]  # per slot: index into `features`
+
+    @property
+    def size(self) -> int:
+        return len(self.slot_feature)
+
+
+def classifier_input(pipeline: Any) -> tuple[str, str]:
+    """(vector column the classifier reads, column whose metadata names its slots). A StandardScaler
+    keeps slots one to one but drops their names, so names are read before it."""
+    column = pipeline.stages[-1].getFeaturesCol()
+    named = column
+    for stage in reversed(pipeline.stages[:-1]):
+        if type(stage).__name__ == "StandardScalerModel" and stage.getOutputCol() == named:
+            named = stage.getInputCol()
+    return column, named
+
+
+def slot_map(pipeline: Any, sample: DataFrame, features: list[str]) -> SlotMap:
+    """Map the classifier's slots to `features` (the model's gold columns) from the schema metadata."""
+    _, named = classifier_input(pipeline)
+    attrs = pipeline.transform(sample.limit(0)).schema[named].metadata.get("ml_attr", {})
+    names = {int(a["idx"]): a.get("name") for group in attrs.get("attrs", {}).values() for a in group}
+    size = int(attrs.get("num_attrs", len(names)))
+    owners: list[str] = []
+    for idx in range(size):
+        name = names.get(idx)
+        candidates = [f for f in features if name is not None and (name == f or name.startswith(f + "__"))]
+        if not candidates:
+            raise ValueError(f"Slot {idx} of {named!r} ({name!r}) belongs to none of the model's features {features}")
+        owners.append(max(candidates, key=len))  # `amount` vs `amount_sum_1h`: the longest prefix owns it
+    used = tuple(f for f in features if f in owners)
+    return SlotMap(features=used, slot_feature=tuple(used.index(o) for o in owners))
+
+
+def top_k(contributions: Column, k: int) -> Column:
+    """array<struct<feature, contribution>> -> its k entries of largest |contribution|, largest first."""
+    keyed = F.transform(contributions, lambda s: F.struct(
+        (-F.abs(s["contribution"])).alias("key"), s["feature"].alias("feature"), s["contribution"].alias("contribution")))
+    ranked = F.slice(F.sort_array(keyed), 1, k)
+    return F.transform(ranked, lambda s: F.struct(s["feature"].alias("feature"), s["contribution"].alias("contribution")))
+
+
+def linear_contributions(classifier: Any, vector: str, slots: SlotMap) -> Column:
+    """Every feature's exact contribution to the logit: sum over its slots of coefficient x value."""
+    from pyspark.ml.functions import vector_to_array
+
+    coefficients = classifier.coefficients.toArray()
+    if len(coefficients) != slots.size:
+        raise ValueError(f"{len(coefficients)} coefficients for {slots.size} named slots")
+    x = vector_to_array(F.col(vector))
+    terms: list[list[Column]] = [[] for _ in slots.features]
+    for j, (owner, beta) in enumerate(zip(slots.slot_feature, coefficients, strict=True)):
+        if beta != 0.0:  # a zero coefficient contributes nothing; skipping it keeps the expression small
+            terms[owner].append(F.lit(float(beta)) * x[j])
+    sums = [sum(t[1:], t[0]) if t else F.lit(0.0) for t in terms]
+    return F.array(*[F.struct(F.lit(f).alias("feature"), s.alias("contribution")) for f, s in zip(slots.features, sums)])
+
+
+def explain(scored: DataFrame, columns: list[Column], model: Any, slots: SlotMap, k: int) -> DataFrame:
+    """`scored` (the pipeline's output) -> `columns` plus `explanation` (top k), for a supported classifier."""
+    vector, _ = classifier_input(model.pipeline)
+    family = model.family
+    if family in LINEAR_MODELS:
+        contributions = linear_contributions(model.classifier, vector, slots)
+        return scored.select(*columns, top_k(contributions, k).cast(EXPLANATION_TYPE).alias(EXPLANATION))
+    if model.tree_nodes is not None:
+        from lakehouse.scoring.treeshap import shap_dict, tree_explanations
+
+        return tree_explanations(scored, columns, vector, shap_dict(model.tree_nodes, model.classifier), slots, k)
+    raise ValueError(
+        f"Explanations are not supported for {family} (model {model.name} v{model.version}): linear models "
+        f"{LINEAR_MODELS} and Spark tree models are; set explanations.mode: off in scoring.yaml"
+    )

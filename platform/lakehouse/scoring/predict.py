@@ -1,0 +1,78 @@
+"""Scoring as a pure function: gold feature rows + a loaded model -> rows of the `predictions` contract.
+
+The registered PipelineModel does all preprocessing (its fitted feature stages), so the rows need only
+the model's gold columns; the contract's other columns are carried from the input and cast to the
+contract's types. Every row is stamped with the model name, version, MLflow run and threshold, and one
+`scored_at` per run (a literal, so the checks can find exactly the rows this run wrote).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from lakehouse.config.contracts import Contract
+from lakehouse.scoring.explain import EXPLANATION, EXPLANATION_TYPE, explain, slot_map
+
+# Contract columns scoring produces; every other contract column is carried from the input.
+SCORED = ("probability", "prediction", "threshold", "model_name", "model_version", "mlflow_run_id", "scored_at")
+
+
+@dataclass(frozen=True)
+class Stamp:
+    model_name: str
+    model_version: str
+    mlflow_run_id: str
+    threshold: float
+    scored_at: datetime  # timezone-aware UTC
+
+
+def stamp_for(model: Any, scored_at: datetime) -> Stamp:
+    return Stamp(model.name, model.version, model.run_id, model.threshold, scored_at)
+
+
+def fraud_probability(column: str = "probability") -> Column:
+    from pyspark.ml.functions import vector_to_array
+
+    return vector_to_array(F.col(column))[1]
+
+
+def carried(contract: Contract) -> list[str]:
+    return [c.name for c in contract.columns if c.name not in SCORED]
+
+
+def output_columns(contract: Contract, stamp: Stamp) -> list[Column]:
+    """The contract's columns, in its order, from a pipeline output (which keeps the input columns)."""
+    values: dict[str, Column] = {
+        # The model's own `prediction`: the threshold is stored inside it (p > threshold), exactly as
+        # training evaluated and the champion gate judged it.
+        "probability": fraud_probability(),
+        "prediction": F.col("prediction").cast("int"),
+        "threshold": F.lit(float(stamp.threshold)),
+        "model_name": F.lit(stamp.model_name),
+        "model_version": F.lit(stamp.model_version),
+        "mlflow_run_id": F.lit(stamp.mlflow_run_id),
+        "scored_at": F.lit(stamp.scored_at).cast("timestamp"),
+    }
+    return [(values[c.name] if c.name in values else F.col(c.name)).cast(c.type).alias(c.name) for c in contract.columns]
+
+
+def score(
+    model: Any, features: DataFrame, contract: Contract, stamp: Stamp, model_features: list[str],
+    explain_top_k: int | None = None,
+) -> DataFrame:
+    """Contract columns + `explanation` (top `explain_top_k` features, or null when None)."""
+    missing = [c for c in [*carried(contract), *model_features] if c not in features.columns]
+    if missing:
+        raise ValueError(f"Input rows lack columns {missing} (needed by the {contract.name!r} contract or the "
+                         f"model {model.name} v{model.version}); input columns: {features.columns}")
+    scored = model.pipeline.transform(features)
+    columns = output_columns(contract, stamp)
+    if explain_top_k is None:
+        return scored.select(*columns, F.lit(None).cast(EXPLANATION_TYPE).alias(EXPLANATION))
+    slots = slot_map(model.pipeline, features, model_features)
+    return explain(scored, columns, model, slots, explain_top_k)

@@ -1,0 +1,52 @@
+"""automation.yaml and monitoring.yaml against the real asset graph (built without Spark), wired the way
+definitions.py wires them: the rules select the real reporting assets, and the code location is loadable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dagster import DefaultSensorStatus, Definitions
+
+from lakehouse.automation.champion import build_champion_rescore_sensor
+from lakehouse.automation.sensors import build_rematerialization_sensors, resolve_rule
+from lakehouse.automation.graph import build_net
+from lakehouse.config.automation import load_automation_config
+from lakehouse.config.dataset import load_dataset
+from lakehouse.config.monitoring import load_monitoring_config
+from lakehouse.config.profile import load_profile
+from lakehouse.ingestion.assets import build_ingestion_assets
+from lakehouse.ml.assets import build_ml_assets
+from lakehouse.ml.schedules import build_ml_schedules
+from lakehouse.monitoring.assets import build_monitoring_assets
+from lakehouse.monitoring.sensors import build_retraining_sensor
+from lakehouse.partitions import build_calendar
+from lakehouse.processing.assets import build_processing_assets
+from lakehouse.reporting.assets import build_reporting_assets
+from lakehouse.resources import build_resources
+from lakehouse.scoring.assets import build_scoring_assets
+
+
+def test_rules_and_retraining_wire_into_a_loadable_code_location(tmp_path: Path) -> None:
+    dataset = load_dataset("card_fraud")
+    calendar = build_calendar(dataset.partitions)
+    assets = [*build_ingestion_assets(dataset, calendar), *build_processing_assets(dataset, calendar),
+              *build_ml_assets(dataset, calendar), *build_scoring_assets(dataset, calendar),
+              *build_reporting_assets(dataset, calendar), *build_monitoring_assets(dataset, calendar)]
+    automation = load_automation_config("card_fraud")
+    sensors = build_rematerialization_sensors(assets, automation)
+    retrain = build_retraining_sensor(calendar.weekly, load_monitoring_config("card_fraud"))
+    assert retrain is not None and build_champion_rescore_sensor(assets, automation.champion_rescore) is None
+    defs = Definitions(assets=assets, schedules=build_ml_schedules(dataset), sensors=[*sensors, retrain],
+                       resources=build_resources(load_profile("local"), str(tmp_path)))
+    Definitions.validate_loadable(defs)
+    assert {s.name: s.default_status for s in [*sensors, retrain]} == {
+        "score_on_new_features": DefaultSensorStatus.RUNNING,
+        "report_on_new_predictions": DefaultSensorStatus.RUNNING,
+        "retrain_on_model_degradation": DefaultSensorStatus.RUNNING,
+    }
+    jobs = resolve_rule("report_on_new_predictions", automation.rules["report_on_new_predictions"],
+                        build_net(assets)).job_of
+    assert {k.to_user_string(): j for k, j in jobs.items()} == {
+        f"reporting/{period}_{kind}": f"report_on_new_predictions__{period}"
+        for period in ("daily", "weekly", "monthly") for kind in ("summary", "report")
+    }

@@ -1,0 +1,128 @@
+"""The monitoring computations on tiny DataFrames, and the asset end to end through the Delta IO manager
+into the retraining sensor (the one Spark module of the monitoring tests)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from dagster import AssetKey, Definitions, asset, build_sensor_context, define_asset_job, instance_for_test, materialize
+from pyspark.sql import DataFrame, SparkSession
+
+from lakehouse.config.dataset import load_dataset
+from lakehouse.config.monitoring import MonitoringConfig, load_monitoring_config
+from lakehouse.monitoring.assets import CHECK, build_monitoring_assets
+from lakehouse.monitoring.metrics import monitor_day, realised, score_psi, serving_version
+from lakehouse.monitoring.sensors import REASON_TAG, build_retraining_sensor
+from lakehouse.partitions import build_calendar
+
+CONFIG = load_monitoring_config("card_fraud")
+P, L = CONFIG.predictions, CONFIG.labels
+D = date(2026, 2, 10)
+PRED_COLS = "transaction_id string, event_date date, probability double, prediction int, model_version string"
+LABEL_COLS = "transaction_id string, event_date date, is_fraud int, label_matured boolean"
+
+
+def small(**performance: Any) -> MonitoringConfig:
+    perf = CONFIG.performance.model_copy(update={"window_days": 5, "min_rows": 4, "min_positives": 2, **performance})
+    drift = CONFIG.drift.model_copy(update={"reference_days": 2, "min_rows": 4})
+    return CONFIG.model_copy(update={"performance": perf, "drift": drift})
+
+
+def test_realised_performance_counts_matured_labels_only(spark: SparkSession) -> None:
+    rows = [("k1", .9, 1, 1, True), ("k2", .8, 1, 0, True), ("k3", .7, 1, 1, True), ("k4", .4, 0, 1, True),
+            ("k5", .3, 0, 0, True), ("k6", .2, 0, 0, True), ("k7", .95, 1, 0, False), ("k8", .1, 0, 1, False)]
+    predictions = spark.createDataFrame([(k, D, p, y_hat, "2") for k, p, y_hat, _, _ in rows], PRED_COLS)
+    labels = spark.createDataFrame([(k, D, y, m) for k, _, _, y, m in rows], LABEL_COLS)
+    result = realised(predictions, labels, P, L, bins=1000)
+    assert (result.rows, result.positives, result.first_day, result.last_day) == (6, 3, D, D)
+    assert result.precision == pytest.approx(2 / 3) and result.recall == pytest.approx(2 / 3)
+    # PR curve (recall, precision): (0, 1) (1/3, 1) (1/3, .5) (2/3, 2/3) (1, .75) ... trapezoids = 0.7639
+    assert result.pr_auc == pytest.approx(1 / 3 + (0.5 + 2 / 3) / 6 + (2 / 3 + 0.75) / 6, abs=1e-6)
+
+
+def test_psi_is_zero_for_the_same_distribution_and_large_for_a_shift(spark: SparkSession) -> None:
+    reference = spark.createDataFrame([(i / 400,) for i in range(400)], "p double")
+    same, ref_rows, cur_rows = score_psi(reference, reference, "p", 10)
+    assert same == pytest.approx(0.0, abs=1e-9) and (ref_rows, cur_rows) == (400, 400)
+    shifted = spark.createDataFrame([(0.8 + i / 1000,) for i in range(100)], "p double")
+    assert score_psi(shifted, reference, "p", 10)[0] > 0.25
+    assert score_psi(shifted, reference.limit(0), "p", 10) == (None, 0, 100)
+
+
+def test_a_day_is_monitored_for_its_serving_version_only(spark: SparkSession) -> None:
+    def day_rows(day: date, version: str, n: int, offset: float) -> list[tuple]:
+        return [(f"{version}-{day}-{i}", day, min(1.0, offset + i / (2 * n)), int(i >= n - 2), version) for i in range(n)]
+
+    yesterday, before = D - timedelta(days=1), D - timedelta(days=2)
+    rows = day_rows(before, "1", 8, 0.5) + day_rows(yesterday, "2", 8, 0.0) + day_rows(D, "2", 10, 0.0)
+    predictions = spark.createDataFrame(rows, PRED_COLS)
+    labels = spark.createDataFrame([(k, d, int(p > 0.3), True) for k, d, p, _, _ in rows], LABEL_COLS)
+    assert serving_version(predictions.where(predictions.event_date == D), "model_version") == "2"
+    metrics = monitor_day(predictions, labels, D, small())
+    assert (metrics.model_version, metrics.scored_rows, metrics.reference_rows) == ("2", 10, 8)  # v1 day excluded
+    assert (metrics.evaluated_rows, metrics.evaluated_from, metrics.evaluated_to) == (18, yesterday, D)
+    assert metrics.psi is not None and metrics.pr_auc is not None
+    assert monitor_day(predictions, labels, D, small(min_rows=19)).recall is None  # too few matured rows
+
+
+def tables(rows_by_day: dict[date, list[tuple]], labels_by_day: dict[date, list[tuple]]) -> list[Any]:
+    """Stub upstream assets with the real keys, stored in test-only schemas by the Delta IO manager."""
+    daily = build_calendar(load_dataset("card_fraud").partitions).daily
+
+    def window(context: Any, by_day: dict[date, list[tuple]], schema: str) -> DataFrame:
+        tw = context.partition_time_window  # every day of the run's range
+        rows = [r for d, rs in by_day.items() if tw.start.date() <= d < tw.end.date() for r in rs]
+        return SparkSession.getActiveSession().createDataFrame(rows, schema)
+
+    @asset(key=["scoring", "predictions"], partitions_def=daily,
+           metadata={"schema": "montest_scoring", "partition_expr": "event_date"})
+    def predictions(context) -> DataFrame:  # noqa: ANN001 - Dagster injects the context
+        return window(context, rows_by_day, PRED_COLS)
+
+    @asset(key=["gold", "labels"], partitions_def=daily,
+           metadata={"schema": "montest_gold", "partition_expr": "event_date"})
+    def labels(context) -> DataFrame:  # noqa: ANN001
+        return window(context, labels_by_day, LABEL_COLS)
+
+    return [predictions, labels]
+
+
+def test_the_asset_records_a_breach_that_the_sensor_turns_into_one_retraining_request(
+    spark: SparkSession, resources: dict
+) -> None:
+    days = [D - timedelta(days=1), D]
+    # 20 rows a day, 4 frauds of which the model flags 1: recall 0.25 < 0.30.
+    rows = {d: [(f"{d}-{i}", d, i / 20, int(i == 19), "2") for i in range(20)] for d in days}
+    labels = {d: [(f"{d}-{i}", d, int(i >= 16), True) for i in range(20)] for d in days}
+    config = small()
+    dataset = load_dataset("card_fraud")
+    calendar = build_calendar(dataset.partitions)
+    monitoring = build_monitoring_assets(dataset, calendar, config)
+    upstream = tables(rows, labels)
+    with instance_for_test() as instance:
+        span = {"dagster/asset_partition_range_start": str(days[0]), "dagster/asset_partition_range_end": str(D)}
+        assert materialize(upstream, resources=resources, instance=instance, tags=span).success  # one run, both days
+        result = materialize([*upstream, *monitoring], resources=resources, instance=instance, partition_key=str(D),
+                             selection=[AssetKey(["monitoring", "model_performance"])])
+        metadata = result.asset_materializations_for_node(monitoring[0].op.name)[0].metadata
+        assert metadata["recall"].value == pytest.approx(0.25) and metadata["breached"].value is True
+        assert metadata["model_version"].value == "2" and metadata["evaluated_rows"].value == 40
+        check = result.get_asset_check_evaluations()[0]
+        assert check.check_name == CHECK and not check.passed
+        stored = spark.read.format("delta").load(resources["spark"].table("monitoring", "model_performance").location)
+        assert [(r.monitoring_date, r.breaches) for r in stored.collect()] == [(D, "recall 0.2500 < min 0.3")]
+
+        sensor = build_retraining_sensor(calendar.weekly, config)
+        job = define_asset_job("ml_weekly_training", selection=[AssetKey(["ml", "model"])])
+
+        @asset(key=["ml", "model"], partitions_def=calendar.weekly)
+        def model() -> None: ...
+
+        defs = Definitions(assets=[*upstream, *monitoring, model], jobs=[job], sensors=[sensor])
+        tick = sensor.evaluate_tick(build_sensor_context(instance=instance, definitions=defs))
+        assert [r.tags[REASON_TAG] for r in tick.run_requests] == ["recall 0.2500 < min 0.3 "
+                                                                  f"(matured {days[0]}..{D}, 40 rows)"]
+        again = sensor.evaluate_tick(build_sensor_context(cursor=tick.cursor, instance=instance, definitions=defs))
+        assert again.run_requests == []
