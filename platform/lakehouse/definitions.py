@@ -30,6 +30,7 @@ from lakehouse.operations.alerts import build_failure_alert_sensor
 from lakehouse.operations.maintenance_job import build_maintenance
 from lakehouse.partitions import Calendar, build_calendar
 from lakehouse.processing.assets import build_processing_assets
+from lakehouse.processing.schedules import build_labels_refresh
 from lakehouse.reporting.assets import build_reporting_assets
 from lakehouse.reporting.jobs import build_reporting_jobs, build_reporting_schedules
 from lakehouse.resources import build_resources
@@ -68,14 +69,15 @@ def build_definitions(profile: Profile | None = None, data_root: str | None = No
         periods_run_elsewhere=("day",),  # the daily pipeline reports each day
     )
     maintenance_job, maintenance_schedule = build_maintenance(profile)
+    labels_job, labels_schedule = build_labels_refresh(dataset, calendar, running)
     # Alerts are on wherever the daemon runs: a failed run must never go unnoticed.
     failure_alerts = build_failure_alert_sensor(profile.alerts, profile.name, data_root or profile.storage.data_root,
                                                 default_status=DefaultSensorStatus.RUNNING)
     return Definitions(
         assets=assets,
-        jobs=[daily_pipeline, *report_jobs, maintenance_job],
+        jobs=[daily_pipeline, labels_job, *report_jobs, maintenance_job],
         schedules=[*build_ml_schedules(dataset), build_daily_schedule(daily_pipeline, dataset, running),
-                   *report_schedules, maintenance_schedule],
+                   labels_schedule, *report_schedules, maintenance_schedule],
         sensors=[landing_sensor, failure_alerts, *_data_sensors(assets, dataset.name, calendar)],
         resources=build_resources(profile, data_root),
         executor=executor,

@@ -9,6 +9,7 @@ from typing import Any
 
 from lakehouse.config.ml import load_ml_config
 from lakehouse.config.profile import Profile
+from lakehouse.reporting.paths import report_paths
 from lakehouse.resources import build_resources
 from lakehouse.resources.delta_write import table_exists
 
@@ -52,11 +53,6 @@ def champion_lines(resources: dict[str, Any], dataset: str) -> list[str]:
             f"held-out test window: {shown or 'no test metrics logged'}"]
 
 
-def report_files(root: Path) -> list[Path]:
-    reports = root / "reports"
-    return sorted(reports.rglob("*.html")) if reports.exists() else []
-
-
 def print_summary(profile: Profile, root: Path, seen: dict[str, list], seconds: float) -> None:
     from lakehouse.definitions import defs
 
@@ -69,12 +65,13 @@ def print_summary(profile: Profile, root: Path, seen: dict[str, list], seconds: 
     say("Champion model:")
     for line in champion_lines(resources, profile.dataset):
         say(f"  {line}")
-    reports = report_files(root)
+    reports = report_paths(root, profile.dataset)
     say(f"Reports ({len(reports)} HTML; PDF, Excel, CSV and PNG beside each):")
-    for path in reports[-5:]:
-        say(f"  {path}")
-    if len(reports) > 5:
-        say(f"  ... and {len(reports) - 5} more under {root / 'reports'}")
+    by_report: dict[str, list[Path]] = {}
+    for path in reports:
+        by_report.setdefault(path.parent.parent.name, []).append(path)
+    for name, paths in by_report.items():  # the newest of each report, then where the others are
+        say(f"  {name:8s} {len(paths):3d} reports, newest {paths[-1]}")
     say("Dagster UI: make dev, then http://127.0.0.1:3000 (lineage under Assets > Global asset lineage)")
     say("MLflow UI:  make mlflow, then http://127.0.0.1:5000")
     say(f"Tables by name from SQL: .venv/bin/python -m lakehouse.query \"SELECT count(*) FROM {'.'.join(PREDICTIONS)}\"")

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dagster import DefaultSensorStatus, Definitions
+from dagster import AssetKey, DefaultSensorStatus, Definitions
 
 from lakehouse.automation.champion import build_champion_rescore_sensor
 from lakehouse.automation.sensors import build_rematerialization_sensors, resolve_rule
-from lakehouse.automation.graph import build_net
+from lakehouse.automation.graph import build_net, reach
 from lakehouse.config.automation import load_automation_config
 from lakehouse.config.dataset import load_dataset
 from lakehouse.config.monitoring import load_monitoring_config
@@ -40,6 +40,7 @@ def test_rules_and_retraining_wire_into_a_loadable_code_location(tmp_path: Path)
                        resources=build_resources(load_profile("local"), str(tmp_path)))
     Definitions.validate_loadable(defs)
     assert {s.name: s.default_status for s in [*sensors, retrain]} == {
+        "process_on_new_bronze": DefaultSensorStatus.RUNNING,
         "score_on_new_features": DefaultSensorStatus.RUNNING,
         "report_on_new_predictions": DefaultSensorStatus.RUNNING,
         "retrain_on_model_degradation": DefaultSensorStatus.RUNNING,
@@ -50,3 +51,17 @@ def test_rules_and_retraining_wire_into_a_loadable_code_location(tmp_path: Path)
         f"reporting/{period}_{kind}": f"report_on_new_predictions__{period}"
         for period in ("daily", "weekly", "monthly") for kind in ("summary", "report")
     }
+
+
+def test_a_late_landing_day_reaches_the_silver_days_it_can_hold_and_their_features() -> None:
+    """Silver day D reads landing days D .. D + late tolerance (3): landing day L reaches silver L-3 .. L,
+    and each of those reaches gold through gold's 30-day look-back (gold days from L-3 onwards)."""
+    dataset = load_dataset("card_fraud")
+    calendar = build_calendar(dataset.partitions)
+    assets = [*build_ingestion_assets(dataset, calendar), *build_processing_assets(dataset, calendar)]
+    net = build_net(assets)
+    targets = {AssetKey(["silver", "transactions"]), AssetKey(["gold", "transaction_features"])}
+    reached = reach(net, AssetKey(["bronze", "transactions_pos"]), "2026-03-10", targets)
+    assert reached[AssetKey(["silver", "transactions"])] == {"2026-03-07", "2026-03-08", "2026-03-09", "2026-03-10"}
+    gold_days = reached[AssetKey(["gold", "transaction_features"])]
+    assert min(gold_days) == "2026-03-07" and "2026-03-10" in gold_days
