@@ -6,10 +6,18 @@ import argparse
 import shutil
 import sys
 
-from lakehouse.bench import ingestion, ml, processing
+from lakehouse.bench import backfill, growth, ingestion, loading, ml, processing, scoring
 from lakehouse.bench.harness import Bench, report, say
 
-STAGES = {"ingestion": ingestion.run, "processing": processing.run, "ml": ml.run}
+STAGES = {
+    "loading": loading.run,
+    "ingestion": ingestion.run,
+    "processing": processing.run,
+    "ml": ml.run,
+    "scoring": scoring.run,
+    "backfill": backfill.run,
+    "growth": growth.run,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,7 +28,6 @@ from pyspark.sql import types as T
 from lakehouse.config.dataset import DatasetConfig
 from lakehouse.config.monitoring import MonitoringConfig, load_monitoring_config
 from lakehouse.monitoring.breach import breaches, reason
-from lakehouse.monitoring.metrics import DayMetrics, monitor_day
 from lakehouse.monitoring.sensors import MONITORING_KEY
 from lakehouse.partitions import Calendar, lookback
 
@@ -97,6 +96,9 @@ def build_monitoring_assets(
     def model_performance(context: AssetExecutionContext, predictions: DataFrame, labels: DataFrame):
         window = context.partition_time_window  # a day, or every day of a single-run range
         days = [window.start.date() + timedelta(days=i) for i in range((window.end - window.start).days)]
+        # Imported here: metrics pulls in pyspark.ml (and pandas), ~1.5 s that loading definitions must not pay.
+        from lakehouse.monitoring.metrics import monitor_day
+
         results = [monitor_day(predictions, labels, day, config) for day in days]
         found = [breaches(r.metadata(), config.thresholds) for r in results]
         rows = [(*_values(r), "; ".join(b.message() for b in f)) for r, f in zip(results, found)]
@@ -115,6 +117,6 @@ def build_monitoring_assets(
     return [model_performance]
 
 
-def _values(m: DayMetrics) -> tuple[Any, ...]:
+def _values(m: Any) -> tuple[Any, ...]:  # a monitoring.metrics.DayMetrics
     return (m.monitoring_date, m.model_version, m.scored_rows, m.reference_rows, m.psi, m.evaluated_rows,
             m.evaluated_positives, m.evaluated_from, m.evaluated_to, m.precision, m.recall, m.pr_auc)

@@ -12,11 +12,13 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
+
+if TYPE_CHECKING:  # pandas is imported where it is used: loading definitions must not pay ~0.6 s for it
+    import pandas as pd
 
 LONG_SCHEMA = (
     "period_start date, period string, section string, series string, bucket string, bucket_index int, "
@@ -88,6 +90,8 @@ def percentile_agg(column: str, ps: Sequence[float]) -> Column:
 
 def ratio_of(numerator: Any, denominator: Any) -> Any:
     """Element-wise ratio, NaN where the denominator is 0 (a rate over no rows is undefined, not 0)."""
+    import pandas as pd
+
     num = pd.to_numeric(numerator, errors="coerce").astype(float)
     den = pd.to_numeric(denominator, errors="coerce").astype(float)
     return num.where(den > 0) / den.where(den > 0)
@@ -102,6 +106,8 @@ def pick(values: Any, index: int) -> float | None:
 
 def long_rows(wide: pd.DataFrame, metrics: Sequence[Metric], section: str, period: str) -> list[tuple[Any, ...]]:
     """Wide rows (period_start, series, bucket, bucket_index, <metric columns>) to the long layout."""
+    import pandas as pd
+
     out = []
     for record in wide.to_dict("records"):
         for index, metric in enumerate(metrics):

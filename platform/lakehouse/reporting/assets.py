@@ -16,7 +16,6 @@ import base64
 from datetime import date, datetime, timezone
 from typing import Any
 
-import pandas as pd
 from dagster import (
     AssetDep,
     AssetExecutionContext,
@@ -166,6 +165,8 @@ def _report_asset(
         from lakehouse.reporting.render import ReportContext, render_report, report_directory
 
         root = resolve_report_root(config.report_path, resolve_data_root(spark.data_root))
+        import pandas as pd  # here, not at module level: loading definitions must not pay for pandas
+
         rows = pd.DataFrame([r.asDict() for r in aggregates.collect()], columns=LONG_COLUMNS)
         about = {"aggregates table": spark.table(*source.path).name, "dagster run": context.run.run_id}
         now = datetime.now(timezone.utc)
