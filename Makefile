@@ -8,8 +8,11 @@ export SPARK_LOCAL_IP ?= 127.0.0.1
 export PYTHONUNBUFFERED := 1
 DATA_ROOT := $(or $(LAKEHOUSE_DATA_ROOT),.lakehouse)
 export DAGSTER_HOME ?= $(abspath $(DATA_ROOT))/dagster_home
+ifdef PROFILE
+export LAKEHOUSE_PROFILE := $(PROFILE)
+endif
 
-.PHONY: run test dev bench mlflow setup java jars lock clean-data dagster-home secret-scan
+.PHONY: run test dev bench mlflow setup java jars lock clean-data dagster-home secret-scan spark-connect spark-standalone spark-standalone-stop databricks-upload
 
 run: setup dagster-home ## Generate the demo data and materialise the whole asset graph (embedded default)
 	$(PY) -m lakehouse.run
@@ -32,6 +35,18 @@ mlflow: setup ## MLflow UI on http://127.0.0.1:5000 over the local tracking stor
 dagster-home:
 	mkdir -p "$(DAGSTER_HOME)"
 	test -f "$(DAGSTER_HOME)/dagster.yaml" || cp "$$($(PY) -c 'from lakehouse.config.profile import load_profile; print(load_profile().dagster.instance_template)')" "$(DAGSTER_HOME)/dagster.yaml"
+
+spark-connect: setup ## Spark Connect server on sc://127.0.0.1:15002 (then: make run PROFILE=remote)
+	$(PY) -m lakehouse.resources.spark_connect --port 15002
+
+spark-standalone: setup ## Standalone master + 2 workers + a Connect server (scripts/spark_standalone.sh)
+	bash scripts/spark_standalone.sh start
+
+spark-standalone-stop:
+	bash scripts/spark_standalone.sh stop
+
+databricks-upload: setup ## Upload dbfs_assets/ and the wheel to a workspace (TARGET=dbfs:/lakehouse; DATABRICKS_HOST/TOKEN)
+	$(PY) -m lakehouse.databricks upload --target $(or $(TARGET),dbfs:/lakehouse)
 
 secret-scan: $(VENV)/.installed ## Fail on secret-looking values in profiles, templates and CI
 	$(PY) -m lakehouse.operations.secret_scan

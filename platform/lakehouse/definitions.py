@@ -19,6 +19,7 @@ from lakehouse.config.monitoring import load_monitoring_config
 from lakehouse.config.profile import Profile, load_profile
 from lakehouse.config.reporting import load_reporting
 from lakehouse.config.sources import load_sources
+from lakehouse.databricks.assets import build_compute_processing_assets
 from lakehouse.ingestion.assets import build_ingestion_assets
 from lakehouse.ingestion.sensors import assets_by_source, build_landing_sensor
 from lakehouse.jobs import build_daily_pipeline, build_daily_schedule
@@ -53,7 +54,9 @@ def build_definitions(profile: Profile | None = None, data_root: str | None = No
         executor = multiprocess_executor.configured({"max_concurrent": profile.dagster.max_concurrent_steps})
     assets = [
         *ingestion,
-        *build_processing_assets(dataset, calendar),
+        # Profiles with a `databricks` section run processing through the `compute` resource (Pipes on a
+        # cluster); the same keys, partitions and checks either way (platform_tests/databricks checks it).
+        *(build_compute_processing_assets if profile.databricks else build_processing_assets)(dataset, calendar),
         *build_ml_assets(dataset, calendar),
         *build_scoring_assets(dataset, calendar),
         *build_reporting_assets(dataset, calendar),

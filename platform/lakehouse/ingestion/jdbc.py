@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
 from lakehouse.ingestion.typed import ROW_HASH
 from lakehouse.resources.catalog import TableRef, quote, validate_identifier
-from lakehouse.resources.delta_write import WriteSpec, read_table, table_exists, write_delta
+from lakehouse.resources.delta_write import WriteSpec, merge_into, read_table, table_exists, write_delta
+from lakehouse.resources.delta_write import last_commit as delta_last_commit
 
 _TS_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 
@@ -161,19 +161,17 @@ def merge_current(
     if not table_exists(spark, ref):
         result = write_delta(spark, live, ref, WriteSpec(mode="overwrite"), None)
         return StateChange(int(result.metrics.get("numOutputRows", 0)), 0, result.version)
-    target = _delta_table(spark, ref)
     on = " AND ".join(f"t.{quote(k)} = s.{quote(k)}" for k in keys)
     ts = quote(order_column)
-    builder = target.alias("t").merge(resolved.alias("s"), on)
     if delete_column:
         deleted = f"s.{quote(delete_column)}"
-        builder = builder.whenMatchedDelete(condition=f"{deleted} AND s.{ts} >= t.{ts}")
-        builder = builder.whenMatchedUpdateAll(condition=f"NOT {deleted} AND s.{ts} > t.{ts}")
-        builder = builder.whenNotMatchedInsertAll(condition=f"NOT {deleted}")
+        clauses = (f"WHEN MATCHED AND {deleted} AND s.{ts} >= t.{ts} THEN DELETE "
+                   f"WHEN MATCHED AND NOT {deleted} AND s.{ts} > t.{ts} THEN UPDATE SET * "
+                   f"WHEN NOT MATCHED AND NOT {deleted} THEN INSERT *")
     else:
-        builder = builder.whenMatchedUpdateAll(condition=f"s.{ts} > t.{ts}").whenNotMatchedInsertAll()
+        clauses = f"WHEN MATCHED AND s.{ts} > t.{ts} THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *"
     before = last_commit(spark, ref)[0]
-    builder.execute()
+    merge_into(spark, resolved, ref, on, clauses)
     version, metrics = last_commit(spark, ref)
     if version == before:  # Delta may skip the commit of a merge that changes nothing
         return StateChange(0, 0, version)
@@ -204,24 +202,15 @@ def insert_new(
         return int(result.metrics.get("numOutputRows", 0))
     if df.isEmpty():
         return 0  # nothing to add: no empty commit, so a no-op re-run leaves the table version alone
-    target = _delta_table(spark, ref)
     on = f"t.{ROW_HASH} = s.{ROW_HASH}" + (f" AND {prune}" if prune else "")
     before = last_commit(spark, ref)[0]
-    target.alias("t").merge(df.alias("s"), on).whenNotMatchedInsertAll().execute()
+    merge_into(spark, df, ref, on, "WHEN NOT MATCHED THEN INSERT *")
     version, metrics = last_commit(spark, ref)
     # Delta skips the commit of an insert-only merge with nothing to insert: then the last commit's
     # metrics are an earlier run's.
     return int(metrics.get("numTargetRowsInserted", 0)) if version != before else 0
 
 
-def _delta_table(spark: SparkSession, ref: TableRef) -> Any:
-    from delta.tables import DeltaTable  # imported late: loading definitions must not need delta
-
-    return DeltaTable.forName(spark, ref.name) if ref.location is None else DeltaTable.forPath(spark, ref.location)
-
-
 def last_commit(spark: SparkSession, ref: TableRef) -> tuple[int, dict[str, str]]:
-    row = _delta_table(spark, ref).history(1).select("version", "operationMetrics").first()
-    if row is None:
-        raise RuntimeError(f"Delta table {ref.name} has no history after the write")
-    return int(row["version"]), dict(row["operationMetrics"] or {})
+    version, _, metrics = delta_last_commit(spark, ref)
+    return version, metrics

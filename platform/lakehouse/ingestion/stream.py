@@ -141,11 +141,13 @@ def run_available_now(
     # Raises StreamingQueryException when a batch failed; its checkpoint commit is then missing, so the
     # next run replays that batch (idempotently, see stream_batch).
     query.awaitTermination()
-    executed = [p for p in query.recentProgress if "addBatch" in (p["durationMs"] or {})]
+    # Attributes, not p["..."]: over Spark Connect the progress' dict view holds None for numInputRows
+    # (pyspark 4.2 fills only the attributes from the server's JSON); classic sessions have both.
+    executed = [p for p in query.recentProgress if "addBatch" in (p.durationMs or {})]
     # An idle trigger (nothing new) reports progress too, but without an `addBatch` phase.
     return StreamRun(
         query_id=str(query.id),
         checkpoint=checkpoint,
-        batch_ids=[int(p["batchId"]) for p in executed],
-        rows_read=sum(int(p["numInputRows"]) for p in executed),
+        batch_ids=[int(p.batchId) for p in executed],
+        rows_read=sum(int(p.numInputRows) for p in executed),
     )

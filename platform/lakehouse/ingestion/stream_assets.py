@@ -63,7 +63,7 @@ from lakehouse.ingestion.stream import (
 from lakehouse.ingestion.stream_batch import QUARANTINE_COLUMNS, TABLE_COLUMNS, BatchWriter
 from lakehouse.partitions import Calendar
 from lakehouse.resources.catalog import TableRef
-from lakehouse.resources.delta_write import read_table, table_exists
+from lakehouse.resources.delta_write import last_commit, read_table, table_exists
 from lakehouse.resources.spark import SparkResource
 
 
@@ -212,18 +212,14 @@ def _results(
 
 
 def _table_meta(spark: SparkSession, ref: TableRef, descriptions: dict[str, str]) -> dict[str, Any]:
-    from delta.tables import DeltaTable  # lazy: loading definitions must not need Delta's jars
-
     df = read_table(spark, ref)
-    delta = DeltaTable.forName(spark, ref.name) if ref.location is None else DeltaTable.forPath(spark, ref.location)
-    version = delta.history(1).select("version").first()
     columns = [TableColumn(f.name, f.dataType.simpleString(), description=descriptions.get(f.name))
                for f in df.schema.fields]
     meta: dict[str, Any] = {
         "dagster/row_count": df.count(),
         "dagster/table_name": ref.name,
         "dagster/column_schema": TableSchema(columns=columns),
-        "delta_version": int(version["version"]) if version else -1,
+        "delta_version": last_commit(spark, ref)[0],
     }
     if ref.location:
         meta["location"] = MetadataValue.path(ref.location)

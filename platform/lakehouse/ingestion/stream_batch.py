@@ -32,7 +32,7 @@ from pyspark.sql import functions as F
 from lakehouse.config.contracts import Contract
 from lakehouse.ingestion.files import SOURCE_FILE, SplitResult, split_valid
 from lakehouse.resources.catalog import TableRef, quote
-from lakehouse.resources.delta_write import read_table, table_exists
+from lakehouse.resources.delta_write import merge_into, read_table, table_exists
 
 LOADED_FROM = "_loaded_from"
 # Descriptions of the columns the stream adds to the contract's columns (shown in the UI).
@@ -146,14 +146,7 @@ class BatchWriter:
             writer.save(ref.location)
 
     def _merge(self, spark: SparkSession, rows: DataFrame) -> None:
-        from delta.tables import DeltaTable  # lazy: importing this module must not need Delta's jars
-
-        ref = self.table
-        if ref.location is None:
-            target = DeltaTable.forName(spark, ref.name)
-        else:
-            target = DeltaTable.forPath(spark, ref.location)
         condition = " AND ".join(f"t.{quote(k)} = s.{quote(k)}" for k in self.keys)
         # Insert-only: a matched row is this batch's own row replayed after a crash (other-file
         # duplicates were quarantined above), so updating it would only rewrite files.
-        target.alias("t").merge(rows.alias("s"), condition).whenNotMatchedInsertAll().execute()
+        merge_into(spark, rows, self.table, condition, "WHEN NOT MATCHED THEN INSERT *")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lakehouse.config.profile import Profile
+from lakehouse.resources.databricks import compute_resource_for
 from lakehouse.resources.delta_io_manager import DeltaSparkIOManager
 from lakehouse.resources.jdbc import jdbc_connections
 from lakehouse.resources.mlflow import mlflow_resource_for
@@ -18,6 +19,8 @@ def build_resources(profile: Profile, data_root: str | None = None) -> dict[str,
         "spark": spark,
         "io_manager": DeltaSparkIOManager(spark=spark),
         "mlflow": mlflow_resource_for(profile, data_root),
+        # Where the processing steps run: this Spark session, or a Databricks cluster through Pipes.
+        "compute": compute_resource_for(profile, spark, data_root),
         # One JDBC resource per profile connection, keyed by its name (e.g. customers_db).
         **jdbc_connections(profile, data_root),
     }

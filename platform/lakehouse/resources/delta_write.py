@@ -5,6 +5,7 @@ Pure functions over a SparkSession, a DataFrame and a TableRef, so tests call th
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -89,12 +90,30 @@ class WriteResult:
     schema_change: list[str] = field(default_factory=list)
 
 
+# Delta operations go through Delta SQL, never the `delta.tables.DeltaTable` Python API: on a classic
+# session that API drives the driver JVM over py4j, and over Spark Connect it needs the Delta Connect
+# server plugin (not published for Spark 4.2 on Maven Central as reachable here). SQL runs on every engine.
+
+
+def delta_target(ref: TableRef) -> str:
+    """The table in Delta SQL: its quoted name, or delta.`<location>` for a path table."""
+    if ref.location is None:
+        return ref.quoted_name
+    return "delta.`" + str(ref.location).replace("`", "``") + "`"
+
+
 def table_exists(spark: SparkSession, ref: TableRef) -> bool:
     if ref.location is None:
         return bool(spark.catalog.tableExists(ref.name))
-    from delta.tables import DeltaTable
+    from pyspark.errors import AnalysisException
 
-    return bool(DeltaTable.isDeltaTable(spark, ref.location))
+    try:
+        spark.sql(f"DESCRIBE DETAIL {delta_target(ref)}").select("format").first()
+    except AnalysisException as exc:
+        if exc.getCondition() == "DELTA_MISSING_DELTA_TABLE":  # no table (yet) at that location
+            return False
+        raise
+    return True
 
 
 def read_table(spark: SparkSession, ref: TableRef) -> DataFrame:
@@ -159,24 +178,35 @@ def write_delta(
 
 
 def _merge(spark: SparkSession, df: DataFrame, ref: TableRef, spec: WriteSpec, target_window: str | None) -> None:
-    from delta.tables import DeltaTable
-
-    target = DeltaTable.forName(spark, ref.name) if ref.location is None else DeltaTable.forPath(spark, ref.location)
     condition = " AND ".join(f"t.{quote(k)} <=> s.{quote(k)}" for k in spec.merge_keys)
     if target_window is not None:
         # Restrict matching to the partition window so a merge touches only the files of that window.
         condition += " AND " + target_window
-    builder = target.alias("t").merge(df.alias("s"), condition).whenMatchedUpdateAll().whenNotMatchedInsertAll()
-    if spec.schema_mode == "additive":
-        builder = builder.withSchemaEvolution()
-    builder.execute()
+    merge_into(spark, df, ref, condition, "WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *",
+               schema_evolution=spec.schema_mode == "additive")
+
+
+def merge_into(spark: SparkSession, df: DataFrame, ref: TableRef, condition: str, clauses: str,
+               schema_evolution: bool = False) -> None:
+    """MERGE `df` (alias s) into the table (alias t) ON `condition` with the given WHEN clauses (SQL)."""
+    view = f"_lakehouse_merge_{uuid.uuid4().hex}"
+    df.createOrReplaceTempView(view)
+    evolution = "WITH SCHEMA EVOLUTION " if schema_evolution else ""
+    try:
+        spark.sql(f"MERGE {evolution}INTO {delta_target(ref)} AS t USING {view} AS s ON {condition} {clauses}")
+    finally:
+        spark.catalog.dropTempView(view)
+
+
+def last_commit(spark: SparkSession, ref: TableRef) -> tuple[int, str, dict[str, str]]:
+    """(version, operation, operation metrics) of the table's newest commit."""
+    row = spark.sql(f"DESCRIBE HISTORY {delta_target(ref)} LIMIT 1").select(
+        "version", "operation", "operationMetrics").first()
+    if row is None:
+        raise RuntimeError(f"Delta table {ref.name} has no history")
+    return int(row["version"]), str(row["operation"]), dict(row["operationMetrics"] or {})
 
 
 def _last_commit(spark: SparkSession, ref: TableRef, predicate: str | None, added: list[str]) -> WriteResult:
-    from delta.tables import DeltaTable
-
-    table = DeltaTable.forName(spark, ref.name) if ref.location is None else DeltaTable.forPath(spark, ref.location)
-    row = table.history(1).select("version", "operation", "operationMetrics").first()
-    if row is None:
-        raise RuntimeError(f"Delta table {ref.name} has no history after the write")
-    return WriteResult(int(row["version"]), str(row["operation"]), dict(row["operationMetrics"] or {}), predicate, added)
+    version, operation, metrics = last_commit(spark, ref)
+    return WriteResult(version, operation, metrics, predicate, added)

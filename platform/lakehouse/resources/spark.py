@@ -13,6 +13,7 @@ In the `unity` catalog (Databricks) the metastore is real and shared, and nothin
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,10 @@ class SparkResource(LazyPySparkResource):
         if self._spark_session is not None:
             return
         config = dict(self.spark_config)
+        if "spark.remote" in config and os.environ.get("SPARK_REMOTE"):
+            # The standard variable overrides the profile's Connect URL (another host or port), read at
+            # session start like the data root, never when definitions load.
+            config["spark.remote"] = os.environ["SPARK_REMOTE"]
         if "spark.remote" not in config and self.catalog == "path":
             config.setdefault("spark.sql.warehouse.dir", self.warehouse)
             config.setdefault("spark.sql.catalogImplementation", "in-memory")
@@ -75,6 +80,10 @@ def register_path_catalog(spark: Any, warehouse: Path) -> int:
     tables = discover_tables(warehouse)
     known: dict[str, set[str]] = {}
     for ref in tables:
+        if not any(Path(str(ref.location), "_delta_log").glob("*.json")):
+            # Another process is creating this table right now (its log has no commit yet): Delta would
+            # refuse to register it, and its writer registers it once committed.
+            continue
         if ref.schema not in known:
             known[ref.schema] = _table_names(spark, ref.schema)
         if ref.table not in known[ref.schema]:

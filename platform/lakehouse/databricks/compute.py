@@ -1,0 +1,146 @@
+"""The `compute` resource: where a processing step runs, chosen by the profile, never by the asset.
+
+Every processing asset does `return compute.run(context, step)`. The implementations:
+- LocalCompute: the step's function on the run's own Spark session (local JVM or Spark Connect).
+- DatabricksCompute: jobs runs/submit of the Pipes entry script (spark_python_task) on a new or
+  existing cluster through dagster-databricks' PipesDatabricksClient; the cluster runs the same step
+  function and reports the materialisation and check results back.
+- PipesSubprocessCompute: the same entry script as a local subprocess through PipesSubprocessClient,
+  to exercise the cluster path (context in, results back) without a workspace.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from typing import Any
+
+from dagster import AssetExecutionContext, ConfigurableResource, MaterializeResult, PipesSubprocessClient
+from pydantic import Field
+
+from lakehouse.config.databricks import DBFS_ASSETS_DIR, DatabricksSettings, load_cluster_spec
+from lakehouse.config.profile import resolve_data_root
+from lakehouse.databricks.steps import run_step
+from lakehouse.resources.spark import SparkResource
+
+
+def _window(context: AssetExecutionContext) -> tuple[date, date]:
+    window = context.partition_time_window  # the whole range in a single-run backfill
+    return window.start.date(), window.end.date()
+
+
+class ComputeResource(ConfigurableResource):
+    """Runs one processing step for the asset's partition window and returns its result."""
+
+    dataset: str = Field(description="Dataset configuration the steps read (config/datasets/<dataset>).")
+
+    def run(self, context: AssetExecutionContext, step: str) -> MaterializeResult:
+        raise NotImplementedError(f"{type(self).__name__} must implement run()")
+
+
+class LocalCompute(ComputeResource):
+    """In-process: the step function on the run's Spark session (the embedded and remote profiles)."""
+
+    spark: SparkResource
+
+    def run(self, context: AssetExecutionContext, step: str) -> MaterializeResult:
+        start, end = _window(context)
+        outcome = run_step(step, self.spark, self.dataset, start, end)
+        return MaterializeResult(asset_key=outcome.asset_key, metadata=outcome.metadata, check_results=outcome.checks)
+
+
+class _PipesCompute(ComputeResource):
+    """What the step needs on the other side, passed as Pipes extras (the window comes with the context)."""
+
+    catalog: str = Field(default="path", description="`path` or `unity`, as the profile's storage.catalog.")
+    catalog_name: str | None = Field(default=None, description="Unity Catalog name when catalog = unity.")
+    profile: str = Field(description="Profile the entry script builds its Spark session from (path catalog).")
+    data_root: str = Field(default=".lakehouse", description="Profile data root (resolved when the run starts).")
+
+    def extras(self, step: str) -> dict[str, Any]:
+        extras: dict[str, Any] = {"step": step, "dataset": self.dataset, "catalog": self.catalog,
+                                  "catalog_name": self.catalog_name, "profile": self.profile}
+        if self.catalog == "path":
+            extras["data_root"] = str(resolve_data_root(self.data_root))
+        return extras
+
+
+class PipesSubprocessCompute(_PipesCompute):
+    """The Databricks entry script, run locally: the cluster code path without a cluster."""
+
+    spark_conf: dict[str, str] = Field(
+        default_factory=dict, description="Extra settings for the subprocess's own local Spark session."
+    )
+
+    def run(self, context: AssetExecutionContext, step: str) -> MaterializeResult:
+        script = DBFS_ASSETS_DIR / DatabricksSettings().entry_script
+        extras = {**self.extras(step), "spark_conf": dict(self.spark_conf)}
+        invocation = PipesSubprocessClient().run(
+            context=context, extras=extras, command=[sys.executable, str(script), "--pipes-io", "default"]
+        )
+        return invocation.get_materialize_result()
+
+
+class DatabricksCompute(_PipesCompute):
+    """jobs runs/submit of the entry script through Pipes. Host and token come from dagster.EnvVar."""
+
+    host: str = Field(description="Workspace URL (EnvVar DATABRICKS_HOST).")
+    token: str = Field(description="Access token (EnvVar DATABRICKS_TOKEN); never logged.")
+    assets_root: str = Field(description="Where dbfs_assets/ was uploaded (DatabricksSettings.assets_root).")
+    entry_script: str = Field(description="Pipes entry script under assets_root.")
+    cluster_spec: str = Field(description="Cluster spec JSON, relative to dbfs_assets/.")
+    existing_cluster_id: str | None = Field(default=None, description="All-purpose cluster instead of a job cluster.")
+    poll_interval_seconds: float = Field(default=10.0, description="How often the run's state is polled.")
+    timeout_seconds: int = Field(default=3600, description="Databricks run timeout.")
+
+    @classmethod
+    def from_settings(cls, settings: DatabricksSettings, **fields: Any) -> DatabricksCompute:
+        return cls(assets_root=settings.assets_root, entry_script=settings.entry_script,
+                   cluster_spec=settings.cluster_spec, existing_cluster_id=settings.existing_cluster_id,
+                   poll_interval_seconds=settings.poll_interval_seconds, timeout_seconds=settings.timeout_seconds,
+                   **fields)
+
+    @property
+    def settings(self) -> DatabricksSettings:
+        return DatabricksSettings(
+            assets_root=self.assets_root, entry_script=self.entry_script, cluster_spec=self.cluster_spec,
+            existing_cluster_id=self.existing_cluster_id, poll_interval_seconds=self.poll_interval_seconds,
+            timeout_seconds=self.timeout_seconds,
+        )
+
+    def submit_task(self, step: str) -> Any:
+        """The jobs.SubmitTask for one step (Pipes adds its bootstrap parameters when it submits)."""
+        from databricks.sdk.service import jobs
+
+        root = self.settings.assets_root.rstrip("/")
+        task: dict[str, Any] = {
+            "task_key": f"lakehouse_{step}",
+            "spark_python_task": {
+                "python_file": f"{root}/{self.settings.entry_script}",
+                # --pipes-io dbfs: read the context from / write messages to DBFS (the client's defaults).
+                "parameters": ["--pipes-io", "dbfs"],
+            },
+        }
+        if self.settings.existing_cluster_id:
+            task["existing_cluster_id"] = self.settings.existing_cluster_id
+        else:
+            spec = load_cluster_spec(self.settings)
+            task["new_cluster"] = spec["new_cluster"]
+            task["libraries"] = spec.get("libraries", [])
+        return jobs.SubmitTask.from_dict(task)
+
+    def workspace_client(self) -> Any:
+        from databricks.sdk import WorkspaceClient
+
+        return WorkspaceClient(host=self.host, token=self.token)
+
+    def run(self, context: AssetExecutionContext, step: str) -> MaterializeResult:
+        from dagster_databricks import PipesDatabricksClient
+
+        client = PipesDatabricksClient(client=self.workspace_client(),
+                                       poll_interval_seconds=self.settings.poll_interval_seconds)
+        submit_args = {"run_name": f"lakehouse {step} {context.run.run_id[:8]}",
+                       "timeout_seconds": self.settings.timeout_seconds}
+        invocation = client.run(context=context, extras=self.extras(step), task=self.submit_task(step),
+                                submit_args=submit_args)
+        return invocation.get_materialize_result()
