@@ -26,6 +26,7 @@ from pyspark.sql import DataFrame
 
 from lakehouse.config.dataset import DatasetConfig
 from lakehouse.config.ml import MlConfig, load_ml_config
+from lakehouse.config.processing import load_processing
 from lakehouse.ml.features import FeatureSpec, load_feature_spec
 from lakehouse.ml.training_set import (
     COLUMN_DESCRIPTIONS,
@@ -40,6 +41,8 @@ from lakehouse.resources.catalog import TableRef
 from lakehouse.resources.mlflow import MlflowResource
 from lakehouse.resources.spark import SparkResource
 
+# card_fraud's gold tables, for callers standing in for gold (tests, benchmarks); the assets below read
+# the dataset's own (processing.yaml features_table / labels_table).
 FEATURES_KEY = AssetKey(["gold", "transaction_features"])
 LABELS_KEY = AssetKey(["gold", "labels"])
 TRAINING_SET_KEY = AssetKey(["ml", "training_set"])
@@ -60,14 +63,16 @@ def _training_set_asset(
     dataset: DatasetConfig, calendar: Calendar, config: MlConfig, spec: FeatureSpec
 ) -> AssetsDefinition:
     mapping = window_mapping(config.training_set, spec.label_window_days)
+    processing = load_processing(dataset.name)
+    features_key, labels_key = (AssetKey(["gold", t]) for t in (processing.features_table, processing.labels_table))
     descriptions = {**{c: spec.descriptions.get(c, "") for c in spec.columns}, **COLUMN_DESCRIPTIONS}
 
     @asset(
         key=TRAINING_SET_KEY,
         partitions_def=calendar.weekly,
         ins={
-            "features": AssetIn(FEATURES_KEY, partition_mapping=mapping),
-            "labels": AssetIn(LABELS_KEY, partition_mapping=mapping),
+            "features": AssetIn(features_key, partition_mapping=mapping),
+            "labels": AssetIn(labels_key, partition_mapping=mapping),
         },
         # additive: a feature added to the registry becomes a new column of later weeks.
         metadata={"partition_expr": TRAINING_WEEK, "schema_mode": "additive", "column_descriptions": descriptions},

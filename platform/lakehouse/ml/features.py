@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from lakehouse.config.features import load_features
+from lakehouse.config.processing import load_processing
 from lakehouse.resources.catalog import quote, validate_identifier
 
 if TYPE_CHECKING:
@@ -36,14 +37,21 @@ class FeatureSpec:
     label: str
     label_window_days: int
     descriptions: dict[str, str]
+    # Row key (processing.yaml silver.key), entity, event time, event date: carried into the training set
+    # as they are, the row key joining each gold row to its label row.
+    identity: tuple[str, str, str, str]
 
     @property
     def columns(self) -> list[str]:
         return [*self.numeric, *self.categorical]
 
+    @property
+    def row_key(self) -> str:
+        return self.identity[0]
+
     def __post_init__(self) -> None:
         # Names reach SQL text (SQLTransformer): validate them once here.
-        for name in (*self.numeric, *self.categorical, self.label):
+        for name in (*self.numeric, *self.categorical, self.label, *self.identity):
             validate_identifier(name, "feature name")
         if not self.columns:
             raise ValueError("No feature has used_by_model: true")
@@ -60,6 +68,7 @@ def load_feature_spec(dataset: str) -> FeatureSpec:
         label=registry.label.name,
         label_window_days=registry.label.window_days,
         descriptions=registry.descriptions(),
+        identity=(load_processing(dataset).silver.key, registry.entity, registry.event_time, registry.event_date),
     )
 
 

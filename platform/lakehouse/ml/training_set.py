@@ -26,7 +26,6 @@ TRAINING_WEEK = "training_week"
 SPLIT = "split"
 WEIGHT = "class_weight"
 SPLITS = ("train", "validation", "test")
-KEYS = ("transaction_id", "customer_id", "event_time", "event_date")
 _STATUS = "_status"
 
 COLUMN_DESCRIPTIONS = {
@@ -115,9 +114,9 @@ def build_training_set(
             f"and {settings.split.test_days} test days; raise training_set.window_weeks"
         )
     in_window = (F.col("event_date") >= F.lit(start)) & (F.col("event_date") < F.lit(end))
-    feats = features.where(in_window).select(*KEYS, *spec.columns)
-    labs = labels.where(in_window).select("transaction_id", "event_date", spec.label, "label_matured")
-    joined = feats.join(labs, on=["transaction_id", "event_date"], how="left")
+    feats = features.where(in_window).select(*spec.identity, *spec.columns)
+    labs = labels.where(in_window).select(spec.row_key, "event_date", spec.label, "label_matured")
+    joined = feats.join(labs, on=[spec.row_key, "event_date"], how="left")
     split = (
         F.when(F.col("event_date") >= F.lit(test_start), "test")
         .when(F.col("event_date") >= F.lit(validation_start), "validation")
@@ -146,7 +145,7 @@ def build_training_set(
     rows = (
         joined.where(F.col(_STATUS).isin(*SPLITS))
         .select(
-            *KEYS,
+            *spec.identity,
             *spec.columns,
             F.col(spec.label).cast("int").alias(spec.label),
             F.col(_STATUS).alias(SPLIT),

@@ -111,7 +111,7 @@ def build_processing_assets(
     )
     def labels(context: AssetExecutionContext, spark: SparkResource, rows: DataFrame, events: DataFrame):
         start, end = _days(context)
-        yield Output(build_labels(rows, events, label, reg.event_time, reg.event_date))
+        yield Output(build_labels(rows, events, label, reg.event_time, reg.event_date, silver_cfg.key))
         written = _written(spark, "gold", config.labels_table, reg.event_date, start, end)
         yield checks.rows_match_result(written, rows, labels_key)
         yield checks.matured_labels_result(written, label, reg.event_date, labels_key)

@@ -79,7 +79,9 @@ def apply_missing_policy(df: DataFrame, settings: SilverSettings) -> DataFrame:
         if policy.flag:
             df = df.withColumn(f"{policy.column}_missing", missing.cast("int"))
         if policy.policy == "constant":
-            df = df.withColumn(policy.column, F.when(missing, F.lit(policy.value)).otherwise(F.col(policy.column)))
+            # Cast to the column's type: YAML's `0` arrives as 0.0 and would turn an int column into a double.
+            fill = F.lit(policy.value).cast(df.schema[policy.column].dataType)
+            df = df.withColumn(policy.column, F.when(missing, fill).otherwise(F.col(policy.column)))
     return df
 
 

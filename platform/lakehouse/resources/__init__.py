@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from lakehouse.config.profile import Profile
-from lakehouse.resources.databricks import compute_resource_for
 from lakehouse.resources.delta_io_manager import DeltaSparkIOManager
 from lakehouse.resources.jdbc import jdbc_connections
 from lakehouse.resources.mlflow import mlflow_resource_for
@@ -14,6 +13,9 @@ from lakehouse.resources.spark import spark_resource_for
 
 def build_resources(profile: Profile, data_root: str | None = None) -> dict[str, Any]:
     """Every resource the assets use, for one profile. Constructing them starts nothing."""
+    # Imported here: the compute resource's module imports the processing steps, which import this package.
+    from lakehouse.resources.databricks import compute_resource_for
+
     spark = spark_resource_for(profile, data_root)
     return {
         "spark": spark,
