@@ -38,6 +38,7 @@ from lakehouse.ml.training_set import (
 )
 from lakehouse.partitions import Calendar
 from lakehouse.resources.catalog import TableRef
+from lakehouse.resources.delta_write import last_commit
 from lakehouse.resources.mlflow import MlflowResource
 from lakehouse.resources.spark import SparkResource
 
@@ -160,10 +161,7 @@ def _model_asset(dataset: DatasetConfig, calendar: Calendar, config: MlConfig, s
     return model
 
 
-def _delta_version(session: Any, ref: TableRef) -> int | None:
-    """Current version of the training table: the one this run just read (named in MLflow's dataset)."""
-    from delta.tables import DeltaTable
-
-    table = DeltaTable.forPath(session, ref.location) if ref.location else DeltaTable.forName(session, ref.name)
-    row = table.history(1).select("version").first()
-    return int(row["version"]) if row else None
+def _delta_version(session: Any, ref: TableRef) -> int:
+    """Current version of the training table: the one this run just read (named in MLflow's dataset).
+    Through Delta SQL, so it works on Spark Connect too."""
+    return last_commit(session, ref)[0]
