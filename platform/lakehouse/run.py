@@ -28,6 +28,7 @@ from lakehouse.config.sources import load_sources
 from lakehouse.demo.generator import land_next_days
 from lakehouse.demo.settings import GeneratorSettings
 from lakehouse.jobs import keys_partitioned_by
+from lakehouse.ml.assets import MODEL_KEY, TRAINING_SET_KEY
 from lakehouse.ml.schedules import ML_JOB
 from lakehouse.ml.training_set import window_bounds
 from lakehouse.partitions import build_calendar
@@ -67,7 +68,9 @@ class Replay:
             "make_run_source_databases": databases,
             "make_run_ingest_and_process": before_model,
             "make_run_score_and_report_days": daily - databases - before_model,
-            "make_run_weekly": AssetSelection.assets(*keys_partitioned_by(assets, calendar.weekly)),
+            # The weekly model trained in step 3; the rest of the weekly assets are the reports.
+            "make_run_weekly": AssetSelection.assets(*keys_partitioned_by(assets, calendar.weekly))
+            - AssetSelection.assets(TRAINING_SET_KEY, MODEL_KEY),
             "make_run_monthly": AssetSelection.assets(*keys_partitioned_by(assets, calendar.monthly)),
         }
         merged = Definitions.merge(defs, Definitions(jobs=[define_asset_job(n, selection=s) for n, s in jobs.items()]))

@@ -13,16 +13,16 @@ from typing import Any
 from dagster import (
     AssetExecutionContext,
     AssetKey,
+    AssetOut,
     AssetsDefinition,
     BackfillPolicy,
     Config,
     MetadataValue,
     Output,
-    asset,
+    multi_asset,
 )
 from pydantic import Field, create_model
 from pyspark import StorageLevel
-from pyspark.sql import functions as F
 
 from lakehouse.config.contracts import Contract, load_contracts
 from lakehouse.config.dataset import DatasetConfig
@@ -44,6 +44,7 @@ from lakehouse.scoring.predict import score, stamp_for
 PREDICTIONS_KEY = AssetKey(["scoring", "predictions"])
 FEATURES_KEY = AssetKey(["gold", "transaction_features"])
 OUTPUT_MODES = ("overwrite", "append", "merge")
+OP_NAME, OUTPUT = "scoring__predictions", "predictions"  # run config: ops: {scoring__predictions: {config: ...}}
 
 
 class ScoringRunConfig(Config):
@@ -77,19 +78,26 @@ def build_scoring_assets(
         "are off (linear: coefficient x standardised value, logit scale; trees: SHAP values).")}
     explain_mode = settings.explanations.mode
 
-    @asset(
+    out = AssetOut(
         key=PREDICTIONS_KEY,
-        partitions_def=calendar.daily,
-        deps=[FEATURES_KEY],  # read by name for the window: `input_table` may point elsewhere
         metadata={"partition_expr": settings.event_date, "merge_keys": [settings.key],
                   "column_descriptions": descriptions},
-        check_specs=checks.check_specs(PREDICTIONS_KEY, contract.name, settings.drift.psi_warn),
-        group_name="scoring",
         owners=[dataset.owner],
         kinds={"spark", "delta", "mlflow"},
-        backfill_policy=BackfillPolicy.single_run(),
         description=f"Transactions of the day scored by `{settings.model_name}` ({settings.model_version}), stamped "
                     f"with the model version and threshold; explanations {explain_mode}.",
+    )
+
+    # A multi_asset because only it can be subset: a run may deselect checks (e.g. a large backfill).
+    @multi_asset(
+        name=OP_NAME,
+        outs={OUTPUT: out},
+        partitions_def=calendar.daily,
+        deps=[FEATURES_KEY],  # read by name for the window: `input_table` may point elsewhere
+        check_specs=checks.check_specs(PREDICTIONS_KEY, contract.name, settings.drift.psi_warn),
+        can_subset=True,
+        group_name="scoring",
+        backfill_policy=BackfillPolicy.single_run(),
     )
     def predictions(context: AssetExecutionContext, config: config_class, spark: SparkResource,  # type: ignore[valid-type]
                     mlflow: MlflowResource):
@@ -113,41 +121,47 @@ def _score_window(context: AssetExecutionContext, config: Any, spark: SparkResou
     features = in_window(read_table(session, source), settings.event_date, start, end)
     stamp = stamp_for(model, datetime.now(timezone.utc))
     top_k = settings.explanations.top_k if settings.explanations.mode == "on" else None
-    scored = score(model, features, contract, stamp, model_features, top_k)
-    # Scored once: the aggregates for the metadata and the write both read the cache (explanations too).
+    scored = score(model, features, contract, stamp, model_features, top_k, settings.explanations.rows == "positive")
+    # Scored once and cached: the metadata aggregation, the write and the content checks all read the
+    # cache (explanations included); only the committed counts are read back from Delta.
     scored.persist(StorageLevel.MEMORY_AND_DISK)
     try:
         stats = checks.score_stats(scored, reference.edges if isinstance(reference, Reference) else None)
-        url = mlflow.run_url(model.experiment_id, model.run_id) if model.experiment_id else None
-        yield Output(scored, metadata={
-            "write_mode": config.output_mode,
-            "table": config.output_table,
-            "input_table": config.input_table,
-            "model_name": model.name,
-            "model_version": model.version,
-            "model_version_spec": config.model_version,
-            "model_family": model.family,
-            "model_uri": model.uri,
-            "mlflow_run_id": model.run_id,
-            **({"mlflow_run_url": MetadataValue.url(url)} if url else {}),
-            "threshold": model.threshold,
-            "rows_scored": stats.rows,
-            "predicted_positive_rate": round(stats.positive_rate, 6),
-            "explanations": f"{settings.explanations.mode} (top {settings.explanations.top_k})"
-                            if top_k else settings.explanations.mode,
-            "scored_at": stamp.scored_at.isoformat(),
-        })
+        explained = f"on (top {top_k}, {settings.explanations.rows} rows)" if top_k else "off"
+        yield Output(scored, output_name=OUTPUT, metadata=_metadata(config, model, mlflow, stamp, stats, explained))
+        # Only the checks selected for this run (the Launchpad and backfills can deselect them).
+        wanted = {key.name for key in context.selected_asset_check_keys}
+        if wanted & {checks.ROWS, checks.VERSION}:
+            done = checks.committed(read_table(session, target), settings.event_date, start, end, stamp.scored_at)
+            if checks.ROWS in wanted:
+                yield checks.rows_result(PREDICTIONS_KEY, done.rows_of_run, features.count(), done.rows_in_window)
+            if checks.VERSION in wanted:
+                yield checks.version_result(PREDICTIONS_KEY, mlflow.client(), model.name, model.version, done.versions)
+        if checks.CONTRACT in wanted:
+            yield contract_result(scored, contract, PREDICTIONS_KEY)
+        if checks.DRIFT in wanted:
+            yield checks.drift_result(PREDICTIONS_KEY, reference, stats.histogram, settings.drift.psi_warn)
     finally:
         scored.unpersist()
-    # Checks read back what was committed: the window, and within it the rows this run stamped.
-    written = in_window(read_table(session, target), settings.event_date, start, end)
-    this_run = written.where(F.col("scored_at") == F.lit(stamp.scored_at).cast("timestamp"))
-    counts = written.agg(F.count(F.lit(1)).alias("window"),
-                         F.sum((F.col("scored_at") == F.lit(stamp.scored_at).cast("timestamp")).cast("long")).alias("run"))
-    row = counts.first()
-    in_rows = features.count()
-    yield checks.rows_result(PREDICTIONS_KEY, int(row["run"] or 0) if row else 0, in_rows, int(row["window"]) if row else 0)
-    yield contract_result(this_run, contract, PREDICTIONS_KEY)
-    yield checks.version_result(PREDICTIONS_KEY, mlflow.client(), model.name, model.version, this_run)
-    yield checks.drift_result(PREDICTIONS_KEY, reference, stats.histogram, settings.drift.psi_warn)
 
+
+def _metadata(config: Any, model: Any, mlflow: MlflowResource, stamp: Any, stats: checks.ScoreStats,
+              explained: str) -> dict[str, Any]:
+    url = mlflow.run_url(model.experiment_id, model.run_id) if model.experiment_id else None
+    return {
+        "write_mode": config.output_mode,
+        "table": config.output_table,  # the IO manager writes here
+        "input_table": config.input_table,
+        "model_name": model.name,
+        "model_version": model.version,
+        "model_version_spec": config.model_version,
+        "model_family": model.family,
+        "model_uri": model.uri,
+        "mlflow_run_id": model.run_id,
+        **({"mlflow_run_url": MetadataValue.url(url)} if url else {}),
+        "threshold": model.threshold,
+        "rows_scored": stats.rows,
+        "predicted_positive_rate": round(stats.positive_rate, 6),
+        "explanations": explained,
+        "scored_at": stamp.scored_at.isoformat(),
+    }

@@ -22,6 +22,7 @@ from pyspark.sql import functions as F
 EXPLANATION = "explanation"
 EXPLANATION_TYPE = "array<struct<feature:string,contribution:double>>"
 LINEAR_MODELS = ("LogisticRegressionModel",)
+_X = "_explain_x"
 
 
 @dataclass(frozen=True)
@@ -72,14 +73,12 @@ def top_k(contributions: Column, k: int) -> Column:
     return F.transform(ranked, lambda s: F.struct(s["feature"].alias("feature"), s["contribution"].alias("contribution")))
 
 
-def linear_contributions(classifier: Any, vector: str, slots: SlotMap) -> Column:
-    """Every feature's exact contribution to the logit: sum over its slots of coefficient x value."""
-    from pyspark.ml.functions import vector_to_array
-
+def linear_contributions(classifier: Any, x: Column, slots: SlotMap) -> Column:
+    """Every feature's exact contribution to the logit: sum over its slots of coefficient x value, where
+    `x` is the classifier's input as an array<double>."""
     coefficients = classifier.coefficients.toArray()
     if len(coefficients) != slots.size:
         raise ValueError(f"{len(coefficients)} coefficients for {slots.size} named slots")
-    x = vector_to_array(F.col(vector))
     terms: list[list[Column]] = [[] for _ in slots.features]
     for j, (owner, beta) in enumerate(zip(slots.slot_feature, coefficients, strict=True)):
         if beta != 0.0:  # a zero coefficient contributes nothing; skipping it keeps the expression small
@@ -88,17 +87,27 @@ def linear_contributions(classifier: Any, vector: str, slots: SlotMap) -> Column
     return F.array(*[F.struct(F.lit(f).alias("feature"), s.alias("contribution")) for f, s in zip(slots.features, sums)])
 
 
-def explain(scored: DataFrame, columns: list[Column], model: Any, slots: SlotMap, k: int) -> DataFrame:
-    """`scored` (the pipeline's output) -> `columns` plus `explanation` (top k), for a supported classifier."""
+def explain(scored: DataFrame, columns: list[Column], model: Any, slots: SlotMap, k: int,
+            positives_only: bool = False) -> DataFrame:
+    """`scored` (the pipeline's output) -> `columns` plus `explanation` (top k), for a supported classifier;
+    with `positives_only`, rows the model predicts negative get a null explanation (and cost nothing)."""
     vector, _ = classifier_input(model.pipeline)
     family = model.family
     if family in LINEAR_MODELS:
-        contributions = linear_contributions(model.classifier, vector, slots)
-        return scored.select(*columns, top_k(contributions, k).cast(EXPLANATION_TYPE).alias(EXPLANATION))
+        from pyspark.ml.functions import vector_to_array
+
+        # The vector becomes an array in its own projection: referenced once per slot, the conversion
+        # would otherwise run once per slot (Spark keeps a non-cheap expression used many times apart).
+        with_x = scored.select("*", vector_to_array(F.col(vector)).alias(_X))
+        explanation = top_k(linear_contributions(model.classifier, F.col(_X), slots), k)
+        if positives_only:
+            explanation = F.when(F.col("prediction") == 1.0, explanation)
+        return with_x.select(*columns, explanation.cast(EXPLANATION_TYPE).alias(EXPLANATION))
     if model.tree_nodes is not None:
         from lakehouse.scoring.treeshap import shap_dict, tree_explanations
 
-        return tree_explanations(scored, columns, vector, shap_dict(model.tree_nodes, model.classifier), slots, k)
+        return tree_explanations(scored, columns, vector, shap_dict(model.tree_nodes, model.classifier), slots, k,
+                                 positives_only)
     raise ValueError(
         f"Explanations are not supported for {family} (model {model.name} v{model.version}): linear models "
         f"{LINEAR_MODELS} and Spark tree models are; set explanations.mode: off in scoring.yaml"

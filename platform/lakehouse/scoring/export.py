@@ -63,7 +63,8 @@ def export_predictions(
     try:
         writer = rows.coalesce(1).write.mode("overwrite")  # one file for whoever opens the export
         if fmt == "csv":
-            writer.option("header", "true").csv(str(parts))
+            # RFC 4180 quoting (a quote inside a field is doubled), as pandas and spreadsheets read it.
+            writer.option("header", "true").option("escape", '"').csv(str(parts))
         else:
             writer.parquet(str(parts))
         [part] = sorted(parts.glob(f"part-*.{fmt}")) or sorted(parts.glob("part-*"))

@@ -63,9 +63,10 @@ def output_columns(contract: Contract, stamp: Stamp) -> list[Column]:
 
 def score(
     model: Any, features: DataFrame, contract: Contract, stamp: Stamp, model_features: list[str],
-    explain_top_k: int | None = None,
+    explain_top_k: int | None = None, positives_only: bool = False,
 ) -> DataFrame:
-    """Contract columns + `explanation` (top `explain_top_k` features, or null when None)."""
+    """Contract columns + `explanation` (top `explain_top_k` features, or null when None; with
+    `positives_only` only rows predicted 1 are explained)."""
     missing = [c for c in [*carried(contract), *model_features] if c not in features.columns]
     if missing:
         raise ValueError(f"Input rows lack columns {missing} (needed by the {contract.name!r} contract or the "
@@ -75,4 +76,4 @@ def score(
     if explain_top_k is None:
         return scored.select(*columns, F.lit(None).cast(EXPLANATION_TYPE).alias(EXPLANATION))
     slots = slot_map(model.pipeline, features, model_features)
-    return explain(scored, columns, model, slots, explain_top_k)
+    return explain(scored, columns, model, slots, explain_top_k, positives_only)

@@ -79,13 +79,17 @@ def shap_dict(nodes: Any, classifier: Any) -> dict[str, Any]:
 
 
 def tree_explanations(
-    scored: DataFrame, columns: list[Column], vector: str, model: dict[str, Any], slots: SlotMap, k: int
+    scored: DataFrame, columns: list[Column], vector: str, model: dict[str, Any], slots: SlotMap, k: int,
+    positives_only: bool = False,
 ) -> DataFrame:
     """`columns` plus `explanation`: TreeSHAP per row in mapInPandas (the explainer is built once per
-    task from the pickled dict model, on the executor)."""
+    task from the pickled dict model, on the executor); only rows predicted 1 with `positives_only`."""
     from pyspark.ml.functions import vector_to_array
 
     frame = scored.select(*columns, vector_to_array(F.col(vector)).alias(_X))
+    # A day is often one file, hence one task: spread the rows so TreeSHAP (CPU-bound, per row) uses every
+    # core. An explicit count is never coalesced away by adaptive execution.
+    frame = frame.repartition(int(scored.sparkSession.conf.get("spark.sql.shuffle.partitions") or 8))
     keep = [f for f in frame.schema.fields if f.name != _X]
     schema = T.StructType([*keep, T.StructField(_NAMES, T.ArrayType(T.StringType())),
                            T.StructField(_VALUES, T.ArrayType(T.DoubleType()))])
@@ -99,13 +103,18 @@ def tree_explanations(
 
         explainer = shap.TreeExplainer(model)
         for pdf in batches:
-            x = np.vstack(pdf.pop(_X).to_numpy()) if len(pdf) else np.empty((0, slots.size))
+            vectors = pdf.pop(_X)
+            chosen = (pdf["prediction"] == 1).to_numpy() if positives_only else np.ones(len(pdf), dtype=bool)
+            x = np.vstack(vectors[chosen].to_numpy()) if chosen.any() else np.empty((0, slots.size))
             contributions = np.asarray(explainer.shap_values(x, check_additivity=False)).reshape(len(x), -1) @ membership
             order = np.argsort(-np.abs(contributions), axis=1, kind="stable")[:, :top]
-            pdf[_NAMES] = list(names[order])
-            pdf[_VALUES] = list(np.take_along_axis(contributions, order, axis=1))
+            feature_lists, value_lists = [None] * len(pdf), [None] * len(pdf)
+            for row, i in enumerate(np.flatnonzero(chosen)):
+                feature_lists[i], value_lists[i] = list(names[order[row]]), contributions[row, order[row]]
+            pdf[_NAMES], pdf[_VALUES] = feature_lists, value_lists
             yield pdf
 
+    # zip_with of two null arrays is null: unexplained rows keep a null explanation.
     pairs = F.zip_with(_NAMES, _VALUES, lambda f, v: F.struct(f.alias("feature"), v.alias("contribution")))
     return frame.mapInPandas(run, schema).select(*[f.name for f in keep], pairs.cast(EXPLANATION_TYPE).alias(EXPLANATION))
 

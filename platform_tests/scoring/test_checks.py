@@ -1,0 +1,112 @@
+"""The checks' functions on crafted input: each one fails when it should, and passes on good rows."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+from dagster import AssetCheckSeverity
+from pyspark.sql import functions as F
+
+from lakehouse.config.contracts import load_contracts
+from lakehouse.ingestion.checks import contract_result
+from lakehouse.scoring import checks
+from lakehouse.scoring.assets import PREDICTIONS_KEY
+from lakehouse.scoring.drift import REFERENCE_TAG, Reference, fractions, psi, reference_for, reference_from_scores
+from lakehouse.scoring.model import load_scoring_model
+from lakehouse.scoring.predict import score, stamp_for
+from platform_tests.scoring.conftest import NAME
+
+CONTRACT = load_contracts("card_fraud")["predictions"]
+KEY = PREDICTIONS_KEY
+
+
+@pytest.fixture(scope="module")
+def good(registry, mlflow_store, gold, spec):
+    model = load_scoring_model(mlflow_store, NAME, "1")
+    rows = gold.where("event_date = DATE'2026-01-26'").limit(6)
+    return score(model, rows, CONTRACT, stamp_for(model, datetime(2026, 3, 1, tzinfo=timezone.utc)), spec.columns)
+
+
+def test_contract_passes_good_rows_and_fails_bad_probability_and_null_prediction(good):
+    assert contract_result(good, CONTRACT, KEY).passed
+    first = F.col("transaction_id") == F.lit(good.first()["transaction_id"])
+    bad = good.withColumn("probability", F.when(first, F.lit(1.5)).otherwise(F.col("probability"))) \
+              .withColumn("prediction", F.when(first, F.lit(None)).otherwise(F.col("prediction")).cast("int"))
+    result = contract_result(bad, CONTRACT, KEY)
+    details = result.metadata["details"].value
+    assert not result.passed and "probability" in details and "prediction" in details
+
+
+def test_version_check_fails_for_an_unregistered_version_or_mixed_stamps(mlflow_store, registry):
+    client = mlflow_store.client()
+    assert checks.version_result(KEY, client, NAME, "1", ["1"]).passed
+    missing = checks.version_result(KEY, client, NAME, "99", ["99"])
+    assert not missing.passed and missing.metadata["registry"].value != "registered"
+    assert not checks.version_result(KEY, client, NAME, "1", ["1", "2"]).passed
+    assert checks.version_result(KEY, client, NAME, "1", []).passed  # a day without transactions
+
+
+def test_committed_counts_the_window_and_the_rows_of_this_run(spark):
+    run_at, before = datetime(2026, 3, 2, 8, 0, 0, 123456, tzinfo=timezone.utc), datetime(2026, 3, 1, tzinfo=timezone.utc)
+    table = spark.createDataFrame(
+        [(date(2026, 1, 26), run_at, "2"), (date(2026, 1, 26), run_at, "2"), (date(2026, 1, 26), before, "1"),
+         (date(2026, 1, 27), run_at, "3")],
+        "event_date DATE, scored_at TIMESTAMP, model_version STRING")
+    found = checks.committed(table, "event_date", date(2026, 1, 26), date(2026, 1, 27), run_at)
+    assert (found.rows_in_window, found.rows_of_run, found.versions) == (3, 2, ["2"])
+
+
+def test_rows_check_compares_rows_of_this_run_with_the_input():
+    assert checks.rows_result(KEY, 60, 60, 120).passed
+    assert not checks.rows_result(KEY, 59, 60, 59).passed
+
+
+def test_psi_is_zero_for_the_same_shares_and_large_for_a_shift():
+    same = [0.1] * 10
+    assert psi(same, same) == 0.0
+    shifted = [0.0] * 5 + [0.2] * 5
+    assert psi(same, shifted) > 1.0  # half the bins empty: a clear shift
+    assert psi(same, [0.09, 0.11] * 5) < 0.02  # small noise: 10 x 0.01 x ln(1.1 / 0.9) / 2
+    with pytest.raises(ValueError, match="bins"):
+        psi(same, [1.0])
+
+
+def test_drift_check_warns_on_a_shift_and_without_a_reference():
+    reference = Reference(edges=[0.25, 0.5, 0.75], fractions=[0.25] * 4, rows=400, source="crafted")
+    assert checks.drift_result(KEY, reference, [25, 25, 25, 25], 0.2).passed
+    shifted = checks.drift_result(KEY, reference, [0, 0, 10, 90], 0.2)
+    assert not shifted.passed and shifted.severity == AssetCheckSeverity.WARN and shifted.metadata["psi"].value > 0.2
+    empty = checks.drift_result(KEY, reference, [0, 0, 0, 0], 0.2)
+    assert not empty.passed and empty.metadata["reason"].value == "no rows scored in the window"
+    none = checks.drift_result(KEY, "model v9 has no training_table tag", [1], 0.2)
+    assert not none.passed and none.severity == AssetCheckSeverity.WARN and "no reference" in none.metadata["reason"].value
+
+
+def test_score_stats_and_reference_bins_agree(spark):
+    scores = spark.createDataFrame([(i / 100.0, int(i > 80)) for i in range(100)], "probability DOUBLE, prediction INT")
+    reference = reference_from_scores(scores.select(F.col("probability").alias("p")), 4, "crafted bins=4")
+    assert len(reference.edges) == 3 and reference.rows == 100
+    assert reference.fractions == pytest.approx([0.25] * 4, abs=0.02)
+    stats = checks.score_stats(scores, reference.edges)
+    assert stats.rows == 100 and stats.positives == 19 and sum(stats.histogram) == 100
+    assert fractions(stats.histogram) == pytest.approx(reference.fractions)
+
+
+def test_reference_is_computed_from_the_test_window_once_and_tagged(registry, mlflow_store, spark_resource):
+    client = mlflow_store.client()
+    model = load_scoring_model(mlflow_store, NAME, "3")
+    assert REFERENCE_TAG not in model.tags
+    reference = reference_for(model, spark_resource, client, bins=5)
+    assert isinstance(reference, Reference) and reference.rows == 7 * 60  # the 7 test days
+    assert "split=test" in reference.source and sum(reference.fractions) == pytest.approx(1.0, abs=1e-4)
+    reloaded = load_scoring_model(mlflow_store, NAME, "3")
+    assert Reference.from_json(reloaded.tags[REFERENCE_TAG]) == reference
+    assert reference_for(reloaded, spark_resource, client, bins=5) == reference  # read from the tag
+
+
+def test_a_model_without_training_tags_has_no_reference(registry, mlflow_store, spark_resource):
+    model = load_scoring_model(mlflow_store, NAME, "1")
+    stripped = type(model)(**{**model.__dict__, "tags": {}})
+    reason = reference_for(stripped, spark_resource, mlflow_store.client(), bins=10)
+    assert isinstance(reason, str) and "training_table" in reason
