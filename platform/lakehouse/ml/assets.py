@@ -6,6 +6,7 @@ Thin wrappers: the work is in training_set.py, train.py, tracking.py and promoti
 
 # No `from __future__ import annotations`: Dagster inspects the context and resource annotations.
 
+from datetime import date
 from typing import Any
 
 from dagster import (
@@ -84,7 +85,9 @@ def _training_set_asset(
                      "their labels, split by time into train / validation / test, with class weights."),
     )
     def training_set(context: AssetExecutionContext, features: DataFrame, labels: DataFrame) -> Output[DataFrame]:
-        week = context.partition_time_window.start.date()
+        # One week per run: `partition_key` raises on a multi-week range instead of building the first
+        # week's window and overwriting the whole range with it.
+        week = date.fromisoformat(context.partition_key)
         rows, stats = build_training_set(features, labels, spec, config.training_set, week)
         return Output(rows, metadata=stats.metadata())
 
