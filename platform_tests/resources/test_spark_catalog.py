@@ -36,12 +36,12 @@ def test_local_profile_configures_delta_and_the_jdbc_drivers():
     assert "org.postgresql:postgresql" in config["spark.jars.packages"]
 
 
-@pytest.mark.parametrize("name", ["local", "dev", "staging", "prod", "remote"])
+@pytest.mark.parametrize("name", ["local", "dev", "staging", "prod", "remote", "databricks"])
 def test_every_profile_file_is_valid(name):
     profile = load_profile(name)
     assert profile.name == name and profile.description
 
 
 def test_unknown_profile_lists_the_known_ones():
-    with pytest.raises(ValueError, match=r"known profiles: \['dev', 'local', 'prod', 'remote', 'staging'\]"):
+    with pytest.raises(ValueError, match=r"known profiles: \['databricks', 'dev', 'local', 'prod', 'remote', 'staging'\]"):
         load_profile("qa")
