@@ -20,7 +20,12 @@ run: setup dagster-home ## Generate the demo data and materialise the whole asse
 test: setup ## Start the test databases and run the test suite
 	bash scripts/test_databases.sh
 	bash scripts/install_chromium.sh >/dev/null
-	set -a; source .test-databases.env; set +a; $(PY) -m pytest
+	# Tests that need a Spark session of their own (a Spark Connect client; a second warehouse registered in
+	# the session catalog) run in their own processes after the main suite.
+	set -a; source .test-databases.env; set +a; \
+	$(PY) -m pytest --ignore=platform_tests/databricks --ignore=platform_tests/remote && \
+	$(PY) -m pytest platform_tests/databricks && \
+	$(PY) -m pytest platform_tests/remote
 
 dev: setup dagster-home ## Dagster UI + daemon on 127.0.0.1:3000 with a persistent DAGSTER_HOME
 	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000

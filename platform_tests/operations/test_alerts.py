@@ -11,7 +11,7 @@ import pytest
 from dagster import DagsterInstance, DagsterRunStatus, build_sensor_context, job, op
 
 from lakehouse.config.operations import AlertSettings, EmailChannel, SlackChannel, WebhookChannel
-from lakehouse.config.profile import load_profile
+from lakehouse.config.profile import DATA_ROOT_ENV_VAR, load_profile
 from lakehouse.operations.alerts import build_failure_alert_sensor
 from lakehouse.operations.channels import ALERTS_FILE, email_message
 from platform_tests.operations.receivers import HttpReceiver, SmtpSink, http_receiver, smtp_sink
@@ -37,6 +37,13 @@ def noop() -> None:
 @job
 def healthy() -> None:
     noop()
+
+
+@pytest.fixture(autouse=True)
+def _own_data_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests give the sensor their own data root; the suite's LAKEHOUSE_DATA_ROOT (set by the session
+    fixture, and winning over the configured root at run time) must not redirect the local alert store."""
+    monkeypatch.delenv(DATA_ROOT_ENV_VAR, raising=False)
 
 
 @pytest.fixture

@@ -17,7 +17,8 @@ MODEL = "fraud_cleanup_test"
 @pytest.fixture
 def client(tmp_path: Path) -> MlflowClient:
     """Seven versions; champion on v2, challenger on v7."""
-    client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}")
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)  # both: another test may have set a global registry
     client.create_registered_model(MODEL)
     for i in range(1, 8):
         artifacts = tmp_path / f"model_{i}"
