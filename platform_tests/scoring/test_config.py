@@ -66,7 +66,8 @@ def test_asset_declaration():
 def test_importing_the_stage_starts_no_jvm_and_imports_no_mlflow_or_shap():
     code = ("import sys, lakehouse.scoring.assets, lakehouse.scoring.export; "
             "from lakehouse.config.dataset import load_dataset; from lakehouse.partitions import build_calendar; "
-            "d = load_dataset('card_fraud'); lakehouse.scoring.assets.build_scoring_assets(d, build_calendar(d.partitions)); "
+            "d = load_dataset('card_fraud'); "
+            "lakehouse.scoring.assets.build_scoring_assets(d, build_calendar(d.partitions)); "
             "lakehouse.scoring.export.build_export_job(d); "
             "print(sorted(m for m in ('mlflow', 'shap', 'pyspark.ml', 'pandera') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

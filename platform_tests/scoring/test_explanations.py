@@ -84,7 +84,9 @@ def test_positive_rows_only_are_explained_when_asked(registry, mlflow_store, gol
     ("2", "RandomForestClassificationModel", "probability"),  # a forest explains its class-1 probability
     ("3", "GBTClassificationModel", "margin"),  # boosted trees explain the margin (rawPrediction[1])
 ])
-def test_tree_shap_sums_with_the_base_value_to_the_models_output(registry, mlflow_store, gold, spec, version, family, target):
+def test_tree_shap_sums_with_the_base_value_to_the_models_output(
+    registry, mlflow_store, gold, spec, version, family, target
+):
     model = load_scoring_model(mlflow_store, NAME, version)
     assert model.family == family
     day = _day(gold)
@@ -109,11 +111,12 @@ def test_binary_categorical_split_with_category_one_left_is_translated():
     node = {"prediction": 0.0, "impurity": 0.0, "rawCount": 0, "gain": 0.0}
     split = {"featureIndex": 0, "leftCategoriesOrThreshold": [1.0], "numCategories": 2}
     none = {"featureIndex": -1, "leftCategoriesOrThreshold": [], "numCategories": -1}
-    nodes = pa.Table.from_pylist([
-        {"treeID": 0, "nodeData": {**node, "id": 0, "impurityStats": [10.0, 10.0], "leftChild": 1, "rightChild": 2, "split": split}},
-        {"treeID": 0, "nodeData": {**node, "id": 1, "impurityStats": [0.0, 10.0], "leftChild": -1, "rightChild": -1, "split": none}},
-        {"treeID": 0, "nodeData": {**node, "id": 2, "impurityStats": [10.0, 0.0], "leftChild": -1, "rightChild": -1, "split": none}},
-    ])
+    def tree_node(i: int, stats: list[float], left: int, right: int, how: dict) -> dict:
+        data = {**node, "id": i, "impurityStats": stats, "leftChild": left, "rightChild": right, "split": how}
+        return {"treeID": 0, "nodeData": data}
+
+    nodes = pa.Table.from_pylist([tree_node(0, [10.0, 10.0], 1, 2, split), tree_node(1, [0.0, 10.0], -1, -1, none),
+                                  tree_node(2, [10.0, 0.0], -1, -1, none)])
     forest = type("RandomForestClassificationModel", (), {"treeWeights": [1.0]})()
     import shap
 

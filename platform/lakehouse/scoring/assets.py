@@ -99,8 +99,12 @@ def build_scoring_assets(
         group_name="scoring",
         backfill_policy=BackfillPolicy.single_run(),
     )
-    def predictions(context: AssetExecutionContext, config: config_class, spark: SparkResource,  # type: ignore[valid-type]
-                    mlflow: MlflowResource):
+    def predictions(
+        context: AssetExecutionContext,
+        config: config_class,  # type: ignore[valid-type]
+        spark: SparkResource,
+        mlflow: MlflowResource,
+    ):
         yield from _score_window(context, config, spark, mlflow, settings, contract, champion_alias, model_features)
 
     return [predictions]

@@ -67,10 +67,11 @@ def slot_map(pipeline: Any, sample: DataFrame, features: list[str]) -> SlotMap:
 
 def top_k(contributions: Column, k: int) -> Column:
     """array<struct<feature, contribution>> -> its k entries of largest |contribution|, largest first."""
-    keyed = F.transform(contributions, lambda s: F.struct(
-        (-F.abs(s["contribution"])).alias("key"), s["feature"].alias("feature"), s["contribution"].alias("contribution")))
-    ranked = F.slice(F.sort_array(keyed), 1, k)
-    return F.transform(ranked, lambda s: F.struct(s["feature"].alias("feature"), s["contribution"].alias("contribution")))
+    def pair(s: Column) -> list[Column]:
+        return [s["feature"].alias("feature"), s["contribution"].alias("contribution")]
+
+    keyed = F.transform(contributions, lambda s: F.struct((-F.abs(s["contribution"])).alias("key"), *pair(s)))
+    return F.transform(F.slice(F.sort_array(keyed), 1, k), lambda s: F.struct(*pair(s)))
 
 
 def linear_contributions(classifier: Any, x: Column, slots: SlotMap) -> Column:
@@ -84,7 +85,8 @@ def linear_contributions(classifier: Any, x: Column, slots: SlotMap) -> Column:
         if beta != 0.0:  # a zero coefficient contributes nothing; skipping it keeps the expression small
             terms[owner].append(F.lit(float(beta)) * x[j])
     sums = [sum(t[1:], t[0]) if t else F.lit(0.0) for t in terms]
-    return F.array(*[F.struct(F.lit(f).alias("feature"), s.alias("contribution")) for f, s in zip(slots.features, sums)])
+    pairs = zip(slots.features, sums, strict=True)
+    return F.array(*[F.struct(F.lit(f).alias("feature"), s.alias("contribution")) for f, s in pairs])
 
 
 def explain(scored: DataFrame, columns: list[Column], model: Any, slots: SlotMap, k: int,

@@ -82,7 +82,9 @@ class ExportConfig(Config):
     start: str = Field(description="First day exported (YYYY-MM-DD), inclusive.")
     end: str = Field(description="Last day exported (YYYY-MM-DD), inclusive.")
     format: str = Field(default="parquet", description="csv or parquet.")
-    path: str = Field(default="", description="Target file. Empty: <data_root>/exports/predictions_<start>_<end>.<format>.")
+    path: str = Field(
+        default="", description="Target file. Empty: <data_root>/exports/predictions_<start>_<end>.<format>."
+    )
     table: str = Field(default="scoring.predictions", description="Predictions table, <schema>.<table>.")
 
 
@@ -97,7 +99,9 @@ def build_export_job(dataset: DatasetConfig, settings: ScoringSettings | None = 
 
     @op(name="export_predictions_op", description="Write the predictions of a date range to one CSV or Parquet file.",
         tags={"kind": "spark"})
-    def export_op(context: OpExecutionContext, config: config_class, spark: SparkResource) -> Output[str]:  # type: ignore[valid-type]
+    def export_op(
+        context: OpExecutionContext, config: config_class, spark: SparkResource  # type: ignore[valid-type]
+    ) -> Output[str]:
         start, end = date.fromisoformat(config.start), date.fromisoformat(config.end)
         ref = spark.table(*split_table(config.table))
         session = spark.spark_session

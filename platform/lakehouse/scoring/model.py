@@ -48,7 +48,9 @@ class ScoringModel:
         return type(self.classifier).__name__
 
 
-def load_scoring_model(resource: MlflowResource, name: str, spec: str, champion_alias: str = "champion") -> ScoringModel:
+def load_scoring_model(
+    resource: MlflowResource, name: str, spec: str, champion_alias: str = "champion"
+) -> ScoringModel:
     """Resolve `spec` (production | latest | <number> | <alias>) and load that version.
 
     Raises ModelVersionNotFound, listing the versions and aliases that exist, for an unknown spec."""

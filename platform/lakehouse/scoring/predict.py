@@ -58,7 +58,7 @@ def output_columns(contract: Contract, stamp: Stamp) -> list[Column]:
         "mlflow_run_id": F.lit(stamp.mlflow_run_id),
         "scored_at": F.lit(stamp.scored_at).cast("timestamp"),
     }
-    return [(values[c.name] if c.name in values else F.col(c.name)).cast(c.type).alias(c.name) for c in contract.columns]
+    return [values.get(c.name, F.col(c.name)).cast(c.type).alias(c.name) for c in contract.columns]
 
 
 def score(

@@ -55,7 +55,8 @@ def _tree(nodes: list[dict[str, Any]], weight: float, regression: bool) -> dict[
             value[i, 0], cover[i] = (stats[1] / total if total else 0.0) * weight, total
         if node["leftChild"] >= 0:
             feature[i], threshold[i], swap = _split(node)
-            left[i], right[i] = (node["rightChild"], node["leftChild"]) if swap else (node["leftChild"], node["rightChild"])
+            children = (node["leftChild"], node["rightChild"])
+            left[i], right[i] = children[::-1] if swap else children
     return {"children_left": left, "children_right": right, "children_default": left.copy(), "features": feature,
             "thresholds": threshold, "values": value, "node_sample_weight": cover}
 
@@ -106,7 +107,8 @@ def tree_explanations(
             vectors = pdf.pop(_X)
             chosen = (pdf["prediction"] == 1).to_numpy() if positives_only else np.ones(len(pdf), dtype=bool)
             x = np.vstack(vectors[chosen].to_numpy()) if chosen.any() else np.empty((0, slots.size))
-            contributions = np.asarray(explainer.shap_values(x, check_additivity=False)).reshape(len(x), -1) @ membership
+            values = np.asarray(explainer.shap_values(x, check_additivity=False)).reshape(len(x), -1)
+            contributions = values @ membership  # slots -> features
             order = np.argsort(-np.abs(contributions), axis=1, kind="stable")[:, :top]
             feature_lists, value_lists = [None] * len(pdf), [None] * len(pdf)
             for row, i in enumerate(np.flatnonzero(chosen)):
@@ -116,7 +118,8 @@ def tree_explanations(
 
     # zip_with of two null arrays is null: unexplained rows keep a null explanation.
     pairs = F.zip_with(_NAMES, _VALUES, lambda f, v: F.struct(f.alias("feature"), v.alias("contribution")))
-    return frame.mapInPandas(run, schema).select(*[f.name for f in keep], pairs.cast(EXPLANATION_TYPE).alias(EXPLANATION))
+    explained = frame.mapInPandas(run, schema)
+    return explained.select(*[f.name for f in keep], pairs.cast(EXPLANATION_TYPE).alias(EXPLANATION))
 
 
 def base_value(model: dict[str, Any]) -> float:
