@@ -59,3 +59,21 @@ def test_every_profile_builds_the_same_graph():
         graph = defs.resolve_asset_graph()
         graphs[path.stem] = {k: graph.get(k).parent_keys for k in graph.get_all_asset_keys()}
     assert len(graphs) >= 5 and all(g == graphs["local"] for g in graphs.values())
+
+
+def test_scoring_lineage_and_export_job_follow_the_dataset_configuration():
+    """Scoring reads the input table scoring.yaml names (not card_fraud's), and the seed's "Exporting
+    Results" job is in the code location with its Launchpad config."""
+    from lakehouse.config.dataset import load_dataset
+    from lakehouse.config.profile import load_profile
+    from lakehouse.definitions import build_definitions
+    from lakehouse.partitions import build_calendar
+    from lakehouse.scoring.assets import PREDICTIONS_KEY, build_scoring_assets
+
+    for name, features in (("card_fraud", "gold/transaction_features"), ("subscription_churn", "gold/account_features")):
+        dataset = load_dataset(name)
+        [scoring] = build_scoring_assets(dataset, build_calendar(dataset.partitions))
+        assert {k.to_user_string() for k in scoring.asset_deps[PREDICTIONS_KEY]} == {features}, name
+    export = build_definitions(load_profile("local")).resolve_job_def("export_predictions")
+    op_config = export.run_config_schema.config_type.fields["ops"].config_type.fields["export_predictions_op"]
+    assert {"start", "end", "format", "path"} <= set(op_config.config_type.fields["config"].config_type.fields)

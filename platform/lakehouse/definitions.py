@@ -36,6 +36,7 @@ from lakehouse.reporting.assets import build_reporting_assets
 from lakehouse.reporting.jobs import build_reporting_jobs, build_reporting_schedules
 from lakehouse.resources import build_resources
 from lakehouse.scoring.assets import build_scoring_assets
+from lakehouse.scoring.export import build_export_job
 
 
 def build_definitions(profile: Profile | None = None, data_root: str | None = None) -> Definitions:
@@ -78,7 +79,7 @@ def build_definitions(profile: Profile | None = None, data_root: str | None = No
                                                 default_status=DefaultSensorStatus.RUNNING)
     return Definitions(
         assets=assets,
-        jobs=[daily_pipeline, labels_job, *report_jobs, maintenance_job],
+        jobs=[daily_pipeline, labels_job, *report_jobs, maintenance_job, build_export_job(dataset)],
         schedules=[*build_ml_schedules(dataset), build_daily_schedule(daily_pipeline, dataset, running),
                    labels_schedule, *report_schedules, maintenance_schedule],
         sensors=[landing_sensor, failure_alerts, *_data_sensors(assets, dataset.name, calendar)],

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,10 @@ class SparkResource(LazyPySparkResource):
             # The standard variable overrides the profile's Connect URL (another host or port), read at
             # session start like the data root, never when definitions load.
             config["spark.remote"] = os.environ["SPARK_REMOTE"]
+        if "spark.remote" not in config:
+            # Python workers (mapInPandas: TreeSHAP explanations) must run this interpreter, which has
+            # numpy, pandas and shap; Spark's default is whatever `python3` is first on PATH.
+            os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         if "spark.remote" not in config and self.catalog == "path":
             config.setdefault("spark.sql.warehouse.dir", self.warehouse)
             config.setdefault("spark.sql.catalogImplementation", "in-memory")

@@ -42,7 +42,7 @@ from lakehouse.scoring.model import model_for_run
 from lakehouse.scoring.predict import score, stamp_for
 
 PREDICTIONS_KEY = AssetKey(["scoring", "predictions"])
-FEATURES_KEY = AssetKey(["gold", "transaction_features"])
+FEATURES_KEY = AssetKey(["gold", "transaction_features"])  # card_fraud's input (tests and benchmarks)
 OUTPUT_MODES = ("overwrite", "append", "merge")
 OP_NAME, OUTPUT = "scoring__predictions", "predictions"  # run config: ops: {scoring__predictions: {config: ...}}
 
@@ -77,6 +77,8 @@ def build_scoring_assets(
         "Top-k features by |contribution| to this row's score: [{feature, contribution}], null when explanations "
         "are off (linear: coefficient x standardised value, logit scale; trees: SHAP values).")}
     explain_mode = settings.explanations.mode
+    # Lineage follows the configured input (card_fraud: gold/transaction_features; churn: gold/account_features).
+    features_key = AssetKey(list(split_table(settings.input_table)))
 
     out = AssetOut(
         key=PREDICTIONS_KEY,
@@ -93,7 +95,7 @@ def build_scoring_assets(
         name=OP_NAME,
         outs={OUTPUT: out},
         partitions_def=calendar.daily,
-        deps=[FEATURES_KEY],  # read by name for the window: `input_table` may point elsewhere
+        deps=[features_key],  # read by name: a run's `input_table` may point elsewhere
         check_specs=checks.check_specs(PREDICTIONS_KEY, contract.name, settings.drift.psi_warn),
         can_subset=True,
         group_name="scoring",
