@@ -28,6 +28,7 @@ from pyspark.sql import DataFrame
 from lakehouse.config.dataset import DatasetConfig
 from lakehouse.config.ml import MlConfig, load_ml_config
 from lakehouse.config.processing import load_processing
+from lakehouse.ml.run_config import TrainingRunConfig, effective_config
 from lakehouse.ml.features import FeatureSpec, load_feature_spec
 from lakehouse.ml.training_set import (
     COLUMN_DESCRIPTIONS,
@@ -94,8 +95,8 @@ def _training_set_asset(
     return training_set
 
 
-def _model_asset(dataset: DatasetConfig, calendar: Calendar, config: MlConfig, spec: FeatureSpec) -> AssetsDefinition:
-    families = ", ".join(config.enabled_families())
+def _model_asset(dataset: DatasetConfig, calendar: Calendar, ml: MlConfig, spec: FeatureSpec) -> AssetsDefinition:
+    families = ", ".join(ml.enabled_families())
 
     @asset(
         key=MODEL_KEY,
@@ -104,8 +105,8 @@ def _model_asset(dataset: DatasetConfig, calendar: Calendar, config: MlConfig, s
         check_specs=[
             AssetCheckSpec(
                 GATE, asset=MODEL_KEY, blocking=True,
-                description=(f"Challenger becomes `{config.registry.champion_alias}` only if {config.promotion.metric} "
-                             f">= floor {config.promotion.floor} and beats the champion by {config.promotion.margin} "
+                description=(f"Challenger becomes `{ml.registry.champion_alias}` only if {ml.promotion.metric} "
+                             f">= floor {ml.promotion.floor} and beats the champion by {ml.promotion.margin} "
                              "on the same test window. WARN: champion kept; ERROR: no model clears the floor."),
             )
         ],
@@ -113,10 +114,14 @@ def _model_asset(dataset: DatasetConfig, calendar: Calendar, config: MlConfig, s
         owners=[dataset.owner],
         kinds={"spark", "mlflow"},
         description=(f"Tunes {families} with cross-validation, registers the best as a new version of "
-                     f"`{config.registry.model_name}` (alias `{config.registry.challenger_alias}`)."),
+                     f"`{ml.registry.model_name}` (alias `{ml.registry.challenger_alias}`)."),
     )
     def model(
-        context: AssetExecutionContext, training_set: DataFrame, spark: SparkResource, mlflow: MlflowResource
+        context: AssetExecutionContext,
+        config: TrainingRunConfig,
+        training_set: DataFrame,
+        spark: SparkResource,
+        mlflow: MlflowResource,
     ) -> MaterializeResult:
         # Imported here: MLflow is only needed when a model is trained, not when definitions load.
         from lakehouse.ml.tracking import TrainingContext
@@ -125,8 +130,9 @@ def _model_asset(dataset: DatasetConfig, calendar: Calendar, config: MlConfig, s
 
         ref = spark.table(TRAINING_SET_KEY.path[0], TRAINING_SET_KEY.path[-1])
         week = context.partition_time_window.start.date()
-        window_end = window_bounds(week, config.training_set, spec.label_window_days)[1]
-        test_start = split_starts(window_end, config.training_set)[1]
+        run_ml = effective_config(ml, config.families, config.tuning)  # ml.yaml narrowed by this run
+        window_end = window_bounds(week, ml.training_set, spec.label_window_days)[1]
+        test_start = split_starts(window_end, ml.training_set)[1]
         ctx = TrainingContext(
             table_name=ref.name,
             table_location=ref.location,
@@ -135,9 +141,10 @@ def _model_asset(dataset: DatasetConfig, calendar: Calendar, config: MlConfig, s
             test_from=str(test_start),
             test_to=str(window_end),
             tags={"dagster.run_id": context.run.run_id, "dagster.partition": context.partition_key,
-                  "dagster.asset": MODEL_KEY.to_user_string()},
+                  "dagster.asset": MODEL_KEY.to_user_string(), "lakehouse.tuning": config.tuning,
+                  "lakehouse.families": ",".join(run_ml.enabled_families())},
         )
-        outcome = train_register_promote(mlflow, training_set, ctx, spec, config)
+        outcome = train_register_promote(mlflow, training_set, ctx, spec, run_ml)
         result, registered, decision = outcome.result, outcome.registered, outcome.decision
         url = mlflow.run_url(registered.experiment_id, registered.parent_run_id)
         metadata: dict[str, Any] = {
@@ -149,8 +156,9 @@ def _model_asset(dataset: DatasetConfig, calendar: Calendar, config: MlConfig, s
             "model_version": registered.version,
             "best_family": result.best.family,
             "decision_threshold": result.best.threshold.threshold,
-            "comparison": MetadataValue.md(markdown_table(comparison_rows(result, config))),
+            "comparison": MetadataValue.md(markdown_table(comparison_rows(result, run_ml))),
             "promoted": decision.promote,
+            "tuning": config.tuning,
             **{f"test_{k}": v for k, v in result.best.test.metrics.items()},
         }
         gate = AssetCheckResult(

@@ -162,7 +162,8 @@ def _report_asset(
     def report_files(context: AssetExecutionContext, config: config_class, spark: SparkResource,  # type: ignore[valid-type]
                      aggregates: DataFrame) -> MaterializeResult:
         from lakehouse.reporting.paths import resolve_report_root
-        from lakehouse.reporting.render import ReportContext, render_report, report_directory
+        from lakehouse.reporting.parallel import render_all
+        from lakehouse.reporting.render import ReportContext, report_directory
 
         root = resolve_report_root(config.report_path, resolve_data_root(spark.data_root))
         import pandas as pd  # here, not at module level: loading definitions must not pay for pandas
@@ -170,13 +171,15 @@ def _report_asset(
         rows = pd.DataFrame([r.asDict() for r in aggregates.collect()], columns=LONG_COLUMNS)
         about = {"aggregates table": spark.table(*source.path).name, "dagster run": context.run.run_id}
         now = datetime.now(timezone.utc)
+        jobs = []
         for key, period in zip(context.partition_keys, _periods(context)):
             part = rows[rows["period_start"] == period.start]
             if part.empty:  # an empty period still has aggregate rows (zero volume): none means never built
                 raise ValueError(f"No aggregates for {report.name} partition {key} in {about['aggregates table']}; "
                                  f"materialise {source.to_user_string()} for it first.")
             ctx = ReportContext(settings, report, period, key, now, dataset.partitions.timezone, about)
-            rendered = render_report(part, ctx, report_directory(root, report.name, key))
+            jobs.append((part, ctx, report_directory(root, report.name, key)))
+        for key, rendered in zip(context.partition_keys, render_all(jobs, settings.render_processes)):
             context.add_asset_metadata(_metadata(rendered), partition_key=key)
         return MaterializeResult()
 
