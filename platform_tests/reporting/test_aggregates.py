@@ -32,13 +32,13 @@ def day(d: date) -> Period:
 def test_summary_by_model_version_and_an_empty_day(spark):
     values, _ = aggregates(spark, [day(MONDAY), day(WEDNESDAY)], sections=["summary"])
     monday = {k[4]: v for k, v in values.items() if k[0] == MONDAY and k[2] == "all"}
-    assert (monday["rows"], monday["predicted_fraud"], monday["predicted_fraud_rate"]) == (4, 2, 0.5)
+    assert (monday["rows"], monday["predicted_positive"], monday["predicted_positive_rate"]) == (4, 2, 0.5)
     assert monday["probability_sum"] == pytest.approx(2.08)
     assert monday["amount_p50"] == 40.0 and (monday["threshold_min"], monday["threshold_max"]) == (0.5, 0.7)
     assert values[(MONDAY, "summary", "model_version 2", "all", "rows")] == 1
     # Wednesday has no predictions: one `all` row with zero volume and undefined rates, not nothing.
     wednesday = {k[4]: v for k, v in values.items() if k[0] == WEDNESDAY}
-    assert wednesday["rows"] == 0 and wednesday["predicted_fraud_rate"] is None
+    assert wednesday["rows"] == 0 and wednesday["predicted_positive_rate"] is None
     assert {k[2] for k in values if k[0] == WEDNESDAY} == {"all"}
 
 
@@ -55,7 +55,7 @@ def test_breakdown_groups_missing_values(spark):
     values, rows = aggregates(spark, [day(MONDAY)], sections=["categories"])
     counts = {k[3]: v for k, v in values.items() if k[4] == "rows"}
     assert counts == {"grocery": 1, "electronics": 1, "(missing)": 1, "travel": 1}
-    assert values[(MONDAY, "categories", "all", "electronics", "predicted_fraud_rate")] == 1.0
+    assert values[(MONDAY, "categories", "all", "electronics", "predicted_positive_rate")] == 1.0
 
 
 def test_histogram_clips_into_edge_bins_and_keeps_empty_series(spark):

@@ -136,7 +136,7 @@ def test_excel_and_csv_numbers_equal_the_delta_aggregates(runs, spark, spark_res
                 compared += 1
     assert compared > 150
     csv = (folder / "csv" / "categories.csv").read_text().splitlines()
-    assert csv[0].startswith("series,bucket,rows,predicted_fraud") and len(csv) == 1 + 4
+    assert csv[0].startswith("series,bucket,rows,predicted_positive") and len(csv) == 1 + 4
 
 
 def test_realised_metrics_pending_then_computed(runs, spark, spark_resource):
@@ -165,7 +165,7 @@ def test_a_weekly_report_totals_equal_the_sum_of_its_days(runs, spark, spark_res
     week = sheet_rows(week_book["summary"])[0]
     day_totals = [sheet_rows(load_workbook(runs.reports_root / "daily" / d.isoformat() / "report.xlsx")["summary"])[0]
                   for d in days]
-    for metric in ("rows", "predicted_fraud", "probability_sum", "amount_sum"):
+    for metric in ("rows", "predicted_positive", "probability_sum", "amount_sum"):
         assert week[metric] == pytest.approx(sum(t[metric] for t in day_totals)), metric
     assert week["rows"] == 8
 

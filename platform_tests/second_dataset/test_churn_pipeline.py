@@ -126,6 +126,8 @@ def test_monthly_and_weekly_reports_are_built_with_realised_metrics(replay: Repl
     for report, partition in (("monthly_churn", FIRST), ("weekly_churn", WEEK)):
         folder = replay.root / "reports" / report / partition.isoformat()
         assert {"report.html", "report.pdf", "report.xlsx"} <= {p.name for p in folder.iterdir()}, report
+        html = (folder / "report.html").read_text()
+        assert "Predicted churn" in html and "fraud" not in html.lower(), report  # reporting.yaml's wording
 
 
 def test_monitoring_evaluates_the_matured_churn_labels(replay: Replay, spark) -> None:

@@ -27,15 +27,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stages", default=",".join(STAGES), help=f"Comma-separated subset of {list(STAGES)}")
     parser.add_argument("--keep", action="store_true", help="Keep the temporary data root")
     args = parser.parse_args(argv)
+    command = "make bench" if argv is None and len(sys.argv) == 1 else "python -m lakehouse.bench " + " ".join(sys.argv[1:])
     bench = Bench.start()
     say(f"Data root {bench.root}")
     try:
         for stage in args.stages.split(","):
             bench.results.extend(STAGES[stage](bench, args.rows, args.repeats))
+            report(bench.results, command)  # after every stage: a long run cut short keeps what it measured
     finally:
         if not args.keep:
             shutil.rmtree(bench.root, ignore_errors=True)
-    command = "make bench" if argv is None and len(sys.argv) == 1 else "python -m lakehouse.bench " + " ".join(sys.argv[1:])
     print(report(bench.results, command))
     return 0
 

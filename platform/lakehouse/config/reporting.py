@@ -179,6 +179,11 @@ class ReportingConfig(_Strict):
     labels: LabelColumns = Field(default_factory=LabelColumns, description="Labels columns used.")
     sections: dict[str, SectionSpec] = Field(description="Section definitions by name (the name is the Excel sheet).")
     reports: list[ReportSpec] = Field(min_length=1, description="Reports built; each is a pair of assets.")
+    positive_name: str = Field(
+        default="fraud", description="What a positive prediction is called in charts and summaries "
+        "(`Predicted fraud`, `predicted churn`); metric names in the aggregate table stay generic.",
+    )
+    negative_name: str = Field(default="legit", description="What a negative is called (confusion matrix).")
     render_processes: int = Field(
         default=2, ge=1, description="Processes rendering the reports of a multi-partition run (a backfill) in "
         "parallel; matplotlib is single-threaded and Spark idles meanwhile. 1: render in the run's own process.",

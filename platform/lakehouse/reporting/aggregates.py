@@ -32,14 +32,14 @@ COLUMN_DESCRIPTIONS = {
     "series": "Group within the section: `all`, `model_version <v>`, a predicted class, `threshold`.",
     "bucket": "Position within the series: `all`, an hour, a day, a category, a bin.",
     "bucket_index": "Sort order of the bucket within its series (-1: the series' totals row).",
-    "metric": "What `value` measures (rows, predicted_fraud, predicted_fraud_rate, probability_p50, ...).",
+    "metric": "What `value` measures (rows, predicted_positive, predicted_positive_rate, probability_p50, ...).",
     "metric_index": "Display order of the metric within its section.",
     "value": "The metric's value; null when undefined (a rate over no rows, metrics still pending).",
     "additive": "True when the value of a period is the sum of its sub-periods' values (counts, sums).",
 }
 
 # Metric names shared by the section builders (Spark) and the views (charts, tables).
-ROWS, FRAUD, RATE, PROB_SUM, PROB_MEAN = "rows", "predicted_fraud", "predicted_fraud_rate", "probability_sum", "probability_mean"
+ROWS, FRAUD, RATE, PROB_SUM, PROB_MEAN = "rows", "predicted_positive", "predicted_positive_rate", "probability_sum", "probability_mean"
 ALL = "all"
 TOTALS_INDEX = -1
 

@@ -196,7 +196,7 @@ def _metadata(rendered: Any) -> dict[str, Any]:
         "report": MetadataValue.path(str(rendered.files["report.html"])),
         "report_dir": MetadataValue.path(str(rendered.directory)),
         "predictions": headline.predictions,
-        "predicted_fraud_rate": MetadataValue.float(headline.rate) if headline.rate is not None else MetadataValue.null(),
+        "predicted_positive_rate": MetadataValue.float(headline.rate) if headline.rate is not None else MetadataValue.null(),
         "realised": headline.realised.status,
         "files": len(rendered.files),
     }

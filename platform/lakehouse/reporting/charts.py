@@ -18,7 +18,7 @@ from lakehouse.reporting.kinds import bin_labels
 from lakehouse.reporting.sections import THRESHOLD_SERIES
 from lakehouse.reporting.views import SectionView, fmt
 
-KEY_FIGURES = [(ROWS, "Predictions"), (FRAUD, "Predicted fraud"), (RATE, "Predicted fraud rate"),
+KEY_FIGURES = [(ROWS, "Predictions"), (FRAUD, "Predicted {positive}"), (RATE, "Predicted {positive} rate"),
                (PROB_MEAN, "Mean probability"), ("probability_p50", "Median probability"),
                ("probability_p95", "95th pct probability"), ("amount_mean", "Mean amount"),
                ("amount_p50", "Median amount"), ("amount_p95", "95th pct amount")]
@@ -40,7 +40,7 @@ def summary_chart(view: SectionView, spec: Any, fig: Any, context: dict[str, str
         cells.append([fmt("threshold", lo) if lo == hi or pd.isna(lo) else f"{lo:.4g} - {hi:.4g}"
                       for lo, hi in zip(table["threshold_min"], table["threshold_max"])])
         present.append(("threshold", "Decision threshold"))
-    drawn = ax.table(cellText=cells, rowLabels=[label for _, label in present], colLabels=columns, loc="center",
+    drawn = ax.table(cellText=cells, rowLabels=[label.format(**context) for _, label in present], colLabels=columns, loc="center",
                      cellLoc="right", colLoc="right")
     drawn.auto_set_font_size(False)
     drawn.set_fontsize(9)
@@ -59,8 +59,8 @@ def timeline_chart(view: SectionView, spec: Any, fig: Any, context: dict[str, st
     labels = data["bucket"].tolist() if spec.grain == "hour" else [b[5:] for b in data["bucket"]]  # MM-DD
     ax.set_xticks(list(x), labels, rotation=90 if len(labels) > 12 else 0)
     rate = ax.twinx()
-    rate.plot(list(x), data[RATE].astype(float), color=style.ACCENT, marker="o", markersize=3, label="predicted fraud rate")
-    rate.set_ylabel("predicted fraud rate (%)", color=style.ACCENT)
+    rate.plot(list(x), data[RATE].astype(float), color=style.ACCENT, marker="o", markersize=3, label=f"predicted {context['positive']} rate")
+    rate.set_ylabel(f"predicted {context['positive']} rate (%)", color=style.ACCENT)
     rate.set_ylim(bottom=0)
     rate.grid(False)
     style.percent_axis(rate)
@@ -76,7 +76,7 @@ def breakdown_chart(view: SectionView, spec: Any, fig: Any, context: dict[str, s
     volume.set_xlabel("predictions (count)")
     style.count_axis(volume, "x")
     volume.grid(axis="x", alpha=0.3)
-    rates.barh(data["bucket"], data[RATE].astype(float), color=style.ACCENT, alpha=0.8, label="predicted fraud rate")
+    rates.barh(data["bucket"], data[RATE].astype(float), color=style.ACCENT, alpha=0.8, label=f"predicted {context['positive']} rate")
     rates.plot(data[PROB_MEAN].astype(float), data["bucket"], "D", color=style.MUTED, label="mean probability")
     rates.set_xlabel("share of the value's predictions (%)")
     style.percent_axis(rates, "x")
@@ -145,8 +145,9 @@ def realised_chart(view: SectionView, spec: Any, fig: Any, context: dict[str, st
     confusion.imshow(matrix, cmap="Blues")
     for (r, c), n in pd.DataFrame(matrix).stack().items():
         confusion.text(c, r, f"{n:,}", ha="center", va="center", fontsize=11)
-    confusion.set_xticks([0, 1], ["predicted legit", "predicted fraud"])
-    confusion.set_yticks([0, 1], ["labelled legit", "labelled fraud"])
+    negative, positive = context["negative"], context["positive"]
+    confusion.set_xticks([0, 1], [f"predicted {negative}", f"predicted {positive}"])
+    confusion.set_yticks([0, 1], [f"labelled {negative}", f"labelled {positive}"])
     confusion.set_title(f"confusion matrix ({int(get['labels_matured']):,} matured labels)", fontsize=9)
     confusion.grid(False)
 

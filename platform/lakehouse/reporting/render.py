@@ -84,7 +84,7 @@ def render_report(rows: pd.DataFrame, ctx: ReportContext, directory: Path) -> Re
         shutil.rmtree(staging, ignore_errors=True)  # only the staging copy; the error propagates
         raise
     files = {name: directory / name for name in names}
-    markdown = markdown_summary(headline, ctx.title, [HTML, PDF, XLSX, "charts/", "csv/"])
+    markdown = markdown_summary(headline, ctx.title, [HTML, PDF, XLSX, "charts/", "csv/"], ctx.config.positive_name)
     return RenderedReport(directory, files, headline, markdown, pngs[ctx.report.main_chart])
 
 
@@ -98,7 +98,9 @@ def _write_charts_pdf_csv(views: list[SectionView], ctx: ReportContext, out: Pat
                 "Creator": "lakehouse reporting", "Keywords": ", ".join(v.name for v in views)}
     with PdfPages(out / PDF, metadata=metadata) as pdf:
         for view in views:  # one page per section, in the report's order
-            fig = charts.draw(view, ctx.config.sections[view.name], ctx.title, {"timezone": ctx.timezone})
+            wording = {"timezone": ctx.timezone, "positive": ctx.config.positive_name,
+                       "negative": ctx.config.negative_name}
+            fig = charts.draw(view, ctx.config.sections[view.name], ctx.title, wording)
             buffer = BytesIO()
             fig.savefig(buffer, format="png", dpi=style.DPI)
             pngs[view.name] = buffer.getvalue()
@@ -117,8 +119,8 @@ def _write_html(path: Path, views: list[SectionView], headline: Headline, ctx: R
     html = env.get_template("report.html.j2").render(
         title=ctx.title, period_text=f"{ctx.report.period}: {ctx.period_text}", headline=headline, views=views,
         tables=tables, charts={k: base64.b64encode(v).decode("ascii") for k, v in pngs.items()},
-        rate=fmt("predicted_fraud_rate", headline.rate), mean_probability=fmt("probability_mean", headline.mean_probability),
-        empty_note=EMPTY_NOTE, about=ctx.about_rows(),
+        rate=fmt("predicted_positive_rate", headline.rate), mean_probability=fmt("probability_mean", headline.mean_probability),
+        empty_note=EMPTY_NOTE, about=ctx.about_rows(), positive=ctx.config.positive_name,
     )
     path.write_text(html, encoding="utf-8")
 

@@ -64,7 +64,7 @@ class Realised:
 @dataclass(frozen=True)
 class Headline:
     predictions: int
-    predicted_fraud: int
+    predicted_positive: int
     rate: float | None
     mean_probability: float | None
     model_versions: list[str]
@@ -129,7 +129,7 @@ def build_views(rows: pd.DataFrame, config: ReportingConfig, report: ReportSpec)
     return views, headline
 
 
-def markdown_summary(headline: Headline, title: str, files: dict[str, str]) -> str:
+def markdown_summary(headline: Headline, title: str, files: list[str], positive: str = "fraud") -> str:
     """The materialisation's summary in the Dagster UI."""
     lines = [f"**{title}**", ""]
     if headline.empty:
@@ -138,7 +138,7 @@ def markdown_summary(headline: Headline, title: str, files: dict[str, str]) -> s
     lines += [
         "| | |", "|---|---|",
         f"| Predictions | {headline.predictions:,} |",
-        f"| Predicted fraud | {headline.predicted_fraud:,} ({rate}) |",
+        f"| Predicted {positive} | {headline.predicted_positive:,} ({rate}) |",
         f"| Mean probability | {fmt(PROB_MEAN, headline.mean_probability)} |",
         f"| Model versions | {', '.join(headline.model_versions) or '-'} |",
         f"| Realised | {headline.realised.text()} |",
