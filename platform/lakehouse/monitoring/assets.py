@@ -99,7 +99,17 @@ def build_monitoring_assets(
         # Imported here: metrics pulls in pyspark.ml (and pandas), ~1.5 s that loading definitions must not pay.
         from lakehouse.monitoring.metrics import monitor_day
 
-        results = [monitor_day(predictions, labels, day, config) for day in days]
+        p, lab = config.predictions, config.labels
+        # A range (a backfill, make run's 77 days) runs ~6 small Spark jobs a day over the same inputs:
+        # read them from Delta once, only the columns monitoring uses (77 days: 194 s -> see docs/monitoring.md).
+        predictions = predictions.select(p.key, p.date, p.probability, p.prediction, p.model_version)
+        labels = labels.select(lab.key, lab.date, lab.label, lab.matured)
+        cached = [predictions.persist(), labels.persist()] if len(days) > 1 else []
+        try:
+            results = [monitor_day(predictions, labels, day, config) for day in days]
+        finally:
+            for frame in cached:
+                frame.unpersist()
         found = [breaches(r.metadata(), config.thresholds) for r in results]
         rows = [(*_values(r), "; ".join(b.message() for b in f)) for r, f in zip(results, found)]
         newest, newest_found = results[-1], found[-1]  # a range's metadata describes its newest day
