@@ -81,9 +81,9 @@ def test_a_breach_requests_retraining_once_with_the_reason(instance: DagsterInst
     assert tick().run_requests == []
     monitored(instance, "2026-03-02", DEGRADED)
     result = tick()
-    assert [(r.job_name, r.partition_key) for r in result.run_requests] == [
-        ("ml_weekly_training", CAL.weekly.get_last_partition_key())
-    ]
+    # The week holding the breached day (2026-03-02 is a Monday: its own week), not the newest week by
+    # the clock, which may hold no data (replays, demos).
+    assert [(r.job_name, r.partition_key) for r in result.run_requests] == [("ml_weekly_training", "2026-03-02")]
     tags = result.run_requests[0].tags
     assert tags[REASON_TAG] == "pr_auc 0.0700 < min 0.1 (matured 2026-01-10..2026-02-07, 5000 rows)"
     assert (tags[DAY_TAG], tags[VERSION_TAG]) == ("2026-03-02", "3")
@@ -129,3 +129,11 @@ def test_sensor_module_does_not_import_pyspark() -> None:
     probe = "import sys, lakehouse.monitoring.sensors; print('pyspark' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True, env=os.environ)
     assert out.stdout.strip() == "False"
+
+
+def test_the_retraining_week_holds_the_breached_day_unless_that_week_has_not_ended():
+    from lakehouse.monitoring.sensors import training_week
+
+    assert training_week(CAL.weekly, "2026-03-19") == "2026-03-16"  # a Thursday: its Monday's week
+    newest = CAL.weekly.get_last_partition_key()
+    assert training_week(CAL.weekly, "2999-01-01") == newest  # a week that has not ended: the newest one

@@ -4,10 +4,13 @@
     python -m lakehouse.automation.livecheck land monitoring/model_performance 2026-03-02 \
         --metadata '{"model_version": "3", "pr_auc": 0.05}'
     python -m lakehouse.automation.livecheck wait lakehouse/automation_rule=score_on_new_features --count 1
+    python -m lakehouse.automation.livecheck runs --since 2026-11-26T09:43:00Z
 
 `land` reports a runless materialisation (what new data written outside Dagster looks like to the
 sensors); `wait` polls the runs carrying a tag until `--count` of them reach `--until` and prints each
-change. Both use the instance of $DAGSTER_HOME, the one the daemon uses.
+change; `runs` lists the sensor-launched runs created since a time (sensor, job, partition, status,
+duration, trigger) and names any (job, partition) requested more than once. All use the instance of
+$DAGSTER_HOME, the one the daemon uses.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ import argparse
 import json
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
 from typing import Any, TextIO
 
 from dagster import AssetKey, AssetMaterialization, DagsterInstance, DagsterRunStatus, RunsFilter
@@ -38,7 +43,8 @@ def tagged_runs(instance: DagsterInstance, tag: str) -> list[Any]:
 
 
 def reached(run: Any, until: str) -> bool:
-    return until == "requested" or (until == "finished" and run.status in DONE) or run.status == DagsterRunStatus.SUCCESS
+    return (until == "requested" or (until == "finished" and run.status in DONE)
+            or run.status == DagsterRunStatus.SUCCESS)
 
 
 def wait(instance: DagsterInstance, tag: str, count: int, until: str, timeout: float, poll: float = 5.0,
@@ -63,6 +69,35 @@ def wait(instance: DagsterInstance, tag: str, count: int, until: str, timeout: f
         time.sleep(poll)
 
 
+def parse_since(text: str) -> datetime:
+    """An ISO time (`2026-11-26T09:43:00Z`; no zone = UTC) or epoch seconds."""
+    try:
+        return datetime.fromtimestamp(float(text), timezone.utc)
+    except ValueError:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def sensor_runs(instance: DagsterInstance, since: datetime | None = None, out: TextIO = sys.stdout) -> int:
+    """Print the runs launched by a sensor (tag dagster/sensor_name) created after `since`, oldest first,
+    then the (job, partition) pairs requested more than once; returns how many such pairs there are."""
+    records = instance.get_run_records(RunsFilter(created_after=since) if since else None)
+    records = sorted((r for r in records if "dagster/sensor_name" in r.dagster_run.tags),
+                     key=lambda r: r.create_timestamp)
+    for record in records:
+        run, tags = record.dagster_run, record.dagster_run.tags
+        took = f"{record.end_time - record.start_time:.0f} s" if record.start_time and record.end_time else "-"
+        cause = tags.get("lakehouse/triggered_by") or tags.get("lakehouse/retrain_reason", "-")
+        print(f"{record.create_timestamp.astimezone(timezone.utc):%H:%M:%S} {run.run_id[:8]} "
+              f"{tags['dagster/sensor_name']} {run.job_name} {tags.get('dagster/partition', '-')} "
+              f"{run.status.value} {took} <- {cause}", file=out)
+    repeated = {k: n for k, n in Counter((r.dagster_run.job_name, r.dagster_run.tags.get("dagster/partition"))
+                                         for r in records).items() if n > 1}
+    print(f"{len(records)} sensor runs; requested more than once: "
+          + (", ".join(f"{job} {part} x{n}" for (job, part), n in repeated.items()) or "none"), file=out)
+    return len(repeated)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lakehouse.automation.livecheck", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -76,11 +111,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     waiting.add_argument("--count", type=int, default=1)
     waiting.add_argument("--until", choices=["requested", "finished", "success"], default="success")
     waiting.add_argument("--timeout", type=float, default=600.0)
+    listing = commands.add_parser("runs", help="list sensor-launched runs and repeated (job, partition) pairs")
+    listing.add_argument("--since", type=parse_since, help="ISO time (UTC if no zone) or epoch seconds")
     args = parser.parse_args(argv)
     instance = DagsterInstance.get()  # $DAGSTER_HOME: the daemon's instance
     if args.command == "land":
         land(instance, args.asset, args.partition, json.loads(args.metadata))
         return 0
+    if args.command == "runs":
+        return 1 if sensor_runs(instance, args.since) else 0
     return 0 if wait(instance, args.tag, args.count, args.until, args.timeout) else 1
 
 

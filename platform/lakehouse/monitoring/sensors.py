@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from datetime import date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from dagster import (
+    TimeWindowPartitionsDefinition,
     AssetKey,
     AssetRecordsFilter,
     DefaultSensorStatus,
     EventLogRecord,
-    PartitionsDefinition,
     RunRequest,
     SensorDefinition,
     SensorEvaluationContext,
@@ -65,7 +67,7 @@ def newest_day(records: list[EventLogRecord], judged_day: str | None) -> EventLo
 
 
 def build_retraining_sensor(
-    weekly: PartitionsDefinition, config: MonitoringConfig, name: str = SENSOR_NAME
+    weekly: TimeWindowPartitionsDefinition, config: MonitoringConfig, name: str = SENSOR_NAME
 ) -> SensorDefinition | None:
     """None when retraining.enabled is false. `weekly`: the training job's partitions (the request names
     the latest one, as the weekly schedule would)."""
@@ -87,7 +89,19 @@ def build_retraining_sensor(
     return _sensor
 
 
-def evaluate(context: SensorEvaluationContext, weekly: PartitionsDefinition, config: MonitoringConfig) -> SensorResult:
+def training_week(weekly: TimeWindowPartitionsDefinition, day: str) -> str | None:
+    """The week to retrain: the one holding the breached day if it has ended, else the newest ended week.
+    In production (the day is yesterday) that is the newest week; replayed or late monitoring of an old
+    day trains on the data around that day, not on a week the clock reached without data (a demo)."""
+    newest = weekly.get_last_partition_key()
+    if newest is None:
+        return None
+    start = datetime.combine(date.fromisoformat(day), time(0), tzinfo=ZoneInfo(weekly.timezone))
+    holding = weekly.get_partition_key_for_timestamp(start.timestamp())
+    return min(holding, newest)  # ISO dates: text order is time order
+
+
+def evaluate(context: SensorEvaluationContext, weekly: TimeWindowPartitionsDefinition, config: MonitoringConfig) -> SensorResult:
     after, judged_day, episode = parse_cursor(context.cursor)
     records = context.instance.fetch_materializations(
         AssetRecordsFilter(asset_key=MONITORING_KEY, after_storage_id=after), limit=PAGE, ascending=True
@@ -104,7 +118,7 @@ def evaluate(context: SensorEvaluationContext, weekly: PartitionsDefinition, con
     version = str(metrics.get("model_version") or "unknown")
     found = breaches(metrics, config.thresholds)
     new_episode, request = step(episode, day, version, found, judged(metrics, config.thresholds))
-    week = weekly.get_last_partition_key()
+    week = training_week(weekly, day)
     if request and week is None:  # nothing to train yet; the breach is judged again next time
         return SensorResult(skip_reason=SkipReason("Breach, but no weekly partition exists yet"),
                             cursor=dump_cursor(after, judged_day, episode))
