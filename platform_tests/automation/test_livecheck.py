@@ -25,3 +25,16 @@ def test_wait_reports_tagged_runs_and_times_out_without_them(instance: DagsterIn
     assert wait(instance, "lakehouse/automation_rule=x", 1, "success", timeout=0, out=out)
     assert "SUCCESS" in out.getvalue() and "2026-01-05" in out.getvalue()
     assert not wait(instance, "lakehouse/automation_rule", 2, "finished", timeout=0, out=io.StringIO())
+
+
+def test_sensor_runs_lists_sensor_launched_runs_and_names_repeats(instance: DagsterInstance) -> None:
+    from lakehouse.automation.livecheck import sensor_runs
+
+    for _ in range(2):  # the same partition launched twice by a "sensor"
+        materialize(stub_assets(), instance=instance, selection=[LABELS], partition_key="2026-01-06",
+                    tags={"dagster/sensor_name": "score_on_new_features"})
+    materialize(stub_assets(), instance=instance, selection=[LABELS], partition_key="2026-01-07")  # by hand
+    out = io.StringIO()
+    assert sensor_runs(instance, out=out) == 1
+    text = out.getvalue()
+    assert "2 sensor runs" in text and "2026-01-06 x2" in text and "2026-01-07" not in text
