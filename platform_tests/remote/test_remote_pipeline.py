@@ -59,6 +59,9 @@ def remote_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         env.setenv("SPARK_REMOTE", server.url)
         env.setenv("SPARK_LOCAL_IP", "127.0.0.1")
         yield root
+        # Close the client while the server still answers: left open, its exit hook sends clean-up RPCs
+        # (the ML model cache) to a stopped server and retries them for many minutes (a hung CI job).
+        _remote_session().stop()
 
 
 def _remote_session():
