@@ -9,7 +9,7 @@ from dagster import AssetCheckSeverity
 from pyspark.sql import functions as F
 
 from lakehouse.config.contracts import load_contracts
-from lakehouse.ingestion.checks import contract_result
+from lakehouse.resources.delta_io_manager import ObservedFrame
 from lakehouse.scoring import checks
 from lakehouse.scoring.assets import PREDICTIONS_KEY
 from lakehouse.scoring.drift import REFERENCE_TAG, Reference, fractions, psi, reference_for, reference_from_scores
@@ -21,21 +21,46 @@ CONTRACT = load_contracts("card_fraud")["predictions"]
 KEY = PREDICTIONS_KEY
 
 
+SCORED_AT = datetime(2026, 3, 1, tzinfo=timezone.utc)
+DAY = (date(2026, 1, 26), date(2026, 1, 27))
+
+
 @pytest.fixture(scope="module")
 def good(registry, mlflow_store, gold, spec):
     model = load_scoring_model(mlflow_store, NAME, "1")
     rows = gold.where("event_date = DATE'2026-01-26'").limit(6)
-    return score(model, rows, CONTRACT, stamp_for(model, datetime(2026, 3, 1, tzinfo=timezone.utc)), spec.columns)
+    return score(model, rows, CONTRACT, stamp_for(model, SCORED_AT), spec.columns)
 
 
-def test_contract_passes_good_rows_and_fails_bad_probability_and_null_prediction(good):
-    assert contract_result(good, CONTRACT, KEY).passed
+def _contract(rows):
+    """As the asset checks: rule counts observed on the rows written, keys and types on the committed rows."""
+    rules = checks.contract_rules(CONTRACT, rows.columns)
+    observed = ObservedFrame(rows, {checks.VIOLATIONS: checks.violation_counts(rules)})
+    observed.df.write.format("noop").mode("overwrite").save()  # the IO manager's write
+    done = checks.committed(rows, "event_date", *DAY, SCORED_AT, CONTRACT.keys)
+    return checks.contract_result(KEY, CONTRACT, rows.schema, list(rules), observed.values()[checks.VIOLATIONS], done)
+
+
+def test_contract_passes_good_rows_and_fails_bad_probability_null_prediction_and_duplicates(good):
+    result = _contract(good)
+    assert result.passed and result.metadata["rows_checked"].value == 6
     first = F.col("transaction_id") == F.lit(good.first()["transaction_id"])
     bad = good.withColumn("probability", F.when(first, F.lit(1.5)).otherwise(F.col("probability"))) \
               .withColumn("prediction", F.when(first, F.lit(None)).otherwise(F.col("prediction")).cast("int"))
-    result = contract_result(bad, CONTRACT, KEY)
+    result = _contract(bad.unionByName(good.limit(2)))
     details = result.metadata["details"].value
-    assert not result.passed and "probability" in details and "prediction" in details
+    assert not result.passed and result.metadata["errors"].value == 3
+    assert "probability: <= 1: 1 rows" in details and "prediction: not null: 1 rows" in details
+    assert "transaction_id: unique: 2 rows" in details
+
+
+def test_contract_checks_only_the_rows_of_this_run_and_the_types(good):
+    older = good.withColumn("scored_at", F.lit(datetime(2026, 2, 1)))
+    assert _contract(good.unionByName(older)).passed  # the same keys in an earlier run's rows (append)
+    retyped = _contract(good.withColumn("prediction", F.col("prediction").cast("double")))
+    assert not retyped.passed and "prediction: type double, expected int" in retyped.metadata["details"].value
+    missing = _contract(good.drop("threshold"))
+    assert not missing.passed and "threshold: missing" in missing.metadata["details"].value
 
 
 def test_version_check_fails_for_an_unregistered_version_or_mixed_stamps(mlflow_store, registry):
@@ -85,14 +110,20 @@ def test_drift_check_warns_on_a_shift_and_without_a_reference():
     assert "no reference" in none.metadata["reason"].value
 
 
-def test_score_stats_and_reference_bins_agree(spark):
+def test_stats_observed_during_an_action_agree_with_the_reference_bins(spark):
     scores = spark.createDataFrame([(i / 100.0, int(i > 80)) for i in range(100)], "probability DOUBLE, prediction INT")
     reference = reference_from_scores(scores.select(F.col("probability").alias("p")), 4, "crafted bins=4")
     assert len(reference.edges) == 3 and reference.rows == 100
     assert reference.fractions == pytest.approx([0.25] * 4, abs=0.02)
-    stats = checks.score_stats(scores, reference.edges)
-    assert stats.rows == 100 and stats.positives == 19 and sum(stats.histogram) == 100
-    assert fractions(stats.histogram) == pytest.approx(reference.fractions)
+    observed = ObservedFrame(scores, checks.stat_columns(reference.edges))
+    observed.df.write.format("noop").mode("overwrite").save()  # the action (the IO manager's write)
+    stats = observed.values()
+    assert stats[checks.ROWS_SCORED] == 100 and stats[checks.POSITIVE_RATE] == 0.19
+    assert fractions(stats[checks.HISTOGRAM]) == pytest.approx(reference.fractions)
+    # Never acted on (nothing reported): the same values from one aggregation.
+    assert ObservedFrame(scores, checks.stat_columns(reference.edges)).values() == stats
+    empty = ObservedFrame(scores.limit(0), checks.stat_columns(reference.edges)).values()
+    assert empty == {checks.ROWS_SCORED: 0, checks.POSITIVE_RATE: 0.0, checks.HISTOGRAM: [0, 0, 0, 0]}
 
 
 def test_reference_is_computed_from_the_test_window_once_and_tagged(registry, mlflow_store, spark_resource):

@@ -152,3 +152,11 @@ def test_duplicate_input_rows_fail_the_blocking_contract_check(run, spark, spark
     rows = found[checks.ROWS]
     assert rows.passed and rows.metadata["input_rows"].value == 61  # all scored; it is the key that is broken
     assert not result.success  # a failed blocking check fails the run
+
+
+def test_a_missing_input_table_fails_the_run_naming_it(run):
+    result = run("2026-01-26", raise_on_error=False, input_table="scoretest_gold.no_such_table")
+    [failure] = [e for e in result.all_events if e.event_type == DagsterEventType.STEP_FAILURE]
+    error = failure.step_failure_data.error
+    text = str(error.message) + str(error.cause.message if error.cause else "")
+    assert not result.success and "Input table scoretest_gold.no_such_table does not exist" in text

@@ -12,10 +12,15 @@ Per-asset behaviour comes from definition metadata (see WriteSpec.from_metadata)
     merge_keys      key columns for merge
     schema_mode     strict (default) | additive | overwrite
     column_descriptions  {column: description}, shown in the column schema metadata
+
+An asset may return an `ObservedFrame` instead of a DataFrame: aggregates Spark computes while the write
+runs (DataFrame.observe), added to the output metadata, so stats need no cache and no second pass.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from dagster import (
@@ -26,7 +31,7 @@ from dagster import (
     TableColumn,
     TableSchema,
 )
-from pyspark.sql import DataFrame
+from pyspark.sql import Column, DataFrame, Observation
 
 from lakehouse.resources.catalog import TableRef
 from lakehouse.resources.delta_write import (
@@ -43,6 +48,48 @@ from lakehouse.resources.spark import SparkResource
 _ROWS_WRITTEN = ("numOutputRows", "numTargetRowsInserted")
 
 
+class ObservedFrame:
+    """A DataFrame and aggregates computed by the first action over it, i.e. the IO manager's write.
+
+    `ObservedFrame(df, {"rows": F.count(F.lit(1))})`: the IO manager writes `.df` and adds the values
+    named in `published` (default: all) to the output metadata; the asset reads `values()` after its
+    `yield Output(...)` (Dagster runs handle_output before resuming the asset). Works on classic Spark
+    and Spark Connect alike (DataFrame.observe).
+    """
+
+    def __init__(self, df: DataFrame, aggregates: Mapping[str, Column], published: Collection[str] | None = None) -> None:
+        if not aggregates:
+            raise ValueError("ObservedFrame needs at least one named aggregate")
+        self._source, self._aggregates = df, [column.alias(name) for name, column in aggregates.items()]
+        self.published = set(aggregates) if published is None else set(published)
+        self._observation = Observation()  # unnamed: a fresh UUID, so runs in one session never collide
+        self.df = df.observe(self._observation, *self._aggregates)
+        self._values: dict[str, Any] | None = None
+
+    def values(self) -> dict[str, Any]:
+        """The observed values; computed by one aggregation if no action reported them (memoised)."""
+        if self._values is None:
+            observed = _reported(self._observation)
+            if observed is None:
+                # E.g. a Spark Connect MERGE from a temp view reports no observed metrics: correct, slower.
+                row = self._source.agg(*self._aggregates).first()
+                observed = row.asDict(recursive=True) if row is not None else {}
+            self._values = observed
+        return dict(self._values)
+
+    def metadata(self) -> dict[str, Any]:
+        return {name: _metadata_value(value) for name, value in self.values().items() if name in self.published}
+
+
+def _reported(observation: Observation) -> dict[str, Any] | None:
+    # Classic: `get` blocks until an action reports, forever if none ran the plan; the JVM future says
+    # whether one did (observations complete synchronously with their action). Connect: {} if none did.
+    jvm_observation = getattr(observation, "_jo", None)
+    if jvm_observation is not None and not jvm_observation.future().isCompleted():
+        return None
+    return dict(observation.get) or None
+
+
 class DeltaSparkIOManager(ConfigurableIOManager):
     """Stores Spark DataFrames as Delta tables and loads exactly the partition window asked for."""
 
@@ -56,10 +103,14 @@ class DeltaSparkIOManager(ConfigurableIOManager):
         return self.spark.table(schema, table)
 
     def handle_output(self, context: OutputContext, obj: Any) -> None:
+        observed = obj if isinstance(obj, ObservedFrame) else None
+        if observed is not None:
+            obj = observed.df
         if not isinstance(obj, DataFrame):
             raise TypeError(
                 f"{context.asset_key.to_user_string()} returned {type(obj).__name__}; the Delta IO manager "
-                "stores Spark DataFrames. Return a DataFrame, or a MaterializeResult for assets that write themselves."
+                "stores Spark DataFrames. Return a DataFrame (or an ObservedFrame), or a MaterializeResult for "
+                "assets that write themselves."
             )
         metadata = dict(context.definition_metadata or {})
         runtime = {k: _raw(v) for k, v in (context.output_metadata or {}).items()}
@@ -71,7 +122,9 @@ class DeltaSparkIOManager(ConfigurableIOManager):
         result = write_delta(spark, obj, ref, spec, window)
         self.spark.register(ref)
         rows = _rows_in_scope(spark, ref, window, result, spec)
-        context.add_output_metadata(_output_metadata(ref, obj, result, spec, rows, window, metadata))
+        # One call: Dagster rejects a second add_output_metadata naming the same keys.
+        stats = observed.metadata() if observed is not None else {}
+        context.add_output_metadata({**stats, **_output_metadata(ref, obj, result, spec, rows, window, metadata)})
 
     def load_input(self, context: InputContext) -> DataFrame:
         upstream = context.upstream_output
@@ -105,6 +158,16 @@ class DeltaSparkIOManager(ConfigurableIOManager):
 
 def _raw(value: Any) -> Any:
     return getattr(value, "value", value)
+
+
+def _metadata_value(value: Any) -> Any:
+    """Observed values as Dagster metadata: plain values as they are, anything else (Decimal, date) as text."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    try:
+        return MetadataValue.json(json.loads(json.dumps(value)))
+    except (TypeError, ValueError):
+        return str(value)
 
 
 def _table_override(runtime: dict[str, Any]) -> dict[str, str]:

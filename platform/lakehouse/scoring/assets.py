@@ -22,16 +22,18 @@ from dagster import (
     multi_asset,
 )
 from pydantic import Field, create_model
-from pyspark import StorageLevel
+from pyspark.errors import AnalysisException
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
 
 from lakehouse.config.contracts import Contract, load_contracts
 from lakehouse.config.dataset import DatasetConfig
 from lakehouse.config.ml import MlConfig, load_ml_config
 from lakehouse.config.scoring import ScoringSettings, load_scoring_config, split_table
-from lakehouse.ingestion.checks import contract_result
 from lakehouse.ingestion.file_source import in_window
 from lakehouse.ml.features import load_feature_spec
 from lakehouse.partitions import Calendar
+from lakehouse.resources.delta_io_manager import ObservedFrame
 from lakehouse.resources.delta_write import read_table, table_exists
 from lakehouse.resources.mlflow import MlflowResource
 from lakehouse.resources.spark import SparkResource
@@ -118,41 +120,60 @@ def _score_window(context: AssetExecutionContext, config: Any, spark: SparkResou
         raise ValueError(f"output_mode {config.output_mode!r} is not one of {OUTPUT_MODES}")
     source, target = spark.table(*split_table(config.input_table)), spark.table(*split_table(config.output_table))
     session = spark.spark_session
-    if not table_exists(session, source):
-        raise FileNotFoundError(f"Input table {source.name} does not exist (location {source.location})")
+    rows = _input_rows(session, source)
     window = context.partition_time_window  # the whole range in a single-run backfill
     start, end = window.start.date(), window.end.date()
     model = model_for_run(context.run.run_id, mlflow, config.model_name, config.model_version, champion_alias)
     reference = reference_for(model, spark, mlflow.client(), settings.drift.bins)
-    features = in_window(read_table(session, source), settings.event_date, start, end)
+    # Only the checks selected for this run (the Launchpad and backfills can deselect them).
+    wanted = {key.name for key in context.selected_asset_check_keys}
+    # Counted while the IO manager writes, like the stats below: counting the input apart is a Spark job.
+    features = ObservedFrame(in_window(rows, settings.event_date, start, end), {"input_rows": F.count(F.lit(1))})
     stamp = stamp_for(model, datetime.now(timezone.utc))
     top_k = settings.explanations.top_k if settings.explanations.mode == "on" else None
-    scored = score(model, features, contract, stamp, model_features, top_k, settings.explanations.rows == "positive")
-    # Scored once and cached: the metadata aggregation, the write and the content checks all read the
-    # cache (explanations included); only the committed counts are read back from Delta.
-    scored.persist(StorageLevel.MEMORY_AND_DISK)
-    try:
-        stats = checks.score_stats(scored, reference.edges if isinstance(reference, Reference) else None)
-        explained = f"on (top {top_k}, {settings.explanations.rows} rows)" if top_k else "off"
-        yield Output(scored, output_name=OUTPUT, metadata=_metadata(config, model, mlflow, stamp, stats, explained))
-        # Only the checks selected for this run (the Launchpad and backfills can deselect them).
-        wanted = {key.name for key in context.selected_asset_check_keys}
-        if wanted & {checks.ROWS, checks.VERSION}:
-            done = checks.committed(read_table(session, target), settings.event_date, start, end, stamp.scored_at)
-            if checks.ROWS in wanted:
-                yield checks.rows_result(PREDICTIONS_KEY, done.rows_of_run, features.count(), done.rows_in_window)
-            if checks.VERSION in wanted:
-                yield checks.version_result(PREDICTIONS_KEY, mlflow.client(), model.name, model.version, done.versions)
+    scored = score(model, features.df, contract, stamp, model_features, top_k, settings.explanations.rows == "positive")
+    # No cache and no aggregation before the write: the write computes the rows once, and the stats and
+    # the contract's rule counts with them; the IO manager puts the stats on the materialisation.
+    observed = checks.stat_columns(reference.edges if isinstance(reference, Reference) else None)
+    rules = checks.contract_rules(contract, scored.columns) if checks.CONTRACT in wanted else {}
+    if rules:
+        observed[checks.VIOLATIONS] = checks.violation_counts(rules)
+    output = ObservedFrame(scored, observed, published=checks.STATS)
+    explained = f"on (top {top_k}, {settings.explanations.rows} rows)" if top_k else "off"
+    yield Output(output, output_name=OUTPUT, metadata=_metadata(config, model, mlflow, stamp, explained))
+    # Dagster ran the IO manager before resuming here: the rows are committed, the values observed.
+    stats = output.values()
+    if wanted & {checks.ROWS, checks.VERSION, checks.CONTRACT}:
+        # One aggregation over the committed window (one partition's files) serves the three checks.
+        table = read_table(session, target)
+        done = checks.committed(table, settings.event_date, start, end, stamp.scored_at,
+                                contract.keys if checks.CONTRACT in wanted else None)
+        if checks.ROWS in wanted:
+            yield checks.rows_result(PREDICTIONS_KEY, done.rows_of_run, features.values()["input_rows"],
+                                     done.rows_in_window)
+        if checks.VERSION in wanted:
+            yield checks.version_result(PREDICTIONS_KEY, mlflow.client(), model.name, model.version, done.versions)
         if checks.CONTRACT in wanted:
-            yield contract_result(scored, contract, PREDICTIONS_KEY)
-        if checks.DRIFT in wanted:
-            yield checks.drift_result(PREDICTIONS_KEY, reference, stats.histogram, settings.drift.psi_warn)
-    finally:
-        scored.unpersist()
+            yield checks.contract_result(PREDICTIONS_KEY, contract, table.schema, list(rules),
+                                         stats.get(checks.VIOLATIONS, []), done)
+    if checks.DRIFT in wanted:
+        yield checks.drift_result(PREDICTIONS_KEY, reference, stats.get(checks.HISTOGRAM) or [], settings.drift.psi_warn)
 
 
-def _metadata(config: Any, model: Any, mlflow: MlflowResource, stamp: Any, stats: checks.ScoreStats,
-              explained: str) -> dict[str, Any]:
+def _input_rows(session: Any, source: Any) -> DataFrame:
+    """The input table; a missing one is named. Probed only on failure: DESCRIBE DETAIL is a Delta query."""
+    try:
+        rows = read_table(session, source)
+        rows.columns  # analysed here on Spark Connect too
+    except AnalysisException:
+        if table_exists(session, source):
+            raise
+        raise FileNotFoundError(f"Input table {source.name} does not exist (location {source.location})") from None
+    return rows
+
+
+def _metadata(config: Any, model: Any, mlflow: MlflowResource, stamp: Any, explained: str) -> dict[str, Any]:
+    """What is known before the write; the IO manager adds the observed stats (rows_scored, ...)."""
     url = mlflow.run_url(model.experiment_id, model.run_id) if model.experiment_id else None
     return {
         "write_mode": config.output_mode,
@@ -166,8 +187,6 @@ def _metadata(config: Any, model: Any, mlflow: MlflowResource, stamp: Any, stats
         "mlflow_run_id": model.run_id,
         **({"mlflow_run_url": MetadataValue.url(url)} if url else {}),
         "threshold": model.threshold,
-        "rows_scored": stats.rows,
-        "predicted_positive_rate": round(stats.positive_rate, 6),
         "explanations": explained,
         "scored_at": stamp.scored_at.isoformat(),
     }

@@ -1,11 +1,17 @@
 """Checks on `scoring/predictions`, declared with the asset and returned with its materialisation.
 
+No check reads the scored rows a second time: the run's stats (rows, positive rate, drift histogram),
+its input row count and its rows breaking a contract rule are observed while the IO manager writes
+(ObservedFrame, no extra Spark job), and what needs the committed table -- this run's rows, the model
+versions on them, duplicate keys -- is one aggregation over the window read back from Delta.
+
 - `rows_match_input` (blocking): rows this run committed to the window (its `scored_at`, read back from
-  Delta) = input rows. Counting this run's rows, not the window's, keeps the check true to every output
-  mode (append adds rows).
-- `contract` (blocking): the run's rows against the `predictions` contract (pandera): probabilities in
-  [0, 1], no null prediction, unique transaction ids, types. Validated on the cached rows that were
-  written (pandera runs a Spark job per rule: reading Delta again for each would double the run).
+  Delta) = input rows (observed during the write). Counting this run's rows, not the window's, keeps the
+  check true to every output mode (append adds rows).
+- `contract` (blocking): the run's rows against the `predictions` contract -- the rules of ingestion's
+  pandera schema: the committed table's column types, required = not null, min / max, allowed values
+  (counted while writing), unique keys (among the committed rows of the run). Pandera ran one Spark job
+  per rule over the scored rows: ~2-3 s a run at 100k rows.
 - `model_version_exists` (blocking): the version is still registered and every committed row of the run
   names it.
 - `score_drift` (WARN): PSI of the day's scores against the model's test window (drift.py).
@@ -18,10 +24,14 @@ from datetime import date, datetime
 from typing import Any
 
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey
-from pyspark.sql import DataFrame
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
+from pyspark.sql.types import StructType
 
-from lakehouse.scoring.drift import Reference, bin_counts, fractions, psi
+from lakehouse.config.contracts import Contract
+from lakehouse.ingestion.checks import spark_type
+from lakehouse.resources.catalog import quote
+from lakehouse.scoring.drift import Reference, fractions, psi
 
 ROWS, CONTRACT, VERSION, DRIFT = "rows_match_input", "contract", "model_version_exists", "score_drift"
 
@@ -31,7 +41,7 @@ def check_specs(key: AssetKey, contract_name: str, psi_warn: float) -> list[Asse
         AssetCheckSpec(ROWS, asset=key, blocking=True,
                        description="Rows scored by this run in the partition window = input rows of the window."),
         AssetCheckSpec(CONTRACT, asset=key, blocking=True,
-                       description=f"This run's rows conform to the `{contract_name}` contract (pandera.pyspark): "
+                       description=f"This run's rows conform to the `{contract_name}` contract: types, "
                                    "probabilities in [0, 1], no null predictions, unique keys."),
         AssetCheckSpec(VERSION, asset=key, blocking=True,
                        description="The model version is registered and stamped on every row of this run."),
@@ -41,27 +51,66 @@ def check_specs(key: AssetKey, contract_name: str, psi_warn: float) -> list[Asse
     ]
 
 
-@dataclass(frozen=True)
-class ScoreStats:
-    """Aggregates of one run's scores, from one Spark job."""
+# Names of the observed stats: also the materialisation's metadata keys (the UI shows them).
+ROWS_SCORED, POSITIVE_RATE, HISTOGRAM = "rows_scored", "predicted_positive_rate", "score_histogram"
+STATS = (ROWS_SCORED, POSITIVE_RATE, HISTOGRAM)
+VIOLATIONS = "contract_violations"  # observed too, for the contract check only: rows per rule, in rule order
 
-    rows: int
-    positives: int
-    histogram: list[int]  # rows per drift bin (empty without a reference)
-
-    @property
-    def positive_rate(self) -> float:
-        return self.positives / self.rows if self.rows else 0.0
+# The aggregates below are SQL text, parsed once by Spark: built from Column objects (a py4j round trip
+# per operator, ~150 of them) they cost ~0.15 s a run on a busy driver (profiled), 3 % of a 100k-row run.
 
 
-def score_stats(scored: DataFrame, edges: list[float] | None) -> ScoreStats:
-    bins = bin_counts(F.col("probability"), edges) if edges is not None else []
-    row = scored.agg(F.count(F.lit(1)).alias("_rows"),
-                     F.sum(F.col("prediction").cast("long")).alias("_positives"), *bins).first()
-    if row is None:
-        raise RuntimeError("Aggregation over the scored rows returned nothing")
-    histogram = [int(row[f"_bin_{b}"] or 0) for b in range(len(edges) + 1)] if edges is not None else []
-    return ScoreStats(rows=int(row["_rows"]), positives=int(row["_positives"] or 0), histogram=histogram)
+def stat_columns(edges: list[float] | None) -> dict[str, Column]:
+    """The run's stats as aggregates to observe on the scored rows (ObservedFrame): no extra Spark job.
+    `score_histogram`: rows per drift bin, binned as drift.bin_index does (only with a reference's edges)."""
+    stats = {ROWS_SCORED: F.expr("count(1)"),
+             POSITIVE_RATE: F.expr("round(coalesce(avg(CAST(prediction AS DOUBLE)), 0D), 6)")}
+    if edges is not None:
+        index = " + ".join(f"CAST(probability > {_double(edge)} AS INT)" for edge in edges) or "0"
+        bins = ", ".join(f"count(CASE WHEN {index} = {b} THEN 1 END)" for b in range(len(edges) + 1))
+        stats[HISTOGRAM] = F.expr(f"array({bins})")
+    return stats
+
+
+def contract_rules(contract: Contract, columns: list[str]) -> dict[str, str]:
+    """{rule: SQL condition a row breaks}, for the contract's columns among `columns` (as pandera
+    checks them: a null is only a `required` violation; a missing column is a schema error)."""
+    rules: dict[str, str] = {}
+    for spec in (c for c in contract.columns if c.name in columns):
+        column = quote(spec.name)
+        if spec.required:
+            rules[f"{spec.name}: not null"] = f"{column} IS NULL"
+        if spec.min is not None:
+            rules[f"{spec.name}: >= {spec.min:g}"] = f"{column} < {_double(spec.min)}"
+        if spec.max is not None:
+            rules[f"{spec.name}: <= {spec.max:g}"] = f"{column} > {_double(spec.max)}"
+        if spec.allowed is not None:
+            rules[f"{spec.name}: in {spec.allowed}"] = f"NOT {column} IN ({', '.join(map(_string, spec.allowed))})"
+    return rules
+
+
+def violation_counts(rules: dict[str, str]) -> Column:
+    """One aggregate (to observe): the rows breaking each rule, in the order of `rules`."""
+    return F.expr("array(" + ", ".join(f"count(CASE WHEN {broken} THEN 1 END)" for broken in rules.values()) + ")")
+
+
+def _double(value: float) -> str:
+    return f"CAST('{float(value)!r}' AS DOUBLE)"  # repr round-trips: the same double as in Python
+
+
+def _string(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def schema_errors(contract: Contract, schema: StructType) -> list[str]:
+    """Missing columns and wrong types: no Spark job (the table's schema is in the Delta log)."""
+    errors = []
+    for spec in contract.columns:
+        if spec.name not in schema.fieldNames():
+            errors.append(f"{spec.name}: missing")
+        elif schema[spec.name].dataType != spark_type(spec.type):
+            errors.append(f"{spec.name}: type {schema[spec.name].dataType.simpleString()}, expected {spec.type}")
+    return errors
 
 
 @dataclass(frozen=True)
@@ -70,21 +119,49 @@ class Committed:
 
     rows_in_window: int
     rows_of_run: int
-    versions: list[str]  # model versions stamped on the run's rows
+    versions: list[str]  # model versions stamped on the run's rows: the lowest and the highest
+    duplicates: int = 0  # rows of the run beyond the first of their key (with `keys`)
 
 
-def committed(table: DataFrame, event_date: str, start: date, end: date, scored_at: datetime) -> Committed:
+def committed(table: DataFrame, event_date: str, start: date, end: date, scored_at: datetime,
+              keys: list[str] | None = None) -> Committed:
+    """The window's rows and, among them, this run's: count, versions, duplicate `keys`. One aggregation."""
     ours = F.col("scored_at") == F.lit(scored_at).cast("timestamp")
     window = table.where((F.col(event_date) >= F.lit(start)) & (F.col(event_date) < F.lit(end)))
-    row = window.agg(F.count(F.lit(1)).alias("window"), F.sum(ours.cast("long")).alias("run"),
-                     F.collect_set(F.when(ours, F.col("model_version"))).alias("versions")).collect()[0]
-    return Committed(int(row["window"]), int(row["run"] or 0), sorted(row["versions"]))
+    version = F.when(ours, F.col("model_version"))
+    # Versions as min and max, not collect_set: beside a distinct count, an object aggregate makes Spark
+    # carry every row's partial set through the extra shuffle (measured at 100k rows: twice the time).
+    aggregates = [F.count(F.lit(1)).alias("window"), F.sum(ours.cast("long")).alias("run"),
+                  F.min(version).alias("first"), F.max(version).alias("last")]
+    if keys:  # the run's keyed rows - its distinct keys (a null key is a `not null` violation, not a duplicate)
+        keyed = ours
+        for key in keys:
+            keyed = keyed & F.col(key).isNotNull()
+        distinct = F.count_distinct(*[F.when(ours, F.col(key)) for key in keys])
+        aggregates.append((F.count(F.when(keyed, 1)) - distinct).alias("duplicates"))
+    row = window.agg(*aggregates).collect()[0]
+    versions = sorted({v for v in (row["first"], row["last"]) if v is not None})  # one, unless mixed
+    return Committed(int(row["window"]), int(row["run"] or 0), versions, int(row["duplicates"]) if keys else 0)
 
 
 def rows_result(key: AssetKey, written_by_run: int, input_rows: int, rows_in_window: int) -> AssetCheckResult:
     return AssetCheckResult(
         asset_key=key, check_name=ROWS, passed=written_by_run == input_rows,
         metadata={"rows_scored": written_by_run, "input_rows": input_rows, "rows_in_window": rows_in_window},
+    )
+
+
+def contract_result(key: AssetKey, contract: Contract, schema: StructType, rules: list[str], counts: list[int],
+                    done: Committed) -> AssetCheckResult:
+    """`rules` / `counts`: the observed violations (violation_counts); `schema`: the committed table's."""
+    broken = dict(zip(rules, counts, strict=True))
+    if contract.keys:
+        broken[f"{', '.join(contract.keys)}: unique"] = done.duplicates
+    errors = schema_errors(contract, schema) + [f"{rule}: {n} rows" for rule, n in broken.items() if n]
+    return AssetCheckResult(
+        asset_key=key, check_name=CONTRACT, passed=not errors,
+        metadata={"errors": len(errors), "details": "\n".join(errors[:20]) or "none", "rules": len(broken),
+                  "rows_checked": done.rows_of_run},
     )
 
 
