@@ -4,13 +4,13 @@ from datetime import date, timedelta
 
 import pytest
 
-from lakehouse.run import DEMO_WEEKS, capture_chunks, trainable_week
+from lakehouse.run import CAPTURE_EVERY_DAYS, DEMO_WEEKS, capture_chunks, trainable_week
 
 
 @pytest.mark.parametrize("days", [1, 2, 15, 16, DEMO_WEEKS * 7])
 def test_every_demo_day_lands_once_and_the_databases_are_read_after_the_first_day(days):
     chunks = capture_chunks(days)
-    assert sum(chunks) == days and chunks[0] == 1 and all(0 < c <= 14 for c in chunks)
+    assert sum(chunks) == days and chunks[0] == 1 and all(0 < c <= CAPTURE_EVERY_DAYS for c in chunks)
 
 
 def test_the_demo_covers_one_trainable_week_with_matured_labels():

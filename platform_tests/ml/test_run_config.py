@@ -3,7 +3,7 @@
 import pytest
 
 from lakehouse.config.ml import load_ml_config
-from lakehouse.ml.run_config import QUICK_FOLDS, effective_config
+from lakehouse.ml.run_config import effective_config
 
 
 def test_defaults_leave_ml_yaml_as_it_is():
@@ -11,14 +11,13 @@ def test_defaults_leave_ml_yaml_as_it_is():
     assert effective_config(config, [], "grid") == config
 
 
-def test_quick_tuning_keeps_every_family_with_one_grid_point_and_two_folds():
+def test_quick_tuning_keeps_every_family_with_one_grid_point():
     config = load_ml_config("card_fraud")
     quick = effective_config(config, [], "quick")
     assert quick.enabled_families().keys() == config.enabled_families().keys()
     for name, family in quick.models.items():
         assert family.grid == {p: v[:1] for p, v in config.models[name].grid.items()}
         assert all(len(v) == 1 for v in family.grid.values())
-    assert quick.cross_validation.folds == QUICK_FOLDS
     assert config.models["gbt"].grid["maxDepth"] == [3, 5]  # the loaded (cached) config is untouched
 
 

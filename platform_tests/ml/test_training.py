@@ -50,6 +50,16 @@ def test_candidates_learn_the_signal_and_the_best_wins_on_validation(trained):
     assert len(SIGNAL & {name for name, _ in forest.importances[:5]}) >= 3
 
 
+def test_a_one_point_grid_is_fitted_once_without_cross_validation(trained):
+    # CONFIG's forest grid has one point (nothing for CV to select); the regression's has two.
+    forest, regression = (next(c for c in trained.candidates if c.family == f) for f in ("random_forest",
+                                                                                           "logistic_regression"))
+    assert forest.cv_metric is None and forest.grid_results == [{"maxDepth": 4, "metric": None}]
+    assert forest.params["maxDepth"] == 4
+    assert isinstance(regression.cv_metric, float) and len(regression.grid_results) == 2
+    assert regression.cv_metric == max(r["metric"] for r in regression.grid_results)
+
+
 def test_pipeline_in_the_model_handles_nulls_and_unseen_categories(trained, training_table, spec):
     model = trained.best.model
     rows = training_table.where("split = 'test'").limit(20)

@@ -2,7 +2,8 @@
 
 ml.yaml says what a scheduled weekly run does (every enabled family, its full grid, k-fold CV). A person
 trying a feature, or `make run`'s demo, often wants an answer in a minute instead: train a subset of the
-families, or `tuning: quick` (each grid cut to its first value per parameter, two folds). The run's MLflow
+families, or `tuning: quick` (each grid cut to its first value per parameter: one fit per family, as a
+one-point grid needs no cross-validation; see train.fit_family). The run's MLflow
 parent run records the choice (tag `tuning`), and the model still passes the same promotion gate.
 """
 
@@ -15,8 +16,6 @@ from pydantic import Field
 
 from lakehouse.config.ml import MlConfig
 
-QUICK_FOLDS = 2  # CrossValidator's minimum
-
 
 class TrainingRunConfig(Config):
     families: list[str] = Field(
@@ -26,7 +25,7 @@ class TrainingRunConfig(Config):
     tuning: Literal["grid", "quick"] = Field(
         default="grid",
         description="grid: cross-validated search over each family's ml.yaml grid; quick: each grid cut to its "
-        f"first value per parameter and {QUICK_FOLDS} folds (a few fits per family, for demos and experiments).",
+        "first value per parameter, fitted once without cross-validation (for demos and experiments).",
     )
 
 
@@ -41,7 +40,4 @@ def effective_config(config: MlConfig, families: list[str], tuning: str) -> MlCo
     for name, family in config.models.items():
         grid = {param: values[:1] for param, values in family.grid.items()} if tuning == "quick" else family.grid
         models[name] = family.model_copy(update={"enabled": family.enabled and name in chosen, "grid": grid})
-    update: dict[str, object] = {"models": models}
-    if tuning == "quick":
-        update["cross_validation"] = config.cross_validation.model_copy(update={"folds": QUICK_FOLDS})
-    return config.model_copy(update=update)
+    return config.model_copy(update={"models": models})

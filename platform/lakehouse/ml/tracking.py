@@ -87,7 +87,7 @@ def _log_candidate(c: Candidate, config: MlConfig) -> None:
         "features_in_model": len(c.importances),
     })
     mlflow.log_metrics({
-        f"cv_{config.cross_validation.metric}": c.cv_metric,
+        **({} if c.cv_metric is None else {f"cv_{config.cross_validation.metric}": c.cv_metric}),
         "fit_seconds": c.fit_seconds,
         **_metrics("val", c.validation.metrics),
         **_metrics("test", c.test.metrics),

@@ -44,7 +44,7 @@ class Candidate:
     estimator: str
     model: PipelineModel  # fitted on the train split, threshold stored in the classifier
     params: dict[str, Any]
-    cv_metric: float
+    cv_metric: float | None  # None: a one-point grid, fitted without cross-validation
     grid_results: list[dict[str, Any]]
     threshold: M.ThresholdChoice
     validation: Evaluation
@@ -92,14 +92,20 @@ def _require_trainable(training_set: DataFrame, label: str) -> None:
 
 def fit_family(
     name: str, prepared: DataFrame, vector_col: str, spec: FeatureSpec, config: MlConfig
-) -> tuple[list[Transformer], float, list[dict[str, Any]], float]:
+) -> tuple[list[Transformer], float | None, list[dict[str, Any]], float]:
     """CrossValidator over the family's grid on prepared train vectors; returns the fitted stages of the
     best grid point (refit on the whole train split), its CV metric, every grid point's metric and the
-    wall time."""
+    wall time. A grid of one point (no grid, or `tuning: quick`) has nothing to select: it is fitted
+    once on the whole train split, the model CrossValidator would refit, without the folds' fits
+    (CV metric None)."""
     family = config.models[name]
     pipeline, clf = family_pipeline(family, vector_col, spec.label, config.seed)
     grid = param_grid(clf, family)
     started = time.perf_counter()
+    if len(grid) == 1:
+        model = pipeline.fit(prepared, grid[0])
+        seconds = time.perf_counter() - started
+        return list(model.stages), None, [{**{p.name: v for p, v in grid[0].items()}, "metric": None}], seconds
     cv_model = cross_validator(pipeline, grid, spec.label, config).fit(prepared)
     seconds = time.perf_counter() - started
     results = [
@@ -168,8 +174,9 @@ def comparison_rows(result: TrainingResult, config: MlConfig) -> list[dict[str, 
     rows = []
     for c in result.candidates:
         selection = result.selection_metric
+        cv = "-" if c.cv_metric is None else round(c.cv_metric, 4)  # "-": one grid point, no CV
         row: dict[str, Any] = {"family": c.family + (" (best)" if c is result.best else ""),
-                               f"cv {config.cross_validation.metric}": round(c.cv_metric, 4),
+                               f"cv {config.cross_validation.metric}": cv,
                                f"val {selection}": round(c.validation.metrics[selection], 4)}
         row.update({f"test {m}": round(c.test.metrics[m], 4) for m in shown})
         tuned = {k: v for k, v in sorted(c.params.items()) if k not in ("seed", "thresholds", "threshold")}
