@@ -106,23 +106,36 @@ def score_psi(current: DataFrame, reference: DataFrame, column: str, bins: int) 
 
 def monitor_day(predictions: DataFrame, labels: DataFrame, day: date, config: MonitoringConfig) -> DayMetrics:
     """Everything monitored for `day`. `predictions` must cover the reference and performance windows
-    before it, `labels` the performance window (the asset's partition mappings load exactly that)."""
+    before it, `labels` the performance window (the asset's partition mappings load exactly that).
+    The definition, day by day: the asset runs range_metrics.monitor_days, tested equal to it."""
     p, perf, drift = config.predictions, config.performance, config.drift
     next_day = day + timedelta(days=1)
     version = serving_version(in_days(predictions, p.date, day, next_day), p.model_version)
     if version is None:
-        return DayMetrics(day, None, 0, 0, None, 0, 0, None, None, None, None, None)
+        return unscored(day)
     same = predictions.where(F.col(p.model_version).cast("string") == F.lit(version))
     current = in_days(same, p.date, day, next_day).select(F.col(p.probability).cast("double").alias("_p"))
     reference = in_days(same, p.date, day - timedelta(days=drift.reference_days), day).select(
         F.col(p.probability).cast("double").alias("_p"))
     value, ref_rows, cur_rows = score_psi(current, reference, "_p", drift.bins)
-    if min(ref_rows, cur_rows) < drift.min_rows:
-        value = None  # too few scores for a stable histogram
     window = in_days(same, p.date, next_day - timedelta(days=perf.window_days), next_day)
-    result = realised(window, labels, p, config.labels, perf.bins)
+    return day_metrics(day, version, value, ref_rows, cur_rows, realised(window, labels, p, config.labels, perf.bins),
+                       config)
+
+
+def unscored(day: date) -> DayMetrics:
+    """A day nothing was scored on (or whose rows have no model version): nothing to monitor."""
+    return DayMetrics(day, None, 0, 0, None, 0, 0, None, None, None, None, None)
+
+
+def day_metrics(day: date, version: str, psi_value: float | None, ref_rows: int, cur_rows: int, result: Performance,
+                config: MonitoringConfig) -> DayMetrics:
+    """The day's row with the minimum-size rules applied (shared by monitor_day and range_metrics.monitor_days)."""
+    perf = config.performance
+    if min(ref_rows, cur_rows) < config.drift.min_rows:
+        psi_value = None  # too few scores for a stable histogram
     enough = result.rows >= perf.min_rows and result.positives >= perf.min_positives
     return DayMetrics(
-        day, version, cur_rows, ref_rows, value, result.rows, result.positives, result.first_day, result.last_day,
+        day, version, cur_rows, ref_rows, psi_value, result.rows, result.positives, result.first_day, result.last_day,
         result.precision if enough else None, result.recall if enough else None, result.pr_auc if enough else None,
     )
