@@ -30,7 +30,17 @@ def render_all(jobs: list[RenderJob], processes: int) -> list[RenderedReport]:
         return [_render(job) for job in jobs]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(processes, len(jobs)), mp_context=context) as pool:
-        return list(pool.map(_render, jobs))
+    try:
+        with ProcessPoolExecutor(max_workers=min(processes, len(jobs)), mp_context=context) as pool:
+            return list(pool.map(_render, jobs))
+    except BrokenProcessPool as error:
+        # A worker died before it could report (its own traceback is on stderr). The usual cause: a script
+        # that runs the job at module level, which every spawned worker re-imports.
+        raise RuntimeError(
+            "A report-rendering worker process died (its error is printed above). If a script of yours runs "
+            "this job, put the call under `if __name__ == \"__main__\":` (spawned workers import the main "
+            "module), or set render_processes: 1 in reporting.yaml."
+        ) from error
