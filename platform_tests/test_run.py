@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from lakehouse.run import CAPTURE_EVERY_DAYS, DEMO_WEEKS, capture_chunks, trainable_week
+from lakehouse.run import CAPTURE_EVERY_DAYS, DEMO_WEEKS, capture_chunks, require_demo_dataset, trainable_week
 
 
 @pytest.mark.parametrize("days", [1, 2, 15, 16, DEMO_WEEKS * 7])
@@ -19,3 +19,9 @@ def test_the_demo_covers_one_trainable_week_with_matured_labels():
     assert trainable_week(first, last, "card_fraud") == date(2026, 3, 16)
     with pytest.raises(ValueError, match="raise DEMO_WEEKS"):
         trainable_week(first, last - timedelta(weeks=2), "card_fraud")
+
+
+def test_a_profile_on_another_dataset_is_refused_before_anything_lands():
+    require_demo_dataset("card_fraud", "local")
+    with pytest.raises(SystemExit, match="profile 'churn_dev' uses dataset 'subscription_churn'.*second_dataset"):
+        require_demo_dataset("subscription_churn", "churn_dev")

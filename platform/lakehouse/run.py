@@ -50,6 +50,19 @@ BEFORE_MODEL_GROUPS = ("ingestion", "processing")
 # The demo trains every family once per grid's first point (ml/run_config.py): a minute instead of
 # several; the weekly schedule searches the full grids of ml.yaml.
 QUICK_TRAINING = {"ops": {"ml__model": {"config": {"tuning": "quick"}}}}
+DEMO_DATASET = "card_fraud"  # what demo.generator lands; other datasets have their own generators and replays
+
+
+def require_demo_dataset(dataset: str, profile: str) -> None:
+    """Fail before landing anything: card transactions landed for another dataset's sources would only
+    fail later, at ingestion, with a message about missing files."""
+    if dataset != DEMO_DATASET:
+        raise SystemExit(
+            f"make run replays the {DEMO_DATASET} demo, but profile {profile!r} uses dataset {dataset!r}. "
+            "Its end to end run is platform_tests/second_dataset (subscription_churn: "
+            ".venv/bin/python -m pytest platform_tests/second_dataset), or use a profile with "
+            f"dataset: {DEMO_DATASET}."
+        )
 
 
 def trainable_week(first_day: date, last_day: date, dataset: str) -> date:
@@ -122,6 +135,7 @@ def main() -> int:
 
     started = time.perf_counter()
     profile = load_profile()
+    require_demo_dataset(profile.dataset, profile.name)
     root = resolve_data_root(profile.storage.data_root)
     dataset = load_dataset(profile.dataset)
     first = dataset.partitions.start_date
