@@ -27,6 +27,11 @@ def quote(name: str) -> str:
     return f"`{validate_identifier(name)}`"
 
 
+def double_literal(value: float) -> str:
+    """A Spark SQL literal of exactly this double (repr round-trips)."""
+    return f"CAST('{float(value)!r}' AS DOUBLE)"
+
+
 @dataclass(frozen=True)
 class TableRef:
     """A Delta table: `<schema>.<table>` (or `<catalog>.<schema>.<table>`) stored at `location`."""

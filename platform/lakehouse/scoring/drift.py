@@ -21,6 +21,7 @@ from pyspark.sql import functions as F
 
 from lakehouse.config.scoring import split_table
 from lakehouse.ml.training_set import SPLIT, TRAINING_WEEK
+from lakehouse.resources.catalog import double_literal, quote
 from lakehouse.resources.delta_write import table_exists
 from lakehouse.resources.spark import SparkResource
 from lakehouse.scoring.predict import fraud_probability
@@ -55,6 +56,15 @@ def bin_counts(p: Column, edges: list[float]) -> list[Column]:
     """One aggregate per bin (to run in the same Spark job as other aggregates)."""
     index = bin_index(p, edges)
     return [F.sum((index == b).cast("long")).alias(f"_bin_{b}") for b in range(len(edges) + 1)]
+
+
+def histogram_aggregate(column: str, edges: list[float]) -> Column:
+    """Rows per bin (bin_index's bins) as ONE array aggregate, e.g. to observe during a write. Built as SQL
+    text: the same expression from Column objects costs a py4j round trip per operator (~0.15 s a run
+    on a busy driver, profiled)."""
+    index = " + ".join(f"CAST({quote(column)} > {double_literal(edge)} AS INT)" for edge in edges) or "0"
+    counts = ", ".join(f"count(CASE WHEN {index} = {b} THEN 1 END)" for b in range(len(edges) + 1))
+    return F.expr(f"array({counts})")
 
 
 def fractions(counts: list[int]) -> list[float]:
