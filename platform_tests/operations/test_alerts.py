@@ -166,6 +166,35 @@ def test_missing_secret_names_the_variable_and_keeps_the_local_record(settings, 
     assert stored["run_url"] == f"http://127.0.0.1:3000/runs/{run_id}"
 
 
+def test_the_run_link_uses_the_webserver_address_of_the_profile(receivers, tmp_path: Path, monkeypatch) -> None:
+    """A profile whose webserver is not on 127.0.0.1:3000 (a literal URL in its YAML, no environment): the
+    sensor built from its `alerts` section, as definitions.py builds it, links to that address."""
+    http, _ = receivers
+    monkeypatch.setenv("TEST_ALERT_HOOK_URL", http.url("/hook"))
+    local = load_profile("local")
+    alerts = local.alerts.model_copy(update={
+        "webserver_url": "http://dagster.lab.internal:8080/",  # trailing slash: no `//runs` in the link
+        "webhooks": [WebhookChannel(name="ops", url_env="TEST_ALERT_HOOK_URL")],
+    })
+    profile = local.model_copy(update={"name": "lab", "alerts": alerts})
+    data_root = tmp_path / "data"
+    sensor = build_failure_alert_sensor(profile.alerts, profile.name, str(data_root))
+    with _instance(tmp_path) as instance:
+        cursor, run_id = _failed_run_after_first_tick(sensor, instance)
+        [reaction] = _tick(sensor, instance, cursor).dagster_run_reactions
+    assert reaction.error is None
+    run_url = f"http://dagster.lab.internal:8080/runs/{run_id}"
+    [hook] = http.bodies("/hook")
+    assert hook["run_url"] == run_url and hook["profile"] == "lab"
+    assert json.loads((data_root / ALERTS_FILE).read_text())["run_url"] == run_url
+
+
+def test_local_profile_links_to_make_dev() -> None:
+    # `make dev` serves the UI on 127.0.0.1:3000 (Makefile); the local profile's alert links must match it.
+    alerts = load_profile("local").alerts
+    assert alerts.webserver_url == "http://127.0.0.1:3000" and alerts.webserver_url_env is None
+
+
 def test_local_profile_alerts_to_the_store_only() -> None:
     alerts = load_profile("local").alerts
     assert alerts.local_store and not alerts.webhooks and alerts.slack is None and alerts.email is None
