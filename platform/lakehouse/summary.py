@@ -49,8 +49,10 @@ def champion_lines(resources: dict[str, Any], dataset: str) -> list[str]:
     except MlflowException as error:
         return [f"{registry.model_name} v{version.version} (@{registry.champion_alias}); run unreadable: {error}"]
     shown = ", ".join(f"{k}={v:.3f}" for k, v in sorted(metrics.items()) if k.startswith("test_"))
+    link = resources["mlflow"].model_version_url(registry.model_name, version.version)
     return [f"{registry.model_name} v{version.version} (@{registry.champion_alias}), run {version.run_id}",
-            f"held-out test window: {shown or 'no test metrics logged'}"]
+            f"held-out test window: {shown or 'no test metrics logged'}",
+            *([f"in MLflow (make mlflow): {link}"] if link else [])]
 
 
 def print_summary(profile: Profile, root: Path, seen: dict[str, list], seconds: float) -> None:
@@ -73,5 +75,6 @@ def print_summary(profile: Profile, root: Path, seen: dict[str, list], seconds: 
     for name, paths in by_report.items():  # the newest of each report, then where the others are
         say(f"  {name:8s} {len(paths):3d} reports, newest {paths[-1]}")
     say("Dagster UI: make dev, then http://127.0.0.1:3000 (lineage under Assets > Global asset lineage)")
-    say("MLflow UI:  make mlflow, then http://127.0.0.1:5000")
+    ui = resources["mlflow"].ui_base()  # the profile's mlflow.ui_url: where `make mlflow` serves this store
+    say(f"MLflow UI:  make mlflow, then {ui}" if ui else "MLflow UI:  none configured (profile mlflow.ui_url)")
     say(f"Tables by name from SQL: .venv/bin/python -m lakehouse.query \"SELECT count(*) FROM {'.'.join(PREDICTIONS)}\"")

@@ -98,6 +98,12 @@ class MlflowSettings(_Strict):
     )
     registry_uri: str | None = Field(default=None, description="Registry URI; default: the tracking URI.")
     experiment: str = Field(default="/lakehouse/fraud", description="MLflow experiment name.")
+    ui_url: str | None = Field(
+        default=None,
+        description="Browser address of an MLflow UI over this tracking store (local: `make mlflow`, "
+        "http://127.0.0.1:5000). Materialisations link runs and registered model versions under it. "
+        "Default: the tracking URI when it is an http(s) server; no links otherwise.",
+    )
 
 
 class DagsterSettings(_Strict):

@@ -7,7 +7,7 @@ Thin wrappers: the work is in training_set.py, train.py, tracking.py and promoti
 # No `from __future__ import annotations`: Dagster inspects the context and resource annotations.
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster import (
     AssetCheckResult,
@@ -43,6 +43,9 @@ from lakehouse.resources.catalog import TableRef
 from lakehouse.resources.delta_write import last_commit
 from lakehouse.resources.mlflow import MlflowResource
 from lakehouse.resources.spark import SparkResource
+
+if TYPE_CHECKING:  # tracking.py imports MLflow, which loading definitions must not pay for
+    from lakehouse.ml.tracking import Registered
 
 # card_fraud's gold tables, for callers standing in for gold (tests, benchmarks); the assets below read
 # the dataset's own (processing.yaml features_table / labels_table).
@@ -146,14 +149,14 @@ def _model_asset(dataset: DatasetConfig, calendar: Calendar, ml: MlConfig, spec:
         )
         outcome = train_register_promote(mlflow, training_set, ctx, spec, run_ml)
         result, registered, decision = outcome.result, outcome.registered, outcome.decision
-        url = mlflow.run_url(registered.experiment_id, registered.parent_run_id)
+        links = _links(mlflow, registered)
         metadata: dict[str, Any] = {
             "mlflow_run_id": registered.parent_run_id,
             "mlflow_experiment_id": registered.experiment_id,
             "mlflow_tracking_uri": mlflow.resolved_tracking_uri(),
-            **({"mlflow_run_url": MetadataValue.url(url)} if url else {}),
             "model_uri": registered.model_uri,
-            "model_version": registered.version,
+            "model_version": registered.version,  # plain text: automation/champion.py reads it
+            **links,
             "best_family": result.best.family,
             "decision_threshold": result.best.threshold.threshold,
             "comparison": MetadataValue.md(markdown_table(comparison_rows(result, run_ml))),
@@ -170,6 +173,16 @@ def _model_asset(dataset: DatasetConfig, calendar: Calendar, ml: MlConfig, spec:
         return MaterializeResult(metadata=metadata, check_results=[gate])
 
     return model
+
+
+def _links(mlflow: MlflowResource, registered: "Registered") -> dict[str, MetadataValue]:
+    """Clickable links to the parent run and the registered version, when the profile has an MLflow UI."""
+    run = mlflow.run_url(registered.experiment_id, registered.parent_run_id)
+    version = mlflow.model_version_url(registered.model_name, registered.version)
+    return {
+        **({"mlflow_run_url": MetadataValue.url(run)} if run else {}),
+        **({"mlflow_model_version_url": MetadataValue.url(version)} if version else {}),
+    }
 
 
 def _delta_version(session: Any, ref: TableRef) -> int:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from dagster import ConfigurableResource
 from pydantic import Field
@@ -38,6 +39,12 @@ class MlflowResource(ConfigurableResource):
         default=None,
         description="Artifact root for a new experiment. Default: <data_root>/mlflow/artifacts for the "
         "local sqlite store; the server's default otherwise.",
+    )
+    ui_url: str | None = Field(
+        default=None,
+        description="Browser address of an MLflow UI over this store (local: `make mlflow`, "
+        "http://127.0.0.1:5000); runs and model versions are linked under it. Default: the tracking URI "
+        "when it is http(s); no links otherwise.",
     )
 
     def _root(self) -> Path:
@@ -85,12 +92,24 @@ class MlflowResource(ConfigurableResource):
             mlflow.set_tracking_uri(previous[0])
             mlflow.set_registry_uri(previous[1])
 
+    def ui_base(self) -> str | None:
+        """Where a browser reaches this store's UI. A sqlite or `databricks` tracking URI is no web
+        address, so without `ui_url` there is nothing to link to."""
+        if self.ui_url:
+            return self.ui_url.rstrip("/")
+        uri = self.tracking_uri or ""  # unset: the local sqlite store
+        return uri.rstrip("/") if uri.startswith(("http://", "https://")) else None
+
     def run_url(self, experiment_id: str, run_id: str) -> str | None:
-        """A browser link to a run when the tracking server has one (http(s)); None for a local store."""
-        uri = self.resolved_tracking_uri()
-        if uri.startswith(("http://", "https://")):
-            return f"{uri.rstrip('/')}/#/experiments/{experiment_id}/runs/{run_id}"
-        return None
+        """A browser link to a run (MLflow UI route `#/experiments/<id>/runs/<id>`), None without a UI."""
+        base = self.ui_base()
+        return f"{base}/#/experiments/{experiment_id}/runs/{run_id}" if base else None
+
+    def model_version_url(self, name: str, version: str | int) -> str | None:
+        """A browser link to a registered model version (UI route `#/models/<name>/versions/<v>`; the UI
+        URL-encodes the name, e.g. the dots of a Unity Catalog name stay, a space does not)."""
+        base = self.ui_base()
+        return f"{base}/#/models/{quote(name, safe='')}/versions/{version}" if base else None
 
 
 def mlflow_resource_for(profile: Profile, data_root: str | None = None) -> MlflowResource:
@@ -100,4 +119,5 @@ def mlflow_resource_for(profile: Profile, data_root: str | None = None) -> Mlflo
         tracking_uri=settings.tracking_uri,
         registry_uri=settings.registry_uri,
         experiment=settings.experiment,
+        ui_url=settings.ui_url,
     )

@@ -175,6 +175,7 @@ def _input_rows(session: Any, source: Any) -> DataFrame:
 def _metadata(config: Any, model: Any, mlflow: MlflowResource, stamp: Any, explained: str) -> dict[str, Any]:
     """What is known before the write; the IO manager adds the observed stats (rows_scored, ...)."""
     url = mlflow.run_url(model.experiment_id, model.run_id) if model.experiment_id else None
+    version_url = mlflow.model_version_url(model.name, model.version)
     return {
         "write_mode": config.output_mode,
         "table": config.output_table,  # the IO manager writes here
@@ -186,6 +187,7 @@ def _metadata(config: Any, model: Any, mlflow: MlflowResource, stamp: Any, expla
         "model_uri": model.uri,
         "mlflow_run_id": model.run_id,
         **({"mlflow_run_url": MetadataValue.url(url)} if url else {}),
+        **({"mlflow_model_version_url": MetadataValue.url(version_url)} if version_url else {}),
         "threshold": model.threshold,
         "explanations": explained,
         "scored_at": stamp.scored_at.isoformat(),
