@@ -11,8 +11,8 @@ from typing import Any
 from dagster import DefaultScheduleStatus, DefaultSensorStatus, Definitions, in_process_executor, multiprocess_executor
 
 from lakehouse.automation.champion import build_champion_rescore_sensor
-from lakehouse.automation.sensors import build_rematerialization_sensors
-from lakehouse.config.automation import load_automation_config
+from lakehouse.automation.conditions import DailyCron, with_automation
+from lakehouse.config.automation import AutomationConfig, load_automation_config
 from lakehouse.config.dataset import load_dataset
 from lakehouse.config.features import load_features
 from lakehouse.config.monitoring import load_monitoring_config
@@ -22,7 +22,7 @@ from lakehouse.config.sources import load_sources
 from lakehouse.databricks.assets import build_compute_processing_assets
 from lakehouse.ingestion.assets import build_ingestion_assets
 from lakehouse.ingestion.sensors import assets_by_source, build_landing_sensor
-from lakehouse.jobs import build_daily_pipeline, build_daily_schedule
+from lakehouse.jobs import build_daily_pipeline, partitions_of
 from lakehouse.ml.assets import build_ml_assets
 from lakehouse.ml.schedules import build_ml_schedules
 from lakehouse.monitoring.assets import build_monitoring_assets
@@ -70,31 +70,36 @@ def build_definitions(profile: Profile | None = None, data_root: str | None = No
     report_schedules = build_reporting_schedules(
         reporting, calendar, load_features(dataset.name).label.window_days, report_jobs,
         DefaultScheduleStatus.RUNNING if running else DefaultScheduleStatus.STOPPED,
-        periods_run_elsewhere=("day",),  # the daily pipeline reports each day
+        # Declarative Automation builds every report when its predictions change (automation.yaml): the
+        # schedules only refresh the periods whose labels have matured.
+        periods_run_elsewhere=("day", "week", "month"),
     )
     maintenance_job, maintenance_schedule = build_maintenance(profile)
     labels_job, labels_schedule = build_labels_refresh(dataset, calendar, running)
     # Alerts are on wherever the daemon runs: a failed run must never go unnoticed.
     failure_alerts = build_failure_alert_sensor(profile.alerts, profile.name, data_root or profile.storage.data_root,
                                                 default_status=DefaultSensorStatus.RUNNING)
-    return Definitions(
+    automation = load_automation_config(dataset.name)
+    defs = Definitions(
         assets=assets,
+        # daily_pipeline has no schedule: the landing sensor and the automation conditions run each day's
+        # chain as data lands; the job stays for backfills and hand-launched days.
         jobs=[daily_pipeline, labels_job, *report_jobs, maintenance_job, build_export_job(dataset)],
-        schedules=[*build_ml_schedules(dataset), build_daily_schedule(daily_pipeline, dataset, running),
-                   labels_schedule, *report_schedules, maintenance_schedule],
-        sensors=[landing_sensor, failure_alerts, *_data_sensors(assets, dataset.name, calendar)],
+        schedules=[*build_ml_schedules(dataset), labels_schedule, *report_schedules, maintenance_schedule],
+        sensors=[landing_sensor, failure_alerts, *_optional_sensors(assets, automation, dataset.name, calendar)],
         resources=build_resources(profile, data_root),
         executor=executor,
     )
+    return with_automation(defs, automation, DailyCron.of(dataset))
 
 
-def _data_sensors(assets: list[Any], dataset: str, calendar: Calendar) -> list[Any]:
-    """Re-materialisation when data changes (their jobs come with them), optional re-scoring when the
-    champion changes, and retraining when monitoring sees the model degrade."""
-    automation = load_automation_config(dataset)
-    optional = [build_champion_rescore_sensor(assets, automation.champion_rescore),  # None while disabled
+def _optional_sensors(assets: list[Any], automation: AutomationConfig, dataset: str, calendar: Calendar) -> list[Any]:
+    """Re-scoring when the champion changes (None while disabled) and retraining when monitoring sees the
+    model degrade."""
+    rescore = automation.champion_rescore
+    optional = [build_champion_rescore_sensor(rescore, partitions_of(assets, rescore.target)),
                 build_retraining_sensor(calendar.weekly, load_monitoring_config(dataset))]
-    return [*build_rematerialization_sensors(assets, automation), *(s for s in optional if s)]
+    return [s for s in optional if s]
 
 
 defs = build_definitions()

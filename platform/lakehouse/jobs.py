@@ -1,12 +1,12 @@
-"""The daily pipeline job and its schedule, built from the assets' own partitions definitions: an asset
-joins `daily_pipeline` (ingest -> process -> score -> daily report, monitoring) by being daily
-partitioned — nothing to list here when a stage adds one.
+"""The daily pipeline job, built from the assets' own partitions definitions: an asset joins
+`daily_pipeline` (ingest -> process -> score -> daily report, monitoring) by being daily partitioned —
+nothing to list here when a stage adds one.
 
-Other periods have their own jobs next to their stage: `ml_weekly_training` (lakehouse.ml.schedules)
-and the weekly / monthly report jobs (lakehouse.reporting.jobs). Schedules are built with
-`build_schedule_from_partitioned_job`, so each tick requests the partition that has just ended;
-backfills of any range go through the UI (asset backfills honour the single-run policy of the Spark
-assets).
+It has no schedule: in production the landing sensor ingests each landed day and Declarative Automation
+runs the rest (lakehouse/automation, docs/automation.md). The job is for launching days by hand and for
+job backfills; asset backfills of any range go through the UI and honour the single-run policy of the
+Spark assets. Other periods have their own jobs next to their stage: `ml_weekly_training`
+(lakehouse.ml.schedules) and the weekly / monthly report jobs (lakehouse.reporting.jobs).
 """
 
 from __future__ import annotations
@@ -18,13 +18,10 @@ from dagster import (
     AssetKey,
     AssetSelection,
     AssetsDefinition,
-    DefaultScheduleStatus,
     PartitionsDefinition,
-    build_schedule_from_partitioned_job,
     define_asset_job,
 )
 
-from lakehouse.config.dataset import DatasetConfig
 from lakehouse.partitions import Calendar
 
 DAILY_JOB = "daily_pipeline"
@@ -50,11 +47,10 @@ def build_daily_pipeline(assets: Sequence[Any], calendar: Calendar) -> Any:
     )
 
 
-def build_daily_schedule(job: Any, dataset: DatasetConfig, running: bool) -> Any:
-    """The daily pipeline for the day just ended; `running` (the profile's choice) decides whether it
-    starts on."""
-    return build_schedule_from_partitioned_job(
-        job, name=f"{DAILY_JOB}_schedule", hour_of_day=dataset.schedules.daily.hour,
-        minute_of_hour=dataset.schedules.daily.minute,
-        default_status=DefaultScheduleStatus.RUNNING if running else DefaultScheduleStatus.STOPPED,
-    )
+def partitions_of(assets: Sequence[Any], key: str) -> PartitionsDefinition | None:
+    """The partitions definition of the asset with user key `key` (`schema/table`); a missing asset is an error."""
+    wanted = AssetKey.from_user_string(key)
+    for a in assets:
+        if isinstance(a, AssetsDefinition) and wanted in a.keys:
+            return a.partitions_def
+    raise ValueError(f"No asset {key!r} in the code location")

@@ -1,12 +1,17 @@
-"""The optional champion re-score sensor: a promotion re-scores the newest days once; off by default."""
+"""The optional champion re-score sensor: a promotion re-scores the newest days once, as one range run;
+off by default."""
 
 from __future__ import annotations
 
-from dagster import AssetMaterialization, DagsterInstance, Definitions
+from dagster import AssetKey, AssetMaterialization, DagsterInstance, build_sensor_context
 
-from lakehouse.automation.champion import SENSOR_NAME, build_champion_rescore_sensor
+from lakehouse.automation.champion import RANGE_END, RANGE_START, SENSOR_NAME, build_champion_rescore_sensor
 from lakehouse.config.automation import ChampionRescore, load_automation_config
-from platform_tests.automation.stubs import CAL, MODEL, PREDICTIONS, Ticker, run, stub_assets
+from lakehouse.config.dataset import load_dataset
+from lakehouse.partitions import build_calendar
+
+CAL = build_calendar(load_dataset("card_fraud").partitions)
+MODEL, PREDICTIONS = AssetKey(["ml", "model"]), AssetKey(["scoring", "predictions"])
 
 
 def promote(instance: DagsterInstance, version: str, promoted: bool = True) -> None:
@@ -17,21 +22,26 @@ def promote(instance: DagsterInstance, version: str, promoted: bool = True) -> N
 
 def test_disabled_by_default() -> None:
     config = load_automation_config("card_fraud").champion_rescore
-    assert not config.enabled and build_champion_rescore_sensor(stub_assets(), config) is None
+    assert not config.enabled and build_champion_rescore_sensor(config, CAL.daily) is None
 
 
-def test_a_promoted_champion_rescores_the_newest_days_once(instance: DagsterInstance) -> None:
-    assets = stub_assets()
-    sensor = build_champion_rescore_sensor(assets, ChampionRescore(enabled=True, days=3))
+def test_a_promoted_champion_rescores_the_newest_days_once_in_one_run(instance: DagsterInstance) -> None:
+    sensor = build_champion_rescore_sensor(ChampionRescore(enabled=True, days=3), CAL.daily)
     assert sensor is not None and sensor.name == SENSOR_NAME
-    tick = Ticker(sensor, Definitions(assets=assets, sensors=[sensor]), instance)
-    assert tick().run_requests == []  # first tick: starts after the newest model event
+    cursor: list[str | None] = [None]
+
+    def tick():
+        result = sensor.evaluate_tick(build_sensor_context(cursor=cursor[0], instance=instance))
+        cursor[0] = result.cursor or cursor[0]
+        return result
+
+    promote(instance, "3")  # before the sensor started: history, not replayed
+    assert tick().run_requests == []
     promote(instance, "4", promoted=False)  # the gate kept the old champion: nothing to re-score
     assert tick().run_requests == []
-    days = CAL.daily.get_partition_keys()[-3:]
-    assert run(assets, [PREDICTIONS], days[-1], instance)  # scored before the promotion: still stale after
     promote(instance, "5")
-    result = tick()
-    assert sorted(r.partition_key for r in result.run_requests) == days
-    assert {r.tags["lakehouse/triggered_by"].split("|")[0] for r in result.run_requests} == {"ml/model"}
-    assert tick().run_requests == []
+    [request] = tick().run_requests
+    days = CAL.daily.get_partition_keys()[-3:]
+    assert (request.tags[RANGE_START], request.tags[RANGE_END]) == (days[0], days[-1])
+    assert request.asset_selection == [PREDICTIONS] and request.tags["lakehouse/rescore_model_version"] == "5"
+    assert tick().run_requests == []  # once

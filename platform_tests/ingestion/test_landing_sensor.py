@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -67,8 +68,18 @@ def tick(file_assets: dict[str, Any], instance: DagsterInstance) -> Ticker:
     return Ticker(file_assets, instance)
 
 
+def days_of(request: Any) -> list[str]:
+    """The landing days one run covers: its partition, or every day of its single-run range."""
+    if request.partition_key:
+        return [request.partition_key]
+    first = date.fromisoformat(request.tags["dagster/asset_partition_range_start"])
+    last = date.fromisoformat(request.tags["dagster/asset_partition_range_end"])
+    return [(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
+
+
 def requested(result: Any) -> set[tuple[str, str]]:
-    return {(r.tags["lakehouse/source"], r.partition_key) for r in result.run_requests}
+    """(source, day) pairs the tick's runs cover."""
+    return {(s, d) for r in result.run_requests for s in r.tags["lakehouse/source"].split(",") for d in days_of(r)}
 
 
 def write(root: Path, source: str, day: str, name: str, text: str = "x\n") -> Path:
@@ -90,12 +101,10 @@ def test_three_days_between_ticks_then_nothing(root: Path, tick: Ticker, file_as
     first = tick(None)
     days = {"2026-01-01", "2026-01-02", "2026-01-03"}
     assert requested(first) == {(s, d) for s in FILE_SOURCES for d in days}
-    assert len(first.run_requests) == 6  # exactly one per source and day
-    for request in first.run_requests:
-        source = request.tags["lakehouse/source"]
-        assert set(request.asset_selection) == set(file_assets[source].keys)  # table + quarantine
-        assert request.run_key.startswith(f"landing:{source}:{request.partition_key}:")
-        assert request.tags["lakehouse/landing_files"] == "2"
+    [request] = first.run_requests  # three days of both sources: one single-run range, not six runs
+    assert set(request.asset_selection) == {k for s in FILE_SOURCES for k in file_assets[s].keys}  # + quarantine
+    assert request.run_key.startswith("landing:transactions_online,transactions_pos:2026-01-01...2026-01-03:")
+    assert request.tags["lakehouse/landing_files"] == "12"
     cursor = json.loads(first.cursor)
     assert set(cursor["seen"]) == set(FILE_SOURCES) and set(cursor["seen"]["transactions_pos"]) == days
 
@@ -113,12 +122,29 @@ def test_late_file_requests_exactly_its_day(root: Path, tick: Ticker) -> None:
         for source in FILE_SOURCES:
             write(root, source, day, "part_01.csv" if source == "transactions_pos" else "part_01.jsonl")
     first = tick(None)
-    assert len(first.run_requests) == 6
+    assert len(first.run_requests) == 1 and len(requested(first)) == 6
     write(root, "transactions_pos", "2026-01-01", "late_02.csv")
     late = tick(first.cursor)
     assert requested(late) == {("transactions_pos", "2026-01-01")}
     assert late.run_requests[0].run_key not in {r.run_key for r in first.run_requests}
     assert tick(late.cursor).run_requests == []  # the late file is requested once
+
+
+def test_a_late_file_and_a_new_day_are_two_runs_never_one_per_day(root: Path, tick: Ticker) -> None:
+    """Consecutive days of the same sources share a run; a gap or another set of sources does not (an
+    unchanged day or source is never re-read)."""
+    for day in ("2026-01-01", "2026-01-02", "2026-01-03"):
+        for source in FILE_SOURCES:
+            write(root, source, day, "part_01.csv" if source == "transactions_pos" else "part_01.jsonl")
+    first = tick(None)
+    write(root, "transactions_pos", "2026-01-01", "late_02.csv")
+    for day in ("2026-01-04", "2026-01-05"):
+        for source in FILE_SOURCES:
+            write(root, source, day, "part_01.csv" if source == "transactions_pos" else "part_01.jsonl")
+    second = tick(first.cursor)
+    runs = sorted((r.tags["lakehouse/source"], tuple(days_of(r))) for r in second.run_requests)
+    assert runs == [("transactions_online,transactions_pos", ("2026-01-04", "2026-01-05")),
+                    ("transactions_pos", ("2026-01-01",))]
 
 
 def test_rewritten_file_is_a_change(root: Path, tick: Ticker) -> None:
@@ -202,7 +228,8 @@ def test_backlog_is_requested_oldest_first_in_batches(
     tick = Ticker(file_assets, instance, max_requests_per_tick=4)
     generate(TINY, root)
     first = tick(None)
-    assert [r.partition_key for r in first.run_requests] == ["2026-01-01", "2026-01-01", "2026-01-02", "2026-01-02"]
+    assert requested(first) == {(s, d) for s in FILE_SOURCES for d in ("2026-01-01", "2026-01-02")}
+    assert len(first.run_requests) == 1
     second = tick(first.cursor)
     assert requested(second) == {(s, "2026-01-03") for s in FILE_SOURCES}
     assert tick(second.cursor).run_requests == []
@@ -260,11 +287,11 @@ def test_days_already_ingested_outside_the_sensor_are_not_requested_again(spark,
         recorded = result.asset_materializations_for_node(assets[0].op.name)[0].metadata[LANDING_FINGERPRINTS].value
         assert list(recorded) == [day]
         tick = sensor_def.evaluate_tick(build_sensor_context(instance=instance, definitions=defs))
-        first = [r.partition_key for r in tick.run_requests or []]
+        first = [d for r in tick.run_requests or [] for d in days_of(r)]
         assert day not in first
         (folder / "pos_2.csv").write_text((folder / "pos_1.csv").read_text().replace("s1,", "s2,"))
         tick = sensor_def.evaluate_tick(build_sensor_context(cursor=tick.cursor, instance=instance, definitions=defs))
-        second = [r.partition_key for r in tick.run_requests]
+        second = [d for r in tick.run_requests for d in days_of(r)]
     # The session's data root holds other tests' landed days too: beyond the per-tick cap they are requested
     # on the second tick, but none twice; our day, changed by a new file, exactly once.
     assert second.count(day) == 1 and not set(first) & set(second)

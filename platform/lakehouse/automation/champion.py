@@ -1,55 +1,76 @@
 """Optional (automation.yaml `champion_rescore`, off by default): when the weekly training promotes a new
-champion, re-score the newest days with it.
+champion, re-score the newest days with it, as one range run.
 
+Hand-written because Declarative Automation cannot express it: scoring reads the model from the MLflow
+registry, not as an asset input, so a promotion is no dependency update of the predictions' partitions.
 The trigger is the model asset's materialisation with metadata `promoted: true` (ml/assets.py records it
-with `model_version`). Everything else is the rematerialisation sensor's machinery: the newest `days`
-partitions of the targets become stale with that event as trigger, so a day already re-scored after the
-promotion (e.g. by the daily schedule) is not requested again, a day being scored waits, and the
-`report_on_new_predictions` rule then rebuilds the reports of every re-scored day.
+with `model_version`). The re-scored predictions are then an ordinary upstream change: the automation
+conditions rebuild those days' reports, weeks and months (automation/conditions.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dagster import (
+    AssetKey,
+    AssetRecordsFilter,
+    AssetSelection,
+    DefaultSensorStatus,
+    PartitionsDefinition,
+    RunRequest,
+    SensorDefinition,
+    SensorEvaluationContext,
+    SensorResult,
+    SkipReason,
+    sensor,
+)
 
-from dagster import AssetKey, AssetsDefinition, SensorDefinition
-
-from lakehouse.automation.events import Event
-from lakehouse.automation.graph import build_net
-from lakehouse.automation.sensors import RuleSpec, build_rule_sensor, jobs_for
-from lakehouse.config.automation import ChampionRescore, Rule
+from lakehouse.config.automation import ChampionRescore
 
 SENSOR_NAME = "rescore_on_new_champion"
 PROMOTED, VERSION = "promoted", "model_version"  # metadata keys of the model asset
+RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 
 
 def build_champion_rescore_sensor(
-    assets: Sequence[AssetsDefinition], config: ChampionRescore, name: str = SENSOR_NAME
+    config: ChampionRescore, target_partitions: PartitionsDefinition | None, name: str = SENSOR_NAME
 ) -> SensorDefinition | None:
     """The sensor, or None when the feature is disabled (nothing is added to the definitions)."""
     if not config.enabled:
         return None
-    net = build_net(assets)
-    model = net.resolve([config.model_asset])[0]
-    targets = net.resolve(config.targets)
-    partitions_defs = {net.partitions[k] for k in targets}
-    if len(partitions_defs) != 1 or None in partitions_defs:
-        raise ValueError(f"champion_rescore.targets {config.targets} must share one partitions definition")
-    partitions_def = partitions_defs.pop()
-    assert partitions_def is not None
+    if target_partitions is None:
+        raise ValueError(f"champion_rescore.target {config.target!r} must be a daily partitioned asset")
+    model, target = AssetKey.from_user_string(config.model_asset), AssetKey.from_user_string(config.target)
 
-    def affected(event: Event) -> dict[AssetKey, set[str | None]]:
-        if event.metadata.get(PROMOTED) is not True:
-            return {}  # a challenger that did not pass the champion gate changes nothing served
-        newest: set[str | None] = set(partitions_def.get_partition_keys()[-config.days:])  # resolved at tick time
-        return {key: set(newest) for key in targets}
-
-    rule = Rule(
-        description=f"A new champion was promoted ({config.model_asset}): re-score the newest {config.days} days.",
-        upstream=[config.model_asset],
-        downstream=config.targets,
-        default_status=config.default_status,
-        minimum_interval_seconds=config.minimum_interval_seconds,
-        max_partitions_per_tick=config.days,
+    @sensor(
+        name=name, target=AssetSelection.assets(target), minimum_interval_seconds=config.minimum_interval_seconds,
+        default_status=DefaultSensorStatus.RUNNING if config.default_status == "running"
+        else DefaultSensorStatus.STOPPED,
+        description=f"A champion promoted by {config.model_asset} re-scores the newest {config.days} days in one run.",
     )
-    return build_rule_sensor(RuleSpec(name, rule, net, (model,), jobs_for(name, targets, net), affected))
+    def _rescore(context: SensorEvaluationContext) -> SensorResult | SkipReason:
+        if not context.cursor:  # first start: begin after the newest event, replay nothing
+            newest = context.instance.fetch_materializations(model, limit=1).records
+            cursor = str(newest[0].storage_id) if newest else "0"
+            return SensorResult(skip_reason=SkipReason("Watching promotions from now on"), cursor=cursor)
+        records = context.instance.fetch_materializations(
+            AssetRecordsFilter(asset_key=model, after_storage_id=int(context.cursor)), limit=100, ascending=True,
+        ).records
+        if not records:
+            return SkipReason("No new model materialisation")
+        days = target_partitions.get_partition_keys()[-config.days:]  # the clock's newest days, at tick time
+        requests = []
+        for record in records:
+            mat = record.asset_materialization
+            meta = mat.metadata if mat else {}
+            promoted = meta.get(PROMOTED)
+            if promoted is None or promoted.value is not True or not days:
+                continue  # a challenger that did not pass the champion gate changes nothing served
+            version = meta[VERSION].value if VERSION in meta else "?"
+            requests.append(RunRequest(
+                run_key=f"rescore:{version}:{record.storage_id}", asset_selection=[target],
+                tags={RANGE_START: days[0], RANGE_END: days[-1], "lakehouse/rescore_model_version": str(version)},
+            ))
+        return SensorResult(run_requests=requests, cursor=str(records[-1].storage_id),
+                            skip_reason=None if requests else SkipReason("No promotion among the new models"))
+
+    return _rescore

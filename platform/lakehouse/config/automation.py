@@ -1,8 +1,11 @@
-"""Re-materialisation rules (config/datasets/<dataset>/automation.yaml): when an upstream asset's partition
-is materialised, which downstream assets must be rebuilt, and how the sensor doing it behaves.
+"""Automation rules (config/datasets/<dataset>/automation.yaml): which assets Dagster's Declarative
+Automation keeps up to date, and when.
 
-Each rule becomes one cursor-based sensor (lakehouse/automation/sensors.py). Which downstream partitions
-a change reaches is not configured here: it comes from the assets' partitions definitions and mappings.
+Each rule attaches one `AutomationCondition` to the assets it names (lakehouse/automation/conditions.py);
+one `AutomationConditionSensorDefinition` evaluates them all and emits a backfill per tick, so the
+partitions one tick finds stale become single-run ranges (the Spark assets have
+`BackfillPolicy.single_run()`). Which partitions a change reaches is not configured here: it comes from
+the assets' partitions definitions and partition mappings.
 """
 
 from __future__ import annotations
@@ -24,37 +27,50 @@ SensorStatus = Literal["running", "stopped"]
 
 
 class Rule(_Strict):
-    description: str = Field(description="Why the rule exists; shown as the sensor's description in the UI.")
-    enabled: bool = Field(default=True, description="false: no sensor is built for the rule.")
-    upstream: list[str] = Field(
+    description: str = Field(description="Why the rule exists; shown as the condition's label in the UI.")
+    enabled: bool = Field(default=True, description="false: the assets get no automation condition.")
+    assets: list[str] = Field(
         min_length=1,
-        description="Asset keys (`schema/table`) whose new materialisations trigger the rule.",
+        description="Asset keys (`schema/table`) the rule keeps up to date; `*` matches within one key "
+        "component (`reporting/*`). Every output of a multi-asset is included with the one named.",
     )
-    downstream: list[str] = Field(
-        min_length=1,
-        description="Asset keys to rebuild; `*` matches within one key component (`reporting/*`). Only assets "
-        "that depend on an upstream asset (directly or through other assets) are selected.",
+    when: Literal["upstream_changed", "cron"] = Field(
+        default="upstream_changed",
+        description="upstream_changed: a partition is requested when a partition it reads was "
+        "materialised since it was last requested, for any day, however old (late data); "
+        "cron: the newest partition is requested once per tick of `cron` (sources Dagster cannot watch, "
+        "such as databases read as they are now).",
     )
-    default_status: SensorStatus = Field(
-        default="running", description="Status of the sensor when the code location is first loaded."
+    cron: str | None = Field(
+        default=None,
+        description="Cron schedule of a `when: cron` rule, in the partitions' timezone; default: the "
+        "dataset's `schedules.daily` time (dataset.yaml).",
     )
-    minimum_interval_seconds: int = Field(default=30, ge=5, description="Seconds between two ticks.")
-    max_partitions_per_tick: int = Field(
-        default=50,
-        ge=1,
-        description="At most this many downstream partitions (one run each) are requested per tick; the "
-        "rest wait in the cursor, oldest first.",
+    ignore_updates_from: list[str] = Field(
+        default_factory=list,
+        description="Upstream assets whose updates do not trigger the rule (e.g. labels that mature on "
+        "their own schedule). Patterns as in `assets`.",
     )
-    events_per_tick: int = Field(
-        default=1000, ge=1, description="Upstream materialisations read per tick and upstream asset (paging)."
+    optional_upstream: list[str] = Field(
+        default_factory=list,
+        description="Upstream assets whose missing partitions do not hold the rule back: dimensions read "
+        "as of a date, or late-arrival reads of days that may never land. Any other upstream partition "
+        "that is missing holds the partition back, so a look-back never builds days past the newest data.",
     )
 
     @model_validator(mode="after")
-    def _no_cycle(self) -> Rule:
-        both = set(self.upstream) & set(self.downstream)
-        if both:
-            raise ValueError(f"Assets both upstream and downstream of one rule: {sorted(both)}")
+    def _cron_rule_has_cron(self) -> Rule:
+        if self.cron is not None and self.when != "cron":
+            raise ValueError("`cron` is only allowed with `when: cron`")
         return self
+
+
+class SensorSettings(_Strict):
+    name: str = Field(default="data_automation", description="Name of the automation condition sensor.")
+    default_status: SensorStatus = Field(
+        default="running", description="Status of the sensor when the code location is first loaded."
+    )
+    minimum_interval_seconds: int = Field(default=30, ge=5, description="Seconds between two evaluations.")
 
 
 class ChampionRescore(_Strict):
@@ -63,9 +79,9 @@ class ChampionRescore(_Strict):
         default="ml/model",
         description="Asset whose materialisation metadata says `promoted: true` and the new `model_version`.",
     )
-    targets: list[str] = Field(
-        default_factory=lambda: ["scoring/predictions"],
-        description="Daily assets re-materialised for each of the last `days` partitions.",
+    target: str = Field(
+        default="scoring/predictions",
+        description="Daily asset re-materialised, as one range run, for the last `days` partitions.",
     )
     days: int = Field(default=7, ge=1, le=366, description="How many of the newest daily partitions to re-score.")
     default_status: SensorStatus = Field(default="running", description="Sensor status on first load.")
@@ -73,18 +89,23 @@ class ChampionRescore(_Strict):
 
 
 class AutomationConfig(_Strict):
+    sensor: SensorSettings = Field(default_factory=SensorSettings, description="The one automation sensor.")
     rules: dict[str, Rule] = Field(
-        default_factory=dict, description="Rules by name; the name is the sensor's name (a Dagster identifier)."
+        default_factory=dict, description="Rules by name; the name labels the condition in the UI."
     )
     champion_rescore: ChampionRescore = Field(
         default_factory=ChampionRescore, description="Optional re-scoring after a champion change."
     )
+    run_tags: dict[str, str] = Field(
+        default_factory=dict,
+        description="Tags on every run the automation launches (e.g. `dagster/max_retries`).",
+    )
 
     @model_validator(mode="after")
     def _identifiers(self) -> AutomationConfig:
-        bad = [name for name in self.rules if not name.isidentifier()]
+        bad = [name for name in [*self.rules, self.sensor.name] if not name.isidentifier()]
         if bad:
-            raise ValueError(f"Rule names must be identifiers (they name sensors and jobs): {bad}")
+            raise ValueError(f"Rule and sensor names must be identifiers: {bad}")
         return self
 
     def enabled_rules(self) -> dict[str, Rule]:

@@ -35,7 +35,7 @@ class ScheduleSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     daily: ScheduleTime = Field(
-        default=ScheduleTime(hour=2), description="Daily pipeline (ingest to daily report) for the day just ended."
+        default=ScheduleTime(hour=2), description="When the day just ended is read from the source databases (automation.yaml `when: cron` rules); the labels refresh runs an hour later."
     )
 
 
@@ -47,7 +47,7 @@ class DatasetConfig(BaseModel):
     owner: str = Field(description="Team or person answering for the dataset (shown as asset owner).")
     partitions: PartitionSettings = Field(description="Partition calendar shared by all stages.")
     schedules: ScheduleSettings = Field(
-        default=ScheduleSettings(), description="When the daily pipeline runs (weekly training: ml.yaml; reports: reporting.yaml)."
+        default=ScheduleSettings(), description="Daily times: source databases read (weekly training: ml.yaml; reports: reporting.yaml)."
     )
 
 

@@ -2,20 +2,20 @@
 
 Each tick lists `<data_root>/<source.location>/<YYYY-MM-DD>/` of every csv/json source, fingerprints each
 day folder from file names, sizes and mtimes (stat only, no reads), and requests one run per
-(source, day) whose fingerprint differs from the cursor. The run key is derived from source, day and
-fingerprint, so Dagster never launches the same data twice, even after a lost cursor or a retried tick.
+(source, day) whose fingerprint differs from the cursor, batched into as few runs as possible
+(landing_runs.py: consecutive days of the same sources become one single-run range). The run key is
+derived from sources, days and fingerprints, so Dagster never launches the same data twice, even after a
+lost cursor or a retried tick.
 
 Runs in the daemon: no pyspark here (no JVM), and the data root is resolved at tick time, not import.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -35,6 +35,7 @@ from dagster import (
 
 from lakehouse.config.profile import resolve_data_root
 from lakehouse.config.sources import SourceConfig
+from lakehouse.ingestion.landing_runs import DayFolder, batch_changes, fingerprint, range_request, run_key
 
 # The files ingestion reads per format; keep in step with ingestion.files.list_files (not imported:
 # that module imports pyspark). Other files (markers, READMEs) would only trigger empty re-runs.
@@ -53,23 +54,10 @@ Cursor = dict[str, dict[str, str]]  # {source: {day: fingerprint}}
 LANDING_FINGERPRINTS = "landing_fingerprints"
 
 
-@dataclass(frozen=True)
-class DayFolder:
-    day: str
-    fingerprint: str
-    files: int
-
-
 def is_data_file(name: str, fmt: str) -> bool:
     if name.startswith(".") or name.endswith(IN_PROGRESS_SUFFIXES):
         return False
     return name.endswith(DATA_SUFFIXES[fmt])
-
-
-def fingerprint(entries: Sequence[tuple[str, int, int]]) -> str:
-    """Digest of (name, size, mtime_ns) triples: changes when a file is added, removed or rewritten."""
-    text = "\n".join(f"{name}\t{size}\t{mtime}" for name, size, mtime in sorted(entries))
-    return hashlib.sha256(text.encode()).hexdigest()[:16]  # 64 bits: collisions are not a concern here
 
 
 def scan_landing(folder: Path, fmt: str) -> tuple[list[DayFolder], list[str]]:
@@ -119,10 +107,6 @@ def parse_cursor(raw: str | None) -> Cursor | None:
 
 def dump_cursor(seen: Cursor) -> str:
     return json.dumps({"v": CURSOR_VERSION, "seen": seen}, sort_keys=True, separators=(",", ":"))
-
-
-def run_key(source: str, day: str, fp: str) -> str:
-    return f"landing:{source}:{day}:{fp}"
 
 
 def assets_by_source(
@@ -194,26 +178,20 @@ def build_landing_sensor(
                     if folder.day in prev:  # until requested, keep the old fingerprint (still pending)
                         kept[folder.day] = prev[folder.day]
             seen[source.name] = kept
-        requests = []
         changed.sort(key=lambda c: (c[0], c[1].name))  # a backlog goes oldest first
         if len(changed) > max_requests_per_tick:
             notes.append(f"{len(changed) - max_requests_per_tick} changed day folders deferred to the next tick")
-        for day, source, folder in changed[:max_requests_per_tick]:
+        changed = changed[:max_requests_per_tick]
+        for day, source, folder in changed:
             seen[source.name][day] = folder.fingerprint
-            requests.append(
-                RunRequest(
-                    run_key=run_key(source.name, day, folder.fingerprint),
-                    partition_key=day,
-                    asset_selection=keys[source.name],
-                    tags={"lakehouse/source": source.name, "lakehouse/landing_files": str(folder.files)},
-                )
-            )
+        requests = [range_request(batch, keys) for batch in batch_changes(changed)]
         for note in notes:
             context.log.info(note)
         seen = {s: dict(sorted(d.items())) for s, d in seen.items() if d}
         cursor = dump_cursor(seen)
         if requests:
-            context.log.info(f"Requesting {len(requests)} partitions: {[r.run_key for r in requests]}")
+            context.log.info(f"Requesting {len(changed)} (source, day) changes as {len(requests)} runs: "
+                             f"{[r.run_key for r in requests]}")
             return SensorResult(run_requests=requests, cursor=cursor)
         reason = "No new or changed landing files" + (f" ({'; '.join(notes)})" if notes else "")
         if seen != previous or (context.cursor and cursor != context.cursor):

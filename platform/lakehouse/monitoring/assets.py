@@ -18,6 +18,7 @@ from dagster import (
     AssetExecutionContext,
     AssetIn,
     AssetKey,
+    BackfillPolicy,
     AssetsDefinition,
     MetadataValue,
     Output,
@@ -89,6 +90,8 @@ def build_monitoring_assets(
         check_specs=[AssetCheckSpec(CHECK, asset=MONITORING_KEY, description=f"WARN when a limit is crossed: {limits}.")],
         group_name="monitoring",
         owners=[dataset.owner],
+        # A range is four Spark queries whatever its length (range_metrics.py): one run, not one per day.
+        backfill_policy=BackfillPolicy.single_run(),
         kinds={"spark", "delta"},
         description=(f"Realised precision / recall / PR-AUC over the last {config.performance.window_days} days' "
                      f"matured labels and the PSI of the day's scores vs the {config.drift.reference_days} days "

@@ -1,0 +1,130 @@
+"""Declarative Automation from automation.yaml: one `AutomationCondition` per rule, put on the rule's
+assets from this one place (`Definitions.map_asset_specs`), and one sensor that evaluates them.
+
+Why not `AutomationCondition.eager()`: it holds `in_latest_time_window()`, so late data for an older day
+(a late file, a corrected day) would never reach that day's gold, scores or reports. The condition here
+is eager's without that operand, plus the upstream blocking checks, and with the upstream assets whose
+missing partitions may be ignored named per rule (docs/automation.md).
+
+The sensor emits a backfill whenever a tick requests more than one partition, and backfills honour the
+assets' `BackfillPolicy.single_run()`: a tick's stale days become one range run per group of assets that
+can share a run, never one run per day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+
+from dagster import (
+    AssetKey,
+    AssetSelection,
+    AssetsDefinition,
+    AssetSpec,
+    AutomationCondition,
+    AutomationConditionSensorDefinition,
+    DefaultSensorStatus,
+    Definitions,
+)
+
+from lakehouse.config.automation import AutomationConfig, Rule
+from lakehouse.config.dataset import DatasetConfig
+
+
+@dataclass(frozen=True)
+class DailyCron:
+    """The dataset's daily time (dataset.yaml `schedules.daily`), for `when: cron` rules without a cron."""
+
+    cron: str
+    timezone: str
+
+    @classmethod
+    def of(cls, dataset: DatasetConfig) -> DailyCron:
+        daily = dataset.schedules.daily
+        return cls(f"{daily.minute} {daily.hour} * * *", dataset.partitions.timezone)
+
+
+class KeyPatterns:
+    """Resolves `schema/table` patterns (`*` within a component) against the assets' keys; a pattern that
+    matches nothing is a configuration error, raised when the definitions load."""
+
+    def __init__(self, assets: Sequence[object]) -> None:
+        self._defs = [a for a in assets if isinstance(a, AssetsDefinition)]
+        self.keys = sorted({k for a in self._defs for k in a.keys}, key=AssetKey.to_user_string)
+
+    def resolve(self, patterns: Sequence[str], what: str) -> list[AssetKey]:
+        found: list[AssetKey] = []
+        for pattern in patterns:
+            parts = pattern.split("/")
+            matches = [k for k in self.keys if len(k.path) == len(parts)
+                       and all(fnmatchcase(p, q) for p, q in zip(k.path, parts))]
+            if not matches:
+                raise ValueError(f"automation.yaml {what}: {pattern!r} matches no asset")
+            found += [k for k in matches if k not in found]
+        return found
+
+    def with_multi_asset_neighbours(self, keys: Sequence[AssetKey]) -> list[AssetKey]:
+        """A multi-asset that cannot be subset materialises all its outputs together: they share the rule."""
+        out = list(keys)
+        for a in self._defs:
+            if not a.can_subset and any(k in a.keys for k in keys):
+                out += [k for k in a.keys if k not in out]
+        return out
+
+
+def rule_condition(name: str, rule: Rule, patterns: KeyPatterns, daily: DailyCron) -> AutomationCondition:
+    if rule.when == "cron":
+        return AutomationCondition.on_cron(rule.cron or daily.cron, daily.timezone).with_label(name)
+    updated = AutomationCondition.any_deps_updated()
+    if rule.ignore_updates_from:
+        updated = updated.ignore(AssetSelection.assets(*patterns.resolve(rule.ignore_updates_from, name)))
+    missing = AutomationCondition.any_deps_missing()
+    if rule.optional_upstream:
+        missing = missing.ignore(AssetSelection.assets(*patterns.resolve(rule.optional_upstream, name)))
+    return (
+        updated.since_last_handled()
+        & ~missing
+        & ~AutomationCondition.any_deps_in_progress()
+        & ~AutomationCondition.in_progress()
+        # A failed blocking check upstream holds the partition back (the IO manager refuses to read it too).
+        & AutomationCondition.all_deps_blocking_checks_passed()
+    ).with_label(name)
+
+
+def conditions_by_key(
+    config: AutomationConfig, assets: Sequence[object], daily: DailyCron
+) -> dict[AssetKey, AutomationCondition]:
+    patterns = KeyPatterns(assets)
+    out: dict[AssetKey, AutomationCondition] = {}
+    for name, rule in config.enabled_rules().items():
+        condition = rule_condition(name, rule, patterns, daily)
+        for key in patterns.with_multi_asset_neighbours(patterns.resolve(rule.assets, name)):
+            if key in out:
+                raise ValueError(f"automation.yaml: {key.to_user_string()} is named by two rules")
+            out[key] = condition
+    return out
+
+
+def with_automation(defs: Definitions, config: AutomationConfig, daily: DailyCron) -> Definitions:
+    """`defs` with each rule's condition on its assets and the sensor that evaluates them."""
+    conditions = conditions_by_key(config, list(defs.assets or []), daily)
+    if not conditions:
+        return defs
+
+    def attach(spec: AssetSpec) -> AssetSpec:
+        condition = conditions.get(spec.key)
+        return spec.replace_attributes(automation_condition=condition) if condition else spec
+
+    sensor = AutomationConditionSensorDefinition(
+        config.sensor.name,
+        target=AssetSelection.assets(*conditions),
+        default_status=DefaultSensorStatus.RUNNING if config.sensor.default_status == "running"
+        else DefaultSensorStatus.STOPPED,
+        minimum_interval_seconds=config.sensor.minimum_interval_seconds,
+        run_tags=config.run_tags,
+        emit_backfills=True,
+        description="Keeps processing, scoring, reporting and monitoring up to date with the data "
+        "(automation.yaml); stale partitions of one tick become single-run backfills.",
+    )
+    return Definitions.merge(defs.map_asset_specs(func=attach), Definitions(sensors=[sensor]))

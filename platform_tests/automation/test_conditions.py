@@ -1,0 +1,161 @@
+"""Declarative Automation on the real asset graph (no Spark: materialisations are reported, conditions
+evaluated as the sensor does each tick): which partitions one change makes stale, for a new day, a late
+file for an old day, and an upstream blocking check that failed."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from dagster import (
+    AssetCheckEvaluation,
+    AssetKey,
+    AssetMaterialization,
+    DagsterInstance,
+    Definitions,
+    evaluate_automation_conditions,
+    instance_for_test,
+)
+
+from lakehouse.definitions import build_definitions
+
+FIRST, LAST = date(2026, 1, 1), date(2026, 2, 28)  # the data: January and February
+POS = AssetKey(["bronze", "transactions_pos"])
+SILVER, GOLD = AssetKey(["silver", "transactions"]), AssetKey(["gold", "transaction_features"])
+PREDICTIONS = AssetKey(["scoring", "predictions"])
+
+
+def days(first: date, last: date) -> list[str]:
+    return [(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
+
+
+@pytest.fixture(scope="module")
+def defs() -> Definitions:
+    return build_definitions()
+
+
+def passed_checks(instance: DagsterInstance, defs: Definitions, key: AssetKey) -> None:
+    """The asset's blocking checks passed on its latest materialisation (as its run records them)."""
+    graph = defs.resolve_asset_graph()
+    for check in graph.get(key).check_keys:
+        instance.report_runless_asset_event(AssetCheckEvaluation(
+            asset_key=key, check_name=check.name, passed=True, blocking=graph.get(check).blocking))
+
+
+@pytest.fixture(scope="module")
+def replayed(defs: Definitions, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An instance where every daily, weekly and monthly asset is materialised for the data's days, with
+    its checks passed, as after `make run`; built once, copied for each test."""
+    graph, home = defs.resolve_asset_graph(), tmp_path_factory.mktemp("replayed")
+    with instance_for_test(temp_dir=str(home)) as inst:
+        for key in graph.get_all_asset_keys():
+            partitions = graph.get(key).partitions_def
+            keys = [None] if partitions is None else [
+                p for p in partitions.get_partition_keys()
+                if (w := partitions.time_window_for_partition_key(p)).start.date() >= FIRST
+                and w.end.date() - timedelta(days=1) <= LAST
+            ]
+            for partition in keys:
+                inst.report_runless_asset_event(AssetMaterialization(asset_key=key, partition=partition))
+            passed_checks(inst, defs, key)
+    return home
+
+
+@pytest.fixture
+def instance(replayed: Path, tmp_path: Path) -> Iterator[DagsterInstance]:
+    home = tmp_path / "home"
+    shutil.copytree(replayed, home)
+    with instance_for_test(temp_dir=str(home)) as inst:
+        yield inst
+
+
+def land(instance: DagsterInstance, defs: Definitions, key: AssetKey, day: str) -> None:
+    """A run materialised the day and its checks passed."""
+    instance.report_runless_asset_event(AssetMaterialization(asset_key=key, partition=day))
+    passed_checks(instance, defs, key)
+
+
+def run_requested(instance: DagsterInstance, defs: Definitions, result) -> None:
+    """What the tick's backfill does: materialise every requested partition, checks passing."""
+    for key in defs.resolve_asset_graph().get_all_asset_keys():
+        for partition in sorted(result.get_requested_partitions(key)):
+            land(instance, defs, key, partition)
+
+
+def tick(defs: Definitions, instance: DagsterInstance, cursor=None):
+    return evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)
+
+
+def requested(result, key: str) -> list[str]:
+    return sorted(result.get_requested_partitions(AssetKey.from_user_string(key)))
+
+
+def test_nothing_is_requested_when_nothing_changed(defs: Definitions, instance: DagsterInstance) -> None:
+    first = tick(defs, instance)
+    assert tick(defs, instance, first.cursor).total_requested == 0
+
+
+def test_a_new_day_is_one_chain_and_nothing_past_the_newest_data(defs: Definitions, instance: DagsterInstance) -> None:
+    cursor = tick(defs, instance).cursor
+    land(instance, defs, POS, LAST.isoformat())
+    result = tick(defs, instance, cursor)
+    # Silver day D reads landing days D .. D+3; gold's look-back reaches 30 days forward, but no day after
+    # the newest data is requested (its silver is missing).
+    stale = days(LAST - timedelta(days=3), LAST)
+    for key in ("silver/transactions", "gold/labels", "gold/transaction_features", "scoring/predictions",
+                "reporting/daily_summary", "reporting/daily_report", "monitoring/model_performance"):
+        assert requested(result, key) == stale, key
+    assert requested(result, "ml/model") == [] and requested(result, "bronze/merchants") == []
+    # Roll-ups wait for their days' new predictions (another partitions definition cannot share the run).
+    assert requested(result, "reporting/monthly_summary") == []
+    run_requested(instance, defs, result)
+    after = tick(defs, instance, result.cursor)
+    assert requested(after, "reporting/monthly_summary") == requested(after, "reporting/monthly_report") == [
+        "2026-02-01"]
+    # The stale days lie in the week of 2026-02-23, which holds 2026-03-01 too: not requested until it has data.
+    assert requested(after, "reporting/weekly_summary") == []
+    assert requested(after, "scoring/predictions") == []  # each day requested once, not again
+    run_requested(instance, defs, after)
+    assert tick(defs, instance, after.cursor).total_requested == 0
+
+
+def test_a_late_file_for_an_old_day_reaches_every_day_whose_look_back_holds_it(
+    defs: Definitions, instance: DagsterInstance
+) -> None:
+    cursor = tick(defs, instance).cursor
+    land(instance, defs, POS, "2026-01-20")
+    result = tick(defs, instance, cursor)
+    assert requested(result, "silver/transactions") == days(date(2026, 1, 17), date(2026, 1, 20))
+    gold = days(date(2026, 1, 17), date(2026, 2, 19))  # 30-day look-back from the silver days
+    assert requested(result, "gold/transaction_features") == requested(result, "scoring/predictions") == gold
+    assert requested(result, "reporting/daily_report") == gold
+    run_requested(instance, defs, result)
+    after = tick(defs, instance, result.cursor)
+    assert requested(after, "reporting/weekly_report") == ["2026-01-12", "2026-01-19", "2026-01-26",
+                                                           "2026-02-02", "2026-02-09", "2026-02-16"]
+    assert requested(after, "reporting/monthly_report") == ["2026-01-01", "2026-02-01"]
+
+
+def test_a_failed_blocking_check_holds_its_downstream(defs: Definitions, instance: DagsterInstance) -> None:
+    cursor = tick(defs, instance).cursor
+    day = LAST.isoformat()
+    instance.report_runless_asset_event(AssetMaterialization(asset_key=GOLD, partition=day))
+    instance.report_runless_asset_event(AssetCheckEvaluation(
+        asset_key=GOLD, check_name="rows_match_silver", passed=False, blocking=True))
+    result = tick(defs, instance, cursor)
+    assert requested(result, "scoring/predictions") == []
+    land(instance, defs, GOLD, day)
+    assert requested(tick(defs, instance, result.cursor), "scoring/predictions") == [day]
+
+
+def test_one_sensor_evaluates_every_rule_and_emits_backfills(defs: Definitions) -> None:
+    sensor = defs.resolve_sensor_def("data_automation")
+    assert sensor.metadata.get("dagster/emit_backfills") is not None or getattr(sensor, "emit_backfills", False)
+    graph = defs.resolve_asset_graph()
+    automated = {k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).automation_condition}
+    assert {"silver/transactions", "scoring/predictions", "reporting/monthly_report",
+            "bronze/merchants", "bronze/customers_history"} <= automated
+    assert not {"bronze/transactions_pos", "ml/model", "ml/training_set"} & automated  # landing sensor; schedule
