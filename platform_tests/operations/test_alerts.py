@@ -207,3 +207,25 @@ def test_email_message_is_built_from_the_payload() -> None:
     message = email_message(channel, payload)
     assert message["To"] == "b@test.internal, c@test.internal"
     assert "Partition: -" in message.get_content() and "https://d/runs/1" in message.get_content()
+
+
+def test_a_run_that_will_be_retried_is_not_alerted_its_final_failure_is(tmp_path: Path) -> None:
+    """run_retries re-executes a failed run: only the failure that is final reaches the channels."""
+    settings = AlertSettings()  # the local store only
+    data_root = tmp_path / "data"
+    sensor = build_failure_alert_sensor(settings, "test", str(data_root))
+    home = tmp_path / "home"
+    home.mkdir()
+    retries = {"run_retries": {"enabled": True, "max_retries": 1}}
+    with DagsterInstance.local_temp(str(home), overrides=retries) as instance:
+        first = _tick(sensor, instance, None)
+        retried = nightly_ledger.execute_in_process(instance=instance, raise_on_error=False,
+                                                    tags={"dagster/max_retries": "1"})
+        assert instance.get_run_by_id(retried.run_id).tags["dagster/will_retry"] == "true"
+        second = _tick(sensor, instance, first.cursor)
+        assert not (data_root / ALERTS_FILE).exists()
+        final = nightly_ledger.execute_in_process(instance=instance, raise_on_error=False,
+                                                  tags={"dagster/max_retries": "0"})  # no retry left: final
+        _tick(sensor, instance, second.cursor)
+    [stored] = [json.loads(line) for line in (data_root / ALERTS_FILE).read_text().splitlines()]
+    assert stored["run_id"] == final.run_id

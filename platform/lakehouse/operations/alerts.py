@@ -84,6 +84,9 @@ def failure_payload(
     return payload
 
 
+WILL_RETRY_TAG = "dagster/will_retry"  # set by Dagster on a failed run that run_retries will re-execute
+
+
 def build_failure_alert_sensor(
     settings: AlertSettings,
     profile: str,
@@ -101,6 +104,11 @@ def build_failure_alert_sensor(
         "(local store, webhooks, Slack, e-mail).",
     )
     def run_failure_alerts(context: RunFailureSensorContext) -> None:
+        # A run the instance will retry (run_retries: a lost worker) is not final: its retry alerts if it
+        # fails too, so each final failure alerts once. Dagster tags the failed run when it records it.
+        if context.dagster_run.tags.get(WILL_RETRY_TAG) == "true":
+            context.log.info("Run %s failed and will be retried: no alert", context.dagster_run.run_id)
+            return
         # A missing base URL must not cost the alert: send it with a relative link, then fail the tick.
         url_problem: AlertDeliveryError | None = None
         try:
