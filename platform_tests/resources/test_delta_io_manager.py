@@ -10,6 +10,7 @@ import pytest
 from dagster import (
     AssetExecutionContext,
     AssetIn,
+    AssetRecordsFilter,
     BackfillPolicy,
     Config,
     DailyPartitionsDefinition,
@@ -28,6 +29,7 @@ DAILY = DailyPartitionsDefinition(start_date="2026-01-01", timezone="UTC")
 
 class Rows(Config):
     ids: list[int]
+    ids_by_day: dict[str, list[int]] = {}  # a day's own ids, instead of `ids`
     value: str = "v1"
     extra_column: bool = False
     amount_as_string: bool = False
@@ -46,7 +48,7 @@ def make_asset(name: str, **metadata):
     def _asset(context: AssetExecutionContext, config: Rows, spark: SparkResource):
         session = spark.spark_session
         days = [date.fromisoformat(k) for k in context.partition_keys]
-        rows = [(i, config.value, d) for d in days for i in config.ids]
+        rows = [(i, config.value, d) for d in days for i in config.ids_by_day.get(d.isoformat(), config.ids)]
         df = session.createDataFrame(rows, "id INT, value STRING, event_date DATE")
         amount = F.lit("12.5") if config.amount_as_string else F.lit(12.5)
         df = df.withColumn("amount", amount)
@@ -108,6 +110,7 @@ def test_partition_rewrite_leaves_other_partitions_intact(spark, resources, inst
     assert meta["delta_version"].value == 2
     assert [c.name for c in meta["dagster/column_schema"].value.columns] == ["id", "value", "event_date", "amount"]
     assert "2026-01-01" in meta["partition_window"].value
+    assert "rows_in_run_range" not in meta and "partition_range" not in meta
 
 
 def test_rerun_is_idempotent(spark, resources, instance, spark_resource, name):
@@ -128,6 +131,26 @@ def test_single_run_range_writes_every_day_of_the_range(spark, resources, instan
     expected = {(date(2026, 1, 1) + timedelta(days=i)).isoformat(): 2 for i in range(7)}
     assert day_counts(spark, ref) == {**expected, "2026-01-10": 1}
     assert rs_rows(ref) == spark_rows(spark, ref)
+
+
+@pytest.mark.parametrize("second_write", ["overwrite", "append"])
+def test_range_run_gives_each_partition_its_own_row_count(resources, instance, name, second_write):
+    events = make_asset(name)
+    tags = {"dagster/asset_partition_range_start": "2026-01-01", "dagster/asset_partition_range_end": "2026-01-03"}
+    run(events, resources, instance, None, tags=tags, ids=[], ids_by_day={"2026-01-01": [1, 2, 3], "2026-01-03": [4]})
+    # The same range again, one more row on day 1: counts are the rows now in each partition in both modes.
+    expected = {"2026-01-01": 4, "2026-01-02": 0, "2026-01-03": 1} if second_write == "overwrite" else \
+        {"2026-01-01": 7, "2026-01-02": 0, "2026-01-03": 2}
+    run(events, resources, instance, None, tags=tags, ids=[], write_mode=second_write,
+        ids_by_day={"2026-01-01": [1, 2, 3, 5], "2026-01-03": [4]})
+    total = sum(expected.values())
+    for day, rows in expected.items():  # what the UI shows on each partition's page
+        records = instance.fetch_materializations(AssetRecordsFilter(asset_key=events.key, asset_partitions=[day]), 1)
+        meta = {k: v.value for k, v in records.records[0].asset_materialization.metadata.items()}
+        assert meta["dagster/row_count"] == rows != total  # a day without rows shows 0, never the range total
+        assert (meta["rows_in_run_range"], meta["partition_range"]) == (total, "2026-01-01 .. 2026-01-03")
+        next_day = date.fromisoformat(day) + timedelta(days=1)
+        assert meta["partition_window"] == f"event_date in [{day}, {next_day})"
 
 
 def test_append_adds_rows(spark, resources, instance, spark_resource, name):

@@ -37,7 +37,7 @@ def run(resources, mlflow_store, registry, gold):
 
 
 def _meta(result) -> dict:
-    event = result.get_asset_materialization_events()[0]  # a range run: one per day, same metadata
+    event = result.get_asset_materialization_events()[0]  # a range run: one per day, its own row count
     return {k: v.value for k, v in event.materialization.metadata.items()}
 
 
@@ -131,7 +131,11 @@ def test_single_run_range_and_explanations_in_the_same_table(run, spark, spec):
     on = settings(explanations={"mode": "on", "top_k": 3})
     result = run(("2026-01-31", "2026-02-01"), scoring=on, model_version="2")
     assert {e.partition for e in result.get_asset_materialization_events()} == {"2026-01-31", "2026-02-01"}
-    assert _meta(result)["dagster/row_count"] == 120 and _meta(result)["explanations"] == "on (top 3, all rows)"
+    per_day = {e.partition: e.materialization.metadata["dagster/row_count"].value
+               for e in result.get_asset_materialization_events()}
+    assert per_day == {"2026-01-31": 60, "2026-02-01": 60}  # each day's page shows its own rows
+    assert (_meta(result)["rows_in_run_range"], _meta(result)["partition_range"]) == (120, "2026-01-31 .. 2026-02-01")
+    assert _meta(result)["explanations"] == "on (top 3, all rows)"
     assert _checks(result)[checks.ROWS].metadata["input_rows"].value == 120
     rows = spark.table(TABLE).where("event_date >= DATE'2026-01-31'").collect()
     assert len(rows) == 120 and all(len(r["explanation"]) == 3 for r in rows)

@@ -15,6 +15,12 @@ Per-asset behaviour comes from definition metadata (see WriteSpec.from_metadata)
 
 An asset may return an `ObservedFrame` instead of a DataFrame: aggregates Spark computes while the write
 runs (DataFrame.observe), added to the output metadata, so stats need no cache and no second pass.
+
+Row counts describe the partition whose page shows them. A one-partition (or unpartitioned) write reports
+`dagster/row_count`: rows now in its window (or table). A range run (a single-run backfill) yields one
+materialisation per partition; each gets its own partition's `dagster/row_count` (0 for a day without rows),
+counted by one aggregation over the written window, and all share `rows_in_run_range` (the range total,
+never passed as a row count) and `partition_range` ("first .. last"). Observed stats stay range-wide.
 """
 
 from __future__ import annotations
@@ -23,25 +29,14 @@ import json
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from dagster import (
-    ConfigurableIOManager,
-    InputContext,
-    MetadataValue,
-    OutputContext,
-    TableColumn,
-    TableSchema,
-)
+from dagster import (ConfigurableIOManager, DagsterInvariantViolationError, InputContext, MetadataValue,
+                     OutputContext, TableColumn, TableSchema, TimeWindowPartitionsDefinition)
 from pyspark.sql import Column, DataFrame, Observation
 
 from lakehouse.resources.catalog import TableRef
-from lakehouse.resources.delta_write import (
-    TimeWindowFilter,
-    WriteResult,
-    WriteSpec,
-    read_table,
-    table_exists,
-    write_delta,
-)
+from lakehouse.resources.check_guard import refuse_failed_upstream
+from lakehouse.resources.delta_write import (TimeWindowFilter, WriteResult, WriteSpec, read_table, rows_by_window,
+                                             table_exists, write_delta)
 from lakehouse.resources.spark import SparkResource
 
 # Operation metrics that hold the number of rows a commit wrote, by Delta operation.
@@ -121,10 +116,16 @@ class DeltaSparkIOManager(ConfigurableIOManager):
         spark = self.spark.spark_session
         result = write_delta(spark, obj, ref, spec, window)
         self.spark.register(ref)
-        rows = _rows_in_scope(spark, ref, window, result, spec)
+        partitions = self._partition_windows(context, spec.partition_expr)
+        if len(partitions) > 1:
+            # A range run: Dagster records one materialisation per partition, so each gets its own count.
+            per_partition = rows_by_window(read_table(spark, ref), list(partitions.values()))
+            counts = _range_metadata(context, partitions, per_partition)
+        else:
+            counts = {"dagster/row_count": _rows_in_scope(spark, ref, window, result, spec)}
         # One call: Dagster rejects a second add_output_metadata naming the same keys.
         stats = observed.metadata() if observed is not None else {}
-        context.add_output_metadata({**stats, **_output_metadata(ref, obj, result, spec, rows, window, metadata)})
+        context.add_output_metadata({**stats, **counts, **_output_metadata(ref, obj, result, spec, window, metadata)})
 
     def load_input(self, context: InputContext) -> DataFrame:
         upstream = context.upstream_output
@@ -136,11 +137,23 @@ class DeltaSparkIOManager(ConfigurableIOManager):
                 f"Table {ref.name} does not exist yet (location {ref.location}); materialise "
                 f"{context.asset_key.to_user_string()} first."
             )
+        _refuse_failed_upstream(context)
         df = read_table(spark, ref)
         window = self._window(context, metadata.get("partition_expr"))
         if window is not None:
             df = df.where(window.sql(df.schema))
         return df
+
+    @staticmethod
+    def _partition_windows(context: OutputContext, partition_expr: str | None) -> dict[str, TimeWindowFilter]:
+        """Each partition of the run and its window, in order; empty when there is no time partition to split by."""
+        if not (context.has_asset_partitions and partition_expr):
+            return {}
+        definition = context.asset_partitions_def
+        if not isinstance(definition, TimeWindowPartitionsDefinition):
+            return {}
+        windows = {key: definition.time_window_for_partition_key(key) for key in context.asset_partition_keys}
+        return {key: TimeWindowFilter(partition_expr, tw.start, tw.end) for key, tw in windows.items()}
 
     @staticmethod
     def _window(context: InputContext | OutputContext, partition_expr: str | None) -> TimeWindowFilter | None:
@@ -193,22 +206,37 @@ def _rows_in_scope(spark: Any, ref: TableRef, window: TimeWindowFilter | None, r
     return df.count()
 
 
-def _output_metadata(
-    ref: TableRef,
-    df: DataFrame,
-    result: WriteResult,
-    spec: WriteSpec,
-    rows: int,
-    window: TimeWindowFilter | None,
-    definition_metadata: dict[str, Any],
+def _range_metadata(
+    context: OutputContext, partitions: dict[str, TimeWindowFilter], rows: list[int]
 ) -> dict[str, Any]:
+    """Metadata shared by every partition of a range run, which must not pass the range total as a row count.
+
+    Each partition's `dagster/row_count` goes on its own materialisation as partition-scoped asset metadata,
+    which Dagster 1.13 merges over the IO manager's metadata in that partition's event only (the machinery
+    behind `AssetExecutionContext.add_asset_metadata(partition_key=...)`). OutputContext offers no public way
+    to it (dagster-io/dagster#18123), hence the step context; the range tests pin this on the pinned version.
+    """
+    keys = list(partitions)
+    shared: dict[str, Any] = {"rows_in_run_range": sum(rows), "partition_range": f"{keys[0]} .. {keys[-1]}"}
+    try:
+        step = context.step_context
+    except DagsterInvariantViolationError:
+        # No step (a bare build_output_context): no per-partition events to scope, so the figures go here.
+        return {**shared, "rows_by_partition": MetadataValue.json(dict(zip(keys, rows)))}
+    for (key, window), count in zip(partitions.items(), rows):
+        own = {"dagster/row_count": count, "partition_window": _window_text(window)}
+        step.add_asset_metadata(own, asset_key=context.asset_key, partition_key=key)
+    return shared
+
+
+def _output_metadata(ref: TableRef, df: DataFrame, result: WriteResult, spec: WriteSpec,
+                     window: TimeWindowFilter | None, definition_metadata: dict[str, Any]) -> dict[str, Any]:
     descriptions = dict(definition_metadata.get("column_descriptions") or {})
     columns = [
         TableColumn(name=f.name, type=f.dataType.simpleString(), description=descriptions.get(f.name))
         for f in df.schema.fields
     ]
     metadata: dict[str, Any] = {
-        "dagster/row_count": rows,
         "dagster/column_schema": TableSchema(columns=columns),
         "dagster/table_name": ref.name,
         "delta_version": result.version,
@@ -219,7 +247,23 @@ def _output_metadata(
     if ref.location:
         metadata["location"] = MetadataValue.path(ref.location)
     if window is not None:
-        metadata["partition_window"] = f"{window.column} in [{window.start.date()}, {window.end.date()})"
+        metadata["partition_window"] = _window_text(window)
     if result.schema_change:
         metadata["columns_added"] = ", ".join(result.schema_change)
     return metadata
+
+
+def _window_text(window: TimeWindowFilter) -> str:
+    return f"{window.column} in [{window.start.date()}, {window.end.date()})"
+
+
+def _refuse_failed_upstream(context: InputContext) -> None:
+    """Blocking checks hold across runs (check_guard.py): fail before reading a rejected partition."""
+    if not context.has_asset_key:
+        return
+    try:
+        step = context.step_context
+    except DagsterInvariantViolationError:
+        return  # an input context built outside a run (build_input_context): no instance to ask
+    partitions = list(context.asset_partition_keys) if context.has_asset_partitions else None
+    refuse_failed_upstream(step.instance, context.asset_key, partitions, step.run_id)

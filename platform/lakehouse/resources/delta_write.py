@@ -6,6 +6,8 @@ Pure functions over a SparkSession, a DataFrame and a TableRef, so tests call th
 from __future__ import annotations
 
 import uuid
+from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -66,19 +68,53 @@ class TimeWindowFilter:
     def sql(self, schema: StructType, alias: str | None = None) -> str:
         """SQL predicate with typed literals (DATE'…' / TIMESTAMP'…'), for replaceWhere and MERGE."""
         col = f"{validate_identifier(alias)}.{quote(self.column)}" if alias else quote(self.column)
+        lo, hi = self.bounds(schema)
+        kind = "DATE" if isinstance(schema[self.column].dataType, DateType) else "TIMESTAMP"
+        return f"{col} >= {kind}'{lo}' AND {col} < {kind}'{hi}'"
+
+    def bounds(self, schema: StructType) -> tuple[str, str]:
+        """[start, end) as the column's own text: `yyyy-MM-dd` for a date, wall-clock time for a timestamp."""
         if self.column not in schema.fieldNames():
             raise SchemaMismatchError(f"Partition column {self.column!r} is missing from {schema.fieldNames()}")
         data_type = schema[self.column].dataType
         if isinstance(data_type, DateType):
-            lo, hi = f"DATE'{self.start.date().isoformat()}'", f"DATE'{self.end.date().isoformat()}'"
-        elif isinstance(data_type, (TimestampType, TimestampNTZType)):
-            fmt = "%Y-%m-%d %H:%M:%S"
-            lo, hi = f"TIMESTAMP'{self.start.strftime(fmt)}'", f"TIMESTAMP'{self.end.strftime(fmt)}'"
-        else:
-            raise SchemaMismatchError(
-                f"Partition column {self.column!r} must be a date or timestamp, not {data_type.simpleString()}"
-            )
-        return f"{col} >= {lo} AND {col} < {hi}"
+            return self.start.date().isoformat(), self.end.date().isoformat()
+        if isinstance(data_type, (TimestampType, TimestampNTZType)):
+            return self.start.strftime(_WALL_CLOCK), self.end.strftime(_WALL_CLOCK)
+        raise SchemaMismatchError(
+            f"Partition column {self.column!r} must be a date or timestamp, not {data_type.simpleString()}"
+        )
+
+
+_WALL_CLOCK = "%Y-%m-%d %H:%M:%S"
+
+
+def rows_by_window(df: DataFrame, windows: Sequence[TimeWindowFilter]) -> list[int]:
+    """Rows of `df` in each of the ascending, disjoint `windows` (0 for an empty one), by one aggregation.
+
+    Rows are grouped by the column cut to the coarsest unit every bound falls on (a day for daily partitions),
+    as text sortable like the bounds: few groups, read from the partition column alone, each in one window.
+    """
+    if not windows:
+        return []
+    column, schema = windows[0].column, df.schema
+    whole = TimeWindowFilter(column, windows[0].start, windows[-1].end)
+    starts, ends = zip(*(w.bounds(schema) for w in windows))
+    value, text = F.col(column), "yyyy-MM-dd"
+    if not isinstance(schema[column].dataType, DateType):
+        unit = next(u for u, tail in _UNITS if all(b.endswith(tail) for b in (*starts, *ends)))
+        # Wall clock in the session time zone, as the TIMESTAMP'…' literals of the predicates are read.
+        value, text = F.date_trunc(unit, value), "yyyy-MM-dd HH:mm:ss"
+    counts = [0] * len(windows)
+    for row in df.where(whole.sql(schema)).groupBy(F.date_format(value, text).alias("bound")).count().collect():
+        i = bisect_right(starts, row["bound"]) - 1
+        if row["bound"] < ends[i]:  # not in a gap between windows
+            counts[i] += int(row["count"])
+    return counts
+
+
+# Truncation units for rows_by_window, coarsest first, by the tail every bound must end with.
+_UNITS = (("DAY", " 00:00:00"), ("HOUR", ":00:00"), ("MINUTE", ":00"), ("SECOND", ""))
 
 
 @dataclass
