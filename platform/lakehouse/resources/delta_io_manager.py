@@ -34,7 +34,7 @@ from dagster import (ConfigurableIOManager, DagsterInvariantViolationError, Inpu
 from pyspark.sql import Column, DataFrame, Observation
 
 from lakehouse.resources.catalog import TableRef
-from lakehouse.resources.check_guard import refuse_failed_upstream
+from lakehouse.resources.check_guard import refuse_failed_upstream_input
 from lakehouse.resources.delta_write import (TimeWindowFilter, WriteResult, WriteSpec, read_table, rows_by_window,
                                              table_exists, write_delta)
 from lakehouse.resources.spark import SparkResource
@@ -137,7 +137,7 @@ class DeltaSparkIOManager(ConfigurableIOManager):
                 f"Table {ref.name} does not exist yet (location {ref.location}); materialise "
                 f"{context.asset_key.to_user_string()} first."
             )
-        _refuse_failed_upstream(context)
+        refuse_failed_upstream_input(context)  # blocking checks hold across runs (check_guard.py)
         df = read_table(spark, ref)
         window = self._window(context, metadata.get("partition_expr"))
         if window is not None:
@@ -255,15 +255,3 @@ def _output_metadata(ref: TableRef, df: DataFrame, result: WriteResult, spec: Wr
 
 def _window_text(window: TimeWindowFilter) -> str:
     return f"{window.column} in [{window.start.date()}, {window.end.date()})"
-
-
-def _refuse_failed_upstream(context: InputContext) -> None:
-    """Blocking checks hold across runs (check_guard.py): fail before reading a rejected partition."""
-    if not context.has_asset_key:
-        return
-    try:
-        step = context.step_context
-    except DagsterInvariantViolationError:
-        return  # an input context built outside a run (build_input_context): no instance to ask
-    partitions = list(context.asset_partition_keys) if context.has_asset_partitions else None
-    refuse_failed_upstream(step.instance, context.asset_key, partitions, step.run_id)

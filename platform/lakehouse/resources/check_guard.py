@@ -1,0 +1,101 @@
+"""Blocking checks that hold across runs: no asset reads an upstream partition whose latest
+materialisation failed a blocking check, however the reading run was launched.
+
+Dagster's `blocking=True` stops downstream steps only inside the run that ran the check; a later run (a
+schedule, a backfill, the Launchpad) would read the partition the check rejected. Declarative
+Automation's `all_deps_blocking_checks_passed()` holds automated runs back, but nothing else. The Delta
+IO manager therefore asks the instance, before it loads an input: which runs wrote the partitions about
+to be read, and did any of them record a failed blocking ERROR check on that asset? Then the run fails
+with a message naming the asset, the partitions and the checks (docs/automation.md, "Blocking checks").
+
+A check is judged by the run that wrote the partition: the whole written window is what a check of a
+range run evaluated. Re-materialise the partition (or fix and re-run its asset) to clear the hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from dagster import (
+    AssetCheckSeverity,
+    AssetKey,
+    AssetRecordsFilter,
+    DagsterEventType,
+    DagsterInstance,
+    DagsterInvariantViolationError,
+    Failure,
+    InputContext,
+    MetadataValue,
+)
+
+# Partitions named in the error message; the count of all of them is always given.
+_SHOWN = 10
+
+
+def failed_blocking_checks(instance: DagsterInstance, run_id: str, asset_key: AssetKey) -> list[str]:
+    """Names of the blocking ERROR checks on `asset_key` that failed in run `run_id`."""
+    failed = []
+    for entry in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION):
+        evaluation = entry.dagster_event.event_specific_data if entry.dagster_event else None
+        if (evaluation is not None and evaluation.asset_key == asset_key and evaluation.blocking
+                and not evaluation.passed and evaluation.severity == AssetCheckSeverity.ERROR):
+            failed.append(evaluation.check_name)
+    return sorted(set(failed))
+
+
+def writers(instance: DagsterInstance, asset_key: AssetKey, partitions: Sequence[str] | None) -> dict[str, list[str]]:
+    """{run id: partitions} of the latest materialisation of each partition (unpartitioned: [""])."""
+    if not partitions:
+        records = instance.fetch_materializations(asset_key, limit=1).records
+        return {records[0].run_id: [""]} if records else {}
+    latest = instance.event_log_storage.get_latest_storage_id_by_partition(
+        asset_key, DagsterEventType.ASSET_MATERIALIZATION, set(partitions))
+    if not latest:
+        return {}
+    by_run: dict[str, list[str]] = {}
+    records = instance.fetch_materializations(
+        AssetRecordsFilter(asset_key=asset_key, storage_ids=list(latest.values())), limit=len(latest)).records
+    for record in records:
+        by_run.setdefault(record.run_id, []).append(record.partition_key or "")
+    return by_run
+
+
+def refuse_failed_upstream(
+    instance: DagsterInstance, asset_key: AssetKey, partitions: Sequence[str] | None, reading_run_id: str
+) -> None:
+    """Raise a `Failure` naming the asset, partitions and checks when a partition to be read was written
+    by a run whose blocking check on it failed. The reading run itself is skipped: inside one run Dagster
+    already stops the downstream steps of a failed blocking check."""
+    problems: dict[str, list[str]] = {}
+    for run_id, days in writers(instance, asset_key, partitions).items():
+        if run_id == reading_run_id:
+            continue
+        checks = failed_blocking_checks(instance, run_id, asset_key)
+        for check in checks:
+            problems.setdefault(check, []).extend(days)
+    if not problems:
+        return
+    asset = asset_key.to_user_string()
+    parts = "; ".join(
+        f"{check} failed for {len(days)} partition(s) {sorted(days)[:_SHOWN]}{' ...' if len(days) > _SHOWN else ''}"
+        for check, days in sorted(problems.items())
+    )
+    raise Failure(
+        description=f"Upstream {asset} is held by its blocking checks: {parts}. Fix the data and re-materialise "
+        f"those partitions of {asset}; until then nothing reads them.",
+        metadata={"upstream_asset": asset,
+                  "failed_checks": MetadataValue.json({c: sorted(d) for c, d in problems.items()})},
+        allow_retries=False,
+    )
+
+
+def refuse_failed_upstream_input(context: InputContext) -> None:
+    """The IO manager's hook: the partitions this input reads, from the run's own instance."""
+    if not context.has_asset_key:
+        return
+    try:
+        step = context.step_context
+    except DagsterInvariantViolationError:
+        return  # an input context built outside a run (build_input_context): no instance to ask
+    partitions = list(context.asset_partition_keys) if context.has_asset_partitions else None
+    refuse_failed_upstream(step.instance, context.asset_key, partitions, step.run_id)
