@@ -12,20 +12,26 @@ ifdef PROFILE
 export LAKEHOUSE_PROFILE := $(PROFILE)
 endif
 
-.PHONY: run test dev bench mlflow setup java jars lock clean-data dagster-home secret-scan spark-connect spark-standalone spark-standalone-stop databricks-upload
+.PHONY: run test soak dev bench mlflow setup java jars lock clean-data dagster-home secret-scan spark-connect spark-standalone spark-standalone-stop databricks-upload
 
 run: setup dagster-home ## Generate the demo data and materialise the whole asset graph (embedded default)
 	$(PY) -m lakehouse.run
 
-test: setup ## Start the test databases and run the test suite
+test: setup ## Start the test databases and run the test suites (each runs and reports; any failure fails)
 	bash scripts/test_databases.sh
 	bash scripts/install_chromium.sh >/dev/null
-	# Tests that need a Spark session of their own (a Spark Connect client; a second warehouse registered in
-	# the session catalog) run in their own processes after the main suite.
-	set -a; source .test-databases.env; set +a; \
-	$(PY) -m pytest --ignore=platform_tests/databricks --ignore=platform_tests/remote && \
-	$(PY) -m pytest platform_tests/databricks && \
-	$(PY) -m pytest platform_tests/remote
+	# Suites that need a process of their own run after the main one: a Spark Connect client, a second
+	# warehouse in the session catalog, the real dagster-daemon. Every suite runs even when one before it
+	# failed; the target fails if any did.
+	set -a; source .test-databases.env; set +a; status=0; \
+	$(PY) -m pytest --ignore=platform_tests/databricks --ignore=platform_tests/remote --ignore=platform_tests/soak || status=1; \
+	$(PY) -m pytest platform_tests/databricks || status=1; \
+	$(PY) -m pytest platform_tests/remote || status=1; \
+	$(PY) -m pytest -s platform_tests/soak || status=1; \
+	exit $$status
+
+soak: setup ## The unattended soak: make run's replay, then the daemon alone while days land (platform_tests/soak)
+	$(PY) -m platform_tests.soak.soak --days $(or $(DAYS),5) --work .lakehouse-soak
 
 dev: setup dagster-home ## Dagster UI + daemon on 127.0.0.1:3000 with a persistent DAGSTER_HOME
 	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
