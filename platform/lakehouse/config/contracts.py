@@ -14,8 +14,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from lakehouse.config.dataset import DATASETS_DIR
+from lakehouse.config.identifiers import validate_identifier
 
-_TYPE = re.compile(r"^(string|boolean|int|bigint|double|date|timestamp|decimal\(\d+,\s*\d+\))$")
+# Matched with fullmatch: `^...$` with re.match would accept a final newline.
+_TYPE = re.compile(r"(string|boolean|int|bigint|double|date|timestamp|decimal\(\d+, *\d+\))")
 
 
 class ColumnSpec(BaseModel):
@@ -42,9 +44,14 @@ class ColumnSpec(BaseModel):
     @field_validator("type")
     @classmethod
     def _known_type(cls, value: str) -> str:
-        if not _TYPE.match(value):
+        if not _TYPE.fullmatch(value):
             raise ValueError(f"Unsupported column type {value!r}")
         return value.replace(" ", "")
+
+    @field_validator("name")
+    @classmethod
+    def _identifier(cls, value: str) -> str:
+        return validate_identifier(value, "column name")  # reaches SQL text (casts, JDBC queries, checks)
 
 
 class Contract(BaseModel):

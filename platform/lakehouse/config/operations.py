@@ -15,12 +15,11 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-import re
-
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from lakehouse.config.dataset import DATASETS_DIR
+from lakehouse.config.identifiers import validate_identifier, validate_table_name
 
 # Delta's default `delta.deletedFileRetentionDuration` (7 days). VACUUM below it fails Delta's retention
 # check, which stays enabled: a shorter retention can break readers and time travel in progress.
@@ -31,25 +30,9 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-# Same rule as resources/catalog.py (not imported: the resources package imports the profile, which
-# imports this module).
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
-
-
-def _identifier(name: str, what: str) -> str:
-    if not _IDENTIFIER.match(name):
-        raise ValueError(f"Invalid {what} {name!r}: letters, digits and underscores, not starting with a digit")
-    return name
-
-
-def _table_name(value: str) -> str:
-    """`<schema>.<table>` with validated identifiers (they end up in SQL text)."""
-    schema, _, table = value.partition(".")
-    if not table:
-        raise ValueError(f"Table {value!r} must be <schema>.<table>")
-    _identifier(schema, "schema name")
-    _identifier(table, "table name")
-    return value
+# Identifiers end up in SQL text: the one shared rule (config/identifiers.py).
+_identifier = validate_identifier
+_table_name = validate_table_name
 
 
 # ---- alerts (profile) -------------------------------------------------------------------------------

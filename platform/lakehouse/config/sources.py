@@ -10,9 +10,10 @@ from functools import lru_cache
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from lakehouse.config.dataset import DATASETS_DIR
+from lakehouse.config.identifiers import validate_identifier, validate_target_table
 
 IngestMode = Literal["full", "incremental"]
 
@@ -61,6 +62,34 @@ class SourceConfig(BaseModel):
     )
     owners: list[str] = Field(default_factory=list, description="Asset owners (emails or team:name).")
     freshness_hours: int = Field(default=36, description="Freshness policy: data older than this is late.")
+
+    # Names below become asset keys, table names, folders and SQL text: one rule (config/identifiers.py).
+    @field_validator("name", "partition_column", "event_time_column", "cdc_column", "delete_column",
+                     "read_partition_column")
+    @classmethod
+    def _identifier(cls, value: str | None) -> str | None:
+        return None if value is None else validate_identifier(value, "source name or column name")
+
+    @field_validator("keys")
+    @classmethod
+    def _key_columns(cls, value: list[str]) -> list[str]:
+        return [validate_identifier(name, "key column name") for name in value]
+
+    @field_validator("target_table")
+    @classmethod
+    def _target_table(cls, value: str) -> str:
+        return validate_target_table(value)
+
+    @field_validator("table")
+    @classmethod
+    def _source_table(cls, value: str | None) -> str | None:
+        """JDBC: `table` or `schema.table` on the source database."""
+        if value is not None:
+            for part in value.split("."):
+                validate_identifier(part, "source table name")
+            if value.count(".") > 1:
+                raise ValueError(f"Invalid source table name {value!r}: use table or schema.table")
+        return value
 
 
 @lru_cache(maxsize=None)

@@ -26,10 +26,11 @@ from dagster import (
     Output,
     multi_asset,
 )
-from pydantic import Field, create_model
+from pydantic import Field, create_model, field_validator
 
 from lakehouse.config.contracts import load_contracts
 from lakehouse.config.dataset import DatasetConfig
+from lakehouse.config.identifiers import validate_target_table
 from lakehouse.config.profile import resolve_data_root
 from lakehouse.config.sources import SourceConfig, load_sources
 from lakehouse.ingestion import checks
@@ -43,6 +44,12 @@ from lakehouse.resources.spark import SparkResource
 
 class IngestionRunConfig(Config):
     """The seed notebook's `data_ingestion` parameters (defaults come from the source's config)."""
+
+    # Checked when the run starts, before any read or write: the name becomes a folder and SQL text.
+    @field_validator("target_table", check_fields=False)
+    @classmethod
+    def _target_table(cls, value: str) -> str:
+        return validate_target_table(value)
 
 
 def run_config_class(source: SourceConfig) -> type[Config]:

@@ -11,6 +11,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse.config.dataset import DatasetConfig
+from lakehouse.config.identifiers import split_table_name
 from lakehouse.config.sources import SourceConfig
 from lakehouse.ingestion.jdbc_cdc import Stamp
 from lakehouse.ingestion.jdbc_read import JdbcRead
@@ -68,9 +69,7 @@ def stamp_for(context: AssetExecutionContext, day: str, partition_column: str) -
 
 
 def target_ref(spark_resource: Any, source: SourceConfig, target_table: str, suffix: str = "") -> TableRef:
-    schema, _, table = target_table.rpartition(".")
-    if not schema:
-        raise ValueError(f"Source {source.name!r}: target_table {target_table!r} must be <schema>.<table>")
+    schema, table = split_table_name(target_table, f"target_table of source {source.name!r}")
     return spark_resource.table(schema, table + suffix)
 
 

@@ -50,6 +50,7 @@ from pyspark.sql import functions as F
 
 from lakehouse.config.contracts import Contract, load_contracts
 from lakehouse.config.dataset import DatasetConfig
+from lakehouse.config.identifiers import split_table_name
 from lakehouse.config.profile import resolve_data_root
 from lakehouse.config.sources import SourceConfig
 from lakehouse.ingestion.stream import (
@@ -90,13 +91,6 @@ def stream_config_class(source: SourceConfig) -> type[Config]:
         ingest_mode=(str, Field(default=source.ingest_mode, description=mode)),
         checkpoint_path=(str, Field(default=checkpoint, description="Checkpoint folder under the data root.")),
     )
-
-
-def _split_table(name: str) -> tuple[str, str]:
-    schema, _, table = name.rpartition(".")
-    if not schema:
-        raise ValueError(f"target_table {name!r} must be <schema>.<table>")
-    return schema, table
 
 
 def build_stream_asset(source: SourceConfig, dataset: DatasetConfig, calendar: Calendar) -> AssetsDefinition:
@@ -150,7 +144,7 @@ def build_stream_asset(source: SourceConfig, dataset: DatasetConfig, calendar: C
         stream = stream_source_for(source, str(folder), contract)  # fails early for unsupported formats
         if not folder.is_dir():
             raise FileNotFoundError(f"Source {source.name!r}: stream folder {folder} does not exist")
-        table = spark.table(*_split_table(config.target_table))
+        table = spark.table(*split_table_name(config.target_table, "target_table"))
         quarantine = spark.table(table.schema, f"{table.table}_quarantine")
         session = spark.spark_session
         if mode == "full":

@@ -1,25 +1,18 @@
 """Table identity: which Delta table an asset is, by name and by location.
 
 Identifiers are validated before they reach any SQL text, so a schema, table or column name can never
-inject SQL (Delta's replaceWhere and MERGE conditions are SQL expressions built from them).
+inject SQL (Delta's replaceWhere and MERGE conditions are SQL expressions built from them). The rule
+lives in config/identifiers.py; `validate_identifier` is re-exported here for the modules that use it.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+from lakehouse.config.identifiers import is_identifier, validate_identifier
 
-
-def validate_identifier(name: str, what: str = "identifier") -> str:
-    if not isinstance(name, str) or not _IDENTIFIER.match(name):
-        raise ValueError(
-            f"Invalid {what} {name!r}: use letters, digits and underscores, starting with a letter or "
-            "underscore (at most 128 characters)."
-        )
-    return name
+__all__ = ["TableRef", "discover_tables", "double_literal", "quote", "table_ref", "validate_identifier"]
 
 
 def quote(name: str) -> str:
@@ -73,6 +66,6 @@ def discover_tables(warehouse: Path) -> list[TableRef]:
     for log_dir in sorted(warehouse.glob("*/*/_delta_log")):
         table_dir = log_dir.parent
         schema, table = table_dir.parent.name, table_dir.name
-        if _IDENTIFIER.match(schema) and _IDENTIFIER.match(table):
+        if is_identifier(schema) and is_identifier(table):
             found.append(TableRef(schema=schema, table=table, location=str(table_dir)))
     return found
