@@ -8,11 +8,10 @@ lives in config/identifiers.py; `validate_identifier` is re-exported here for th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from lakehouse.config.identifiers import is_identifier, validate_identifier
 
-__all__ = ["TableRef", "discover_tables", "double_literal", "quote", "table_ref", "validate_identifier"]
+__all__ = ["TableRef", "double_literal", "quote", "table_ref", "validate_identifier"]
 
 
 def quote(name: str) -> str:
@@ -56,16 +55,3 @@ def table_ref(schema: str, table: str, warehouse: str, catalog_name: str | None 
     if catalog_name:
         return TableRef(schema=schema, table=table, location=None, catalog=catalog_name)
     return TableRef(schema=schema, table=table, location=f"{warehouse.rstrip('/')}/{schema}/{table}")
-
-
-def discover_tables(warehouse: Path) -> list[TableRef]:
-    """Every Delta table under a path-catalog warehouse (a folder holding `_delta_log`)."""
-    found: list[TableRef] = []
-    if not warehouse.exists():
-        return found
-    for log_dir in sorted(warehouse.glob("*/*/_delta_log")):
-        table_dir = log_dir.parent
-        schema, table = table_dir.parent.name, table_dir.name
-        if is_identifier(schema) and is_identifier(table):
-            found.append(TableRef(schema=schema, table=table, location=str(table_dir)))
-    return found

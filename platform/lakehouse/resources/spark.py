@@ -23,7 +23,9 @@ from dagster_pyspark.resources import spark_session_from_config
 from pydantic import Field
 
 from lakehouse.config.profile import Profile, resolve_data_root
-from lakehouse.resources.catalog import TableRef, discover_tables, quote, table_ref
+from lakehouse.resources.catalog import TableRef, table_ref
+# register_path_catalog is imported from here by notebooks (see its docstring).
+from lakehouse.resources.path_catalog import is_placeholder, register, register_path_catalog, table_names
 
 log = logging.getLogger(__name__)
 # Session conf key marking the warehouse whose tables this Spark session has registered.
@@ -67,48 +69,18 @@ class SparkResource(LazyPySparkResource):
         # Dagster builds a fresh resource for every run, but a process keeps one Spark session: register
         # the warehouse once per session (the IO manager registers what it writes afterwards).
         if self.catalog == "path" and self._spark_session.conf.get(_REGISTERED, "") != self.warehouse:
+            # Never fails on a bad table folder: it is logged as a warning and fails only when queried.
             registered = register_path_catalog(self._spark_session, Path(self.warehouse))
             self._spark_session.conf.set(_REGISTERED, self.warehouse)
             log.info("Registered %d Delta tables from %s", registered, self.warehouse)
 
     def register(self, ref: TableRef) -> None:
-        """Make a newly written path table visible by name in this session."""
+        """Make a newly written path table visible by name in this session (replacing a placeholder that
+        held its name while its folder was not a usable table, see resources/path_catalog.py)."""
         if self.catalog == "path" and ref.location:
             spark = self.spark_session
-            if ref.table not in _table_names(spark, ref.schema):
-                _register(spark, ref)
-
-
-def register_path_catalog(spark: Any, warehouse: Path) -> int:
-    """Register every Delta table under the warehouse that this session's catalog does not know yet.
-    Call it again in a long-lived session (a notebook) to see tables other processes created since."""
-    tables = discover_tables(warehouse)
-    known: dict[str, set[str]] = {}
-    for ref in tables:
-        if not any(Path(str(ref.location), "_delta_log").glob("*.json")):
-            # Another process is creating this table right now (its log has no commit yet): Delta would
-            # refuse to register it, and its writer registers it once committed.
-            continue
-        if ref.schema not in known:
-            known[ref.schema] = _table_names(spark, ref.schema)
-        if ref.table not in known[ref.schema]:
-            _register(spark, ref)
-    return len(tables)
-
-
-def _table_names(spark: Any, schema: str) -> set[str]:
-    """Names only (SHOW TABLES reads no Delta log, unlike tableExists); creates the schema if missing."""
-    if not spark.catalog.databaseExists(schema):
-        spark.sql(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")
-        return set()
-    return {row["tableName"] for row in spark.sql(f"SHOW TABLES IN {quote(schema)}").collect()}
-
-
-def _register(spark: Any, ref: TableRef) -> None:
-    if not spark.catalog.databaseExists(ref.schema):
-        spark.sql(f"CREATE SCHEMA IF NOT EXISTS {quote(ref.schema)}")
-    location = str(ref.location).replace("'", "")
-    spark.sql(f"CREATE TABLE IF NOT EXISTS {ref.quoted_name} USING DELTA LOCATION '{location}'")
+            if ref.table not in table_names(spark, ref.schema) or is_placeholder(spark, ref):
+                register(spark, ref)
 
 
 def spark_config_for(profile: Profile) -> dict[str, Any]:

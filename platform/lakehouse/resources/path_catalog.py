@@ -1,0 +1,159 @@
+"""The path catalog: every table folder of the warehouse registered by name in a Spark session.
+
+Tables live at <warehouse>/<schema>/<table>; every new session registers them (see resources/spark.py
+for why there is no shared metastore). One folder that is not a usable table — a name outside the
+identifier rule, no `_delta_log`, a log Delta cannot read — must not stop every session on the data
+root (issue 16: a table once created as "bronze.t7nl\\n" did). Such a folder is reported with a warning
+naming it; when its name is valid, the name is held by a placeholder view whose every read fails with
+the same message, so a query on that table errors clearly while every other table works. A later
+registration (the table's writer, or `register_path_catalog` again) replaces the placeholder.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lakehouse.config.identifiers import is_identifier
+from lakehouse.resources.catalog import TableRef, quote
+
+log = logging.getLogger(__name__)
+# Session conf key: the names this session holds with a placeholder view (JSON list of schema.table).
+_PLACEHOLDERS = "spark.lakehouse.catalog.placeholders"
+
+
+@dataclass(frozen=True)
+class UnusableTable:
+    folder: Path
+    reason: str
+    ref: TableRef | None = None  # set when the folder's name is valid, so a placeholder can hold it
+
+    @property
+    def message(self) -> str:
+        return (
+            f"Table folder {str(self.folder)!r} is not usable: {self.reason}. Every other table is registered; "
+            "repair the folder or move it out of the warehouse."
+        )
+
+
+def scan_warehouse(warehouse: Path) -> tuple[list[TableRef], list[UnusableTable]]:
+    """Every <schema>/<table> folder: the Delta tables, and the folders that cannot be one."""
+    tables: list[TableRef] = []
+    unusable: list[UnusableTable] = []
+    if not warehouse.is_dir():
+        return tables, unusable
+    for table_dir in sorted(p for p in warehouse.glob("*/*") if p.is_dir()):
+        schema, table = table_dir.parent.name, table_dir.name
+        if schema.startswith(".") or table.startswith("."):
+            continue  # hidden folders (editor or OS bookkeeping) are never tables
+        if not (is_identifier(schema) and is_identifier(table)):
+            reason = "its name is not a valid <schema>/<table> (ASCII letters, digits, underscores; config/identifiers.py)"
+            unusable.append(UnusableTable(table_dir, reason))
+            continue
+        ref = TableRef(schema=schema, table=table, location=str(table_dir))
+        if (table_dir / "_delta_log").is_dir():
+            tables.append(ref)
+        else:
+            reason = "it has no _delta_log, so it is not a Delta table (a first write still running registers it when done)"
+            unusable.append(UnusableTable(table_dir, reason, ref))
+    return tables, unusable
+
+
+def register_path_catalog(spark: Any, warehouse: Path) -> int:
+    """Register every Delta table under the warehouse that this session's catalog does not know yet;
+    returns how many tables are usable. Unusable folders are logged as warnings and held by placeholders.
+    Call it again in a long-lived session (a notebook) to see tables other processes created since."""
+    tables, unusable = scan_warehouse(warehouse)
+    placeholders = _placeholders(spark)
+    known: dict[str, set[str]] = {}
+    usable = 0
+    for ref in tables:
+        if not any(Path(str(ref.location), "_delta_log").glob("*.json")):
+            # Another process is creating this table right now (its log has no commit yet): Delta would
+            # refuse to register it, and its writer registers it once committed.
+            continue
+        if ref.schema not in known:
+            known[ref.schema] = table_names(spark, ref.schema)
+        if ref.table in known[ref.schema] and ref.name not in placeholders:
+            usable += 1
+            continue
+        try:
+            register(spark, ref)
+        # Deliberately broad: Delta reports an unreadable log as AnalysisException, SparkException or a
+        # Py4J error depending on what is wrong. It is not swallowed: the folder is reported below and
+        # its name fails every query with this message.
+        except Exception as exc:  # noqa: BLE001
+            unusable.append(UnusableTable(Path(str(ref.location)), f"its Delta log cannot be read ({_first_line(exc)})", ref))
+        else:
+            usable += 1
+    for bad in unusable:
+        log.warning(bad.message)
+        if bad.ref is not None:
+            _hold(spark, bad.ref, bad.message)
+    return usable
+
+
+def register(spark: Any, ref: TableRef) -> None:
+    """Register a path table by name, replacing a placeholder view that held the name."""
+    if not spark.catalog.databaseExists(ref.schema):
+        spark.sql(f"CREATE SCHEMA IF NOT EXISTS {quote(ref.schema)}")
+    placeholders = _placeholders(spark)
+    if ref.name in placeholders:
+        spark.sql(f"DROP VIEW IF EXISTS {ref.quoted_name}")
+    location = str(ref.location).replace("'", "")
+    spark.sql(f"CREATE TABLE IF NOT EXISTS {ref.quoted_name} USING DELTA LOCATION '{location}'")
+    if ref.name in placeholders:
+        _save_placeholders(spark, placeholders - {ref.name})
+
+
+def is_placeholder(spark: Any, ref: TableRef) -> bool:
+    return ref.name in _placeholders(spark)
+
+
+def table_names(spark: Any, schema: str) -> set[str]:
+    """Names only (SHOW TABLES reads no Delta log, unlike tableExists); creates the schema if missing."""
+    if not spark.catalog.databaseExists(schema):
+        spark.sql(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")
+        return set()
+    return {row["tableName"] for row in spark.sql(f"SHOW TABLES IN {quote(schema)}").collect()}
+
+
+def _hold(spark: Any, ref: TableRef, message: str) -> None:
+    """A view under the table's name that fails every read with `message`. The error is raised by a
+    filter, not a selected column, so column pruning (`SELECT count(*)`) cannot skip it."""
+    placeholders = _placeholders(spark)
+    if ref.name not in placeholders and ref.table in table_names(spark, ref.schema):
+        return  # registered earlier in this session and broken since: reads fail with Delta's own error
+    spark.sql(
+        f"CREATE OR REPLACE VIEW {ref.quoted_name} AS SELECT unusable_table FROM "
+        f"(SELECT CAST(NULL AS STRING) AS unusable_table) WHERE raise_error({_sql_string(message)}) IS NULL"
+    )
+    _save_placeholders(spark, placeholders | {ref.name})
+
+
+def _sql_string(text: str) -> str:
+    """A Spark SQL string literal of `text` (backslash escapes are on by default)."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n") + "'"
+
+
+def _placeholders(spark: Any) -> set[str]:
+    return set(json.loads(spark.conf.get(_PLACEHOLDERS, "[]")))
+
+
+def _save_placeholders(spark: Any, names: set[str]) -> None:
+    spark.conf.set(_PLACEHOLDERS, json.dumps(sorted(names)))
+
+
+def _first_line(exc: BaseException) -> str:
+    """The JVM's root cause when there is one (Py4J's own first line only says which call failed)."""
+    java = getattr(exc, "java_exception", None)
+    root = None
+    while java is not None:
+        root, java = java, java.getCause()
+    if root is not None:
+        return str(root.toString()).splitlines()[0][:300]
+    lines = [line.strip(" :") for line in str(exc).splitlines() if line.strip(" :")]
+    return (lines[0] if lines else type(exc).__name__)[:300]
