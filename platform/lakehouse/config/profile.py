@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from lakehouse.config.databricks import DatabricksSettings
 from lakehouse.config.operations import AlertSettings, MaintenanceSettings
@@ -75,6 +75,20 @@ class StorageSettings(_Strict):
         default=None,
         description="Explicit warehouse location (dbfs:/..., s3://...). Default: <data_root>/warehouse.",
     )
+    allowed_source_roots: list[str] = Field(
+        default_factory=list,
+        description="Absolute local (or mounted) folders that file and stream sources may also be read from; "
+        "`data_source` run config and source locations must otherwise resolve inside the data root "
+        "(symlinks and `..` resolved first). Empty: the data root only.",
+    )
+
+    @field_validator("allowed_source_roots")
+    @classmethod
+    def _absolute(cls, roots: list[str]) -> list[str]:
+        relative = [r for r in roots if not Path(r).is_absolute()]
+        if relative:
+            raise ValueError(f"storage.allowed_source_roots must be absolute paths: {relative}")
+        return roots
 
 
 class ConnectionSettings(_Strict):

@@ -31,7 +31,6 @@ from pydantic import Field, create_model, field_validator
 from lakehouse.config.contracts import load_contracts
 from lakehouse.config.dataset import DatasetConfig
 from lakehouse.config.identifiers import validate_target_table
-from lakehouse.config.profile import resolve_data_root
 from lakehouse.config.sources import SourceConfig, load_sources
 from lakehouse.ingestion import checks
 from lakehouse.ingestion.file_source import check_results, find_files, in_window, prepare_load
@@ -100,12 +99,15 @@ def _file_source_asset(source: SourceConfig, dataset: DatasetConfig, calendar: C
     def _ingest(context: AssetExecutionContext, config: config_class, spark: SparkResource):  # type: ignore[valid-type]
         if config.ingest_mode not in ("full", "incremental"):
             raise ValueError(f"Source {source.name!r}: unknown ingest_mode {config.ingest_mode!r}; expected full or incremental")
-        session = spark.spark_session
+        # Confined before anything is listed or read (config/locations.py), and before Spark starts.
+        roots = spark.source_roots()
+        root = roots.resolve(config.data_source, f"Source {source.name!r}: data_source")
         days = None if config.ingest_mode == "full" else context.partition_keys
-        root = resolve_data_root(spark.data_root) / config.data_source
         # Fingerprints taken before reading: a file landing mid-run changes them, so the sensor re-requests.
         landed = {d.day: d.fingerprint for d in scan_landing(root, source.format)[0] if days is None or d.day in days}
-        files = find_files(root, days, source)
+        # Each file too: a symlinked day folder or file inside the landing zone may point out of it.
+        files = roots.check_all(find_files(root, days, source), f"Source {source.name!r}: landed file")
+        session = spark.spark_session
         load = prepare_load(session, source, contract, files, context.run.run_id)
         load.checked.persist()  # parsed once, written twice (table + quarantine)
         try:

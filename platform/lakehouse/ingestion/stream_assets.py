@@ -51,7 +51,6 @@ from pyspark.sql import functions as F
 from lakehouse.config.contracts import Contract, load_contracts
 from lakehouse.config.dataset import DatasetConfig
 from lakehouse.config.identifiers import split_table_name
-from lakehouse.config.profile import resolve_data_root
 from lakehouse.config.sources import SourceConfig
 from lakehouse.ingestion.stream import (
     StreamRun,
@@ -139,8 +138,10 @@ def build_stream_asset(source: SourceConfig, dataset: DatasetConfig, calendar: C
         mode = config.ingest_mode
         if mode not in ("full", "incremental"):
             raise ValueError(f"Source {source.name!r}: unknown ingest_mode {mode!r}; expected full or incremental")
-        root = resolve_data_root(spark.data_root)
-        folder, checkpoint = root / config.data_source, root / config.checkpoint_path
+        # Confined (config/locations.py); the checkpoint to the data root only, since `full` deletes it.
+        roots = spark.source_roots()
+        folder = roots.resolve(config.data_source, f"Source {source.name!r}: data_source")
+        checkpoint = roots.resolve(config.checkpoint_path, f"Source {source.name!r}: checkpoint_path", data_root_only=True)
         stream = stream_source_for(source, str(folder), contract)  # fails early for unsupported formats
         if not folder.is_dir():
             raise FileNotFoundError(f"Source {source.name!r}: stream folder {folder} does not exist")

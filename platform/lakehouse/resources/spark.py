@@ -22,6 +22,7 @@ from dagster_pyspark import LazyPySparkResource
 from dagster_pyspark.resources import spark_session_from_config
 from pydantic import Field
 
+from lakehouse.config.locations import SourceRoots
 from lakehouse.config.profile import Profile, resolve_data_root
 from lakehouse.resources.catalog import TableRef, table_ref
 # register_path_catalog is imported from here by notebooks (see its docstring).
@@ -39,12 +40,20 @@ class SparkResource(LazyPySparkResource):
     catalog: str = Field(default="path", description="`path` (register tables by location) or `unity`.")
     catalog_name: str | None = Field(default=None, description="Unity Catalog name when catalog = unity.")
     warehouse_uri: str | None = Field(default=None, description="Warehouse location override.")
+    allowed_source_roots: list[str] = Field(
+        default_factory=list,
+        description="Absolute folders sources may be read from besides the data root (profile storage).",
+    )
 
     @property
     def warehouse(self) -> str:
         if self.warehouse_uri:
             return self.warehouse_uri
         return str(resolve_data_root(self.data_root) / "warehouse")
+
+    def source_roots(self) -> SourceRoots:
+        """Where this run may read source files (config/locations.py), resolved at run time."""
+        return SourceRoots.of(resolve_data_root(self.data_root), self.allowed_source_roots)
 
     def table(self, schema: str, table: str) -> TableRef:
         return table_ref(schema, table, self.warehouse, self.catalog_name if self.catalog == "unity" else None)
@@ -110,4 +119,5 @@ def spark_resource_for(profile: Profile, data_root: str | None = None) -> SparkR
         catalog=profile.storage.catalog,
         catalog_name=profile.storage.catalog_name,
         warehouse_uri=profile.storage.warehouse_uri,
+        allowed_source_roots=list(profile.storage.allowed_source_roots),
     )
