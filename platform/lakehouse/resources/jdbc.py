@@ -9,6 +9,7 @@ variable names. The password is excluded from repr and never put into logs, erro
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from dagster import ConfigurableResource, EnvVar
@@ -44,6 +45,7 @@ class JdbcConnection(ConfigurableResource):
 
     def spark_options(self) -> dict[str, str]:
         """Options for spark.read.format('jdbc'): holds the password, so never log or return it."""
+        require_database_file(self.jdbc_url())
         options = {"url": self.jdbc_url(), "driver": self.driver}
         if self.user is not None:
             options["user"] = self.user
@@ -82,6 +84,31 @@ class JdbcConnection(ConfigurableResource):
             user=parsed.username,
             password=parsed.password,
             data_root=data_root,
+        )
+
+
+def sqlite_database_file(url: str) -> Path | None:
+    """The file a `jdbc:sqlite:` URL names (None for other databases and in-memory SQLite)."""
+    if not url.startswith("jdbc:sqlite:"):
+        return None
+    target = url[len("jdbc:sqlite:"):].split("?", 1)[0]
+    if target.startswith("file:"):  # URI form: file:/path, file:///path or file:relative
+        rest = target[len("file:"):]
+        target = "/" + rest.lstrip("/") if rest.startswith("/") else rest
+    if target in ("", ":memory:") or target.startswith(":resource:"):
+        return None
+    return Path(target)
+
+
+def require_database_file(url: str) -> None:
+    """Refuse a missing SQLite file before any driver opens it: the SQLite driver would create an empty
+    database there, and the run would fail later with a misleading "no such table" (issue 16)."""
+    path = sqlite_database_file(url)
+    if path is not None and not path.is_file():
+        raise FileNotFoundError(
+            f"source database file {path} not found (nothing was created); generate the demo sources "
+            "(`make run`, or `python -m lakehouse.demo generate --root <data root>`) or point the "
+            "connection's URL at an existing file"
         )
 
 
