@@ -72,10 +72,12 @@ class Soak:
         self.instance = DagsterInstance.from_config(str(self.home))
 
     def start(self) -> None:
+        started = time.time()
         self.daemon.start()
         # The first evaluation of every sensor must find nothing to do after the replay.
         time.sleep(75)
-        assert self.runs_since(0) == [], "the daemon launched runs before anything landed (a replay of history)"
+        replayed = self.runs_since(started)
+        assert replayed == [], f"the daemon launched runs before anything landed: {[r.job_name for r in replayed]}"
 
     # ---- events ---------------------------------------------------------------------------------------
     def land_next_day(self, name: str = "new day", kill: bool = False) -> Phase:
