@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from lakehouse.config.profile import DATA_ROOT_ENV_VAR
 from lakehouse.resources.delta_write import table_exists
 from lakehouse.resources.jdbc import DRIVERS, JdbcConnection, sqlite_database_file
 from platform_tests.ingestion.jdbc_fixtures import run, unique_table
@@ -29,7 +30,9 @@ def test_the_sqlite_file_of_a_jdbc_url(url, expected):
     assert sqlite_database_file(url) == (Path(expected) if expected else None)
 
 
-def test_a_missing_file_is_refused_before_a_driver_could_create_it(tmp_path):
+def test_a_missing_file_is_refused_before_a_driver_could_create_it(tmp_path, monkeypatch):
+    # The environment's data root wins over the configured one (conftest's session root may be set).
+    monkeypatch.setenv(DATA_ROOT_ENV_VAR, str(tmp_path))
     (tmp_path / "sources").mkdir()
     missing = tmp_path / "sources" / "demo_sources.sqlite"
     conn = JdbcConnection(url="jdbc:sqlite:{data_root}/sources/demo_sources.sqlite", driver=DRIVERS["sqlite"],
