@@ -36,6 +36,7 @@ def _plain_script(bench: Bench, day: date, table: str) -> None:
     refs = [resource.table("bench", table), resource.table("bench", f"{table}_quarantine")]
     write_delta(spark, load.table, refs[0], spec, window)
     write_delta(spark, load.quarantine, refs[1], spec, window)
+    load.read_by_day()  # as the asset does: counted from the persisted rows
     load.checked.unpersist()
     for ref in refs:
         resource.register(ref)

@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from lakehouse.config.dataset import DATASETS_DIR
 from lakehouse.config.identifiers import validate_identifier
@@ -40,6 +40,11 @@ class ColumnSpec(BaseModel):
         description="Timestamps of landed files: at most this many hours after the end of the landing day "
         "(an event cannot land before it happens; the slack absorbs clock skew).",
     )
+    round: bool = Field(
+        default=False,
+        description="Decimals: round a value with more decimal places than the type's scale (half up). By "
+        "default such a value is quarantined, since loading it would change it.",
+    )
 
     @field_validator("type")
     @classmethod
@@ -52,6 +57,14 @@ class ColumnSpec(BaseModel):
     @classmethod
     def _identifier(cls, value: str) -> str:
         return validate_identifier(value, "column name")  # reaches SQL text (casts, JDBC queries, checks)
+
+    @model_validator(mode="after")
+    def _parsing_options(self) -> ColumnSpec:
+        """Options that cannot apply to the column's type are mistakes, not no-ops."""
+        where = f"Column {self.name!r}"
+        if self.round and not self.type.startswith("decimal("):
+            raise ValueError(f"{where}: `round` applies to decimal columns, not {self.type}")
+        return self
 
 
 class Contract(BaseModel):

@@ -42,6 +42,11 @@ class SourceConfig(BaseModel):
         description="Files: the event timestamp column; bronze derives `event_date` from it so later stages "
         "can place late events in their own day.",
     )
+    multiline: bool = Field(
+        default=False,
+        description="CSV: quoted values may span lines (Spark's `multiLine`). Each file is then parsed whole "
+        "by one task (not split), and its rows' raw text is their values as JSON. Off: one line, one record.",
+    )
     connection: str | None = Field(
         default=None, description="JDBC: name of the connection in the profile's `connections` section."
     )

@@ -80,7 +80,8 @@ def _file_source_asset(source: SourceConfig, dataset: DatasetConfig, calendar: C
         "quarantine": AssetOut(
             key=quarantine_key,
             description=f"Rows of {source.name} that failed the contract: raw text, source file and reason.",
-            metadata=common,
+            # additive: quarantines written before `raw_record_encoding` existed gain the column.
+            metadata={**common, "schema_mode": "additive"},
             owners=owners,
             kinds={"spark", "delta"},
         ),
@@ -118,6 +119,7 @@ def _file_source_asset(source: SourceConfig, dataset: DatasetConfig, calendar: C
             yield Output(load.table, output_name="table", metadata=table_meta)
             quarantine_meta = {**runtime, **({"table": f"{config.target_table}_quarantine"} if "table" in table_meta else {})}
             yield Output(load.quarantine, output_name="quarantine", metadata=quarantine_meta)
+            load.read_by_day()  # counted from the persisted rows, before they are released
         finally:
             load.checked.unpersist()
         # Checks read back what was committed, for exactly the window written.

@@ -3,7 +3,7 @@ benchmark's plain-script baseline runs, so the two measure the same Spark work."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -14,7 +14,9 @@ from pyspark.sql import functions as F
 from lakehouse.config.contracts import Contract
 from lakehouse.config.sources import SourceConfig
 from lakehouse.ingestion import checks
-from lakehouse.ingestion.files import SOURCE_FILE, count_source_rows, landing_day, list_files, read_raw, split_valid
+from lakehouse.ingestion.file_shape import list_files
+from lakehouse.ingestion.files import SOURCE_FILE, landing_day, split_valid
+from lakehouse.ingestion.raw_files import read_raw
 
 
 @dataclass
@@ -23,6 +25,15 @@ class FileLoad:
     table: DataFrame  # typed, valid rows + landing day, event day and lineage columns
     quarantine: DataFrame  # rejected rows: raw text, source file, reason
     checked: DataFrame  # every parsed row; persist while writing so the files are parsed once
+    _read: dict[date, int] | None = field(default=None, init=False, repr=False)
+
+    def read_by_day(self) -> dict[date, int]:
+        """Records read per landing day. Counted from the parsed rows (one per non-blank, non-header line, or
+        per multi-line CSV record), so call it while `checked` is persisted: the files are not read again."""
+        if self._read is None:
+            rows = self.checked.groupBy(landing_day(F.col(SOURCE_FILE)).alias("day")).count().collect()
+            self._read = {r["day"]: int(r["count"]) for r in rows}
+        return self._read
 
 
 def landed_days(root: Path, days: list[str] | None, source: SourceConfig) -> list[Path]:
@@ -38,7 +49,7 @@ def landed_days(root: Path, days: list[str] | None, source: SourceConfig) -> lis
 
 
 def prepare_load(spark: SparkSession, source: SourceConfig, contract: Contract, files: list[Path], run_id: str) -> FileLoad:
-    split = split_valid(read_raw(spark, source.format, files, contract), contract)
+    split = split_valid(read_raw(spark, source.format, files, contract, source.multiline), contract)
     lineage = {
         source.partition_column: landing_day(F.col(SOURCE_FILE)),
         "_ingested_at": F.current_timestamp(),
@@ -67,7 +78,7 @@ def check_results(
     contract: Contract, key: AssetKey,
 ) -> list[AssetCheckResult]:
     """The bronze checks over what was committed (`written` / `rejected`: the window just written)."""
-    read = count_source_rows(spark, source.format, load.files)
+    read = sum(load.read_by_day().values())
     results = [
         checks.reconciliation_result(read, written.count(), rejected.count(), key),
         checks.contract_result(written, contract, key),

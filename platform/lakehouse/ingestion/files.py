@@ -1,28 +1,30 @@
-"""Reading landed CSV / JSON-lines files against a contract, without losing a row.
+"""Checking landed records against a contract, without losing a row.
 
-Every column is read as text, then cast to its contract type with `try_cast`. A row is quarantined
-(with its raw text, source file and the reasons) when its line is malformed, a required value is
-missing, a value does not cast, or a hard rule (min / max / allowed) fails. Everything else is loaded.
-So rows read = rows loaded + rows quarantined, always.
+The raw shape (`raw_files.read_raw` for batch files, `stream.JsonFileStream` for streams) holds every
+contract column as text. Each value is cast to its contract type (ingestion/casts.py). A row is quarantined
+(with its raw text, source file and the reasons) when its line is rejected as a whole (malformed, cut off, a
+JSON array), a required value is missing, a value does not cast or would change in the cast, a hard rule
+(min / max / allowed) fails, or its key was already kept. Everything else is loaded. So rows read = rows
+loaded + rows quarantined, always.
 """
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
-from pathlib import Path
 
-from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import Window
 from pyspark.sql import functions as F
-from pyspark.sql.types import BooleanType, StringType, StructField, StructType
+from pyspark.sql.types import StringType, StructField, StructType
 
 from lakehouse.config.contracts import ColumnSpec, Contract
+from lakehouse.ingestion.casts import cast_reasons, typed_value
+from lakehouse.ingestion.raw_files import (CORRUPT, LINE_REASON, MALFORMED, RAW, RESCUED, SOURCE_FILE, TRUNCATED,
+                                           TRUNCATED_REASON)
 
-CORRUPT = "_corrupt_record"
-SOURCE_FILE = "_source_file"
-RESCUED = "_rescued_data"
-TRUNCATED = "_truncated_line"
+__all__ = ["CORRUPT", "RESCUED", "SOURCE_FILE", "TRUNCATED", "SplitResult", "raw_schema", "split_valid"]
+
+RAW_ENCODING = "raw_record_encoding"
 
 
 @dataclass
@@ -36,98 +38,6 @@ def raw_schema(columns: list[str]) -> StructType:
     """The given columns as strings, plus the column Spark fills with a malformed line."""
     fields = [StructField(name, StringType(), True) for name in columns]
     return StructType(fields + [StructField(CORRUPT, StringType(), True)])
-
-
-def list_files(folders: list[Path], fmt: str) -> list[Path]:
-    suffixes = {"csv": (".csv",), "json": (".json", ".jsonl")}[fmt]
-    return sorted(f for d in folders for f in d.iterdir() if f.is_file() and f.name.endswith(suffixes))
-
-
-def csv_header(path: Path) -> tuple[str, ...] | None:
-    """The header of a CSV file (None for a zero-byte file, which holds no rows)."""
-    with path.open("rb") as handle:
-        first = handle.readline().decode("utf-8", errors="replace").strip("\r\n")
-    return tuple(next(csv.reader([first]))) if first else None
-
-
-def truncated_last_line(path: Path) -> str | None:
-    """The last line of a file that does not end with a newline (a cut-off write), else None."""
-    size = path.stat().st_size
-    if size == 0:
-        return None
-    with path.open("rb") as handle:
-        handle.seek(max(0, size - 65536))
-        tail = handle.read()
-    if tail.endswith(b"\n"):
-        return None
-    return tail.rsplit(b"\n", 1)[-1].decode("utf-8", errors="replace").rstrip("\r")
-
-
-def _flag_truncated(df: DataFrame, header: tuple[str, ...], paths: list[str]) -> DataFrame:
-    """Mark the incomplete last line of cut-off CSV files: it may parse into the right number of
-    fields with its last value cut short, which would load a silently altered row."""
-    flag = F.lit(False)
-    line = F.concat_ws(",", *[F.coalesce(F.col(h), F.lit("")) for h in header])
-    for path in paths:
-        last = truncated_last_line(Path(path))
-        if last is not None:
-            flag = flag | (F.col(SOURCE_FILE).endswith(path) & (line == F.lit(last)))
-    return df.withColumn(TRUNCATED, flag)
-
-
-def read_raw(spark: SparkSession, fmt: str, files: list[Path], contract: Contract) -> DataFrame:
-    """Read files as text columns aligned by name to the contract; malformed lines land in
-    `_corrupt_record`, values of unexpected columns in `_rescued_data` (JSON), never dropped."""
-    names = [c.name for c in contract.columns]
-    if fmt == "json":
-        reader = spark.read.schema(raw_schema(names)).option("mode", "PERMISSIVE")
-        frames = [_with_rescued(reader.option("columnNameOfCorruptRecord", CORRUPT).json([str(f) for f in files]), names, ())
-                  .withColumn(TRUNCATED, F.lit(False))]
-    elif fmt == "csv":
-        # Group files by header and read each group by its own header: a file with a missing, extra or
-        # reordered column is read by name instead of shifting values into the wrong columns.
-        groups: dict[tuple[str, ...], list[str]] = {}
-        for path in files:
-            header = csv_header(path)
-            if header is not None:
-                groups.setdefault(header, []).append(str(path))
-        frames = []
-        for header, paths in groups.items():
-            reader = spark.read.schema(raw_schema(list(header))).option("mode", "PERMISSIVE")
-            reader = reader.option("columnNameOfCorruptRecord", CORRUPT).option("header", "true")
-            extras = tuple(h for h in header if h not in names)
-            raw = reader.csv(paths).withColumn(SOURCE_FILE, F.col("_metadata.file_path"))
-            raw = _flag_truncated(raw, header, paths)
-            frames.append(_with_rescued(raw, names, extras, present=header))
-    else:
-        raise ValueError(f"Unsupported file format {fmt!r}; expected csv or json")
-    if not frames:  # only zero-byte files: a clean no-op with the right columns
-        empty = [*names, CORRUPT, RESCUED, SOURCE_FILE]
-        fields = [StructField(n, StringType(), True) for n in empty] + [StructField(TRUNCATED, BooleanType(), True)]
-        return spark.createDataFrame([], StructType(fields))
-    union = frames[0]
-    for frame in frames[1:]:
-        union = union.unionByName(frame)
-    return union
-
-
-def _with_rescued(df: DataFrame, names: list[str], extras: tuple[str, ...], present: tuple[str, ...] | None = None) -> DataFrame:
-    missing = [n for n in names if present is not None and n not in present]
-    cols = [F.col(n) if n not in missing else F.lit(None).cast("string").alias(n) for n in names]
-    rescued_fields = [F.col(e) for e in extras] + [F.lit(m).alias(f"_missing_column_{i}") for i, m in enumerate(missing)]
-    rescued = F.to_json(F.struct(*rescued_fields)) if rescued_fields else F.lit(None).cast("string")
-    source = F.col(SOURCE_FILE) if SOURCE_FILE in df.columns else F.col("_metadata.file_path")
-    truncated = [F.col(TRUNCATED)] if TRUNCATED in df.columns else []
-    return df.select(*cols, F.col(CORRUPT), rescued.alias(RESCUED), source.alias(SOURCE_FILE), *truncated)
-
-
-def _cast(spec: ColumnSpec) -> Column:
-    raw = F.trim(F.col(spec.name))
-    if spec.type == "timestamp":
-        return F.try_to_timestamp(raw)
-    if spec.type == "boolean":
-        return F.lower(raw).try_cast("boolean")
-    return raw.try_cast(spec.type)
 
 
 def landing_day(path: Column) -> Column:
@@ -155,7 +65,7 @@ def _violations(spec: ColumnSpec, typed: Column) -> list[Column]:
     present = raw.isNotNull() & (F.trim(raw) != "")
     reasons = [
         F.when(~present & F.lit(spec.required), F.lit(f"{spec.name}: required value missing")),
-        F.when(present & typed.isNull(), F.concat(F.lit(f"{spec.name}: not a {spec.type}: "), F.substring(raw, 1, 60))),
+        *cast_reasons(spec, raw, typed, present),
         # Spark decodes invalid UTF-8 as U+FFFD: loading it would silently alter the value.
         F.when(raw.contains("\ufffd"), F.lit(f"{spec.name}: invalid UTF-8 bytes")),
     ]
@@ -168,35 +78,59 @@ def _violations(spec: ColumnSpec, typed: Column) -> list[Column]:
     return reasons
 
 
+def _line_reason(raw: DataFrame) -> Column:
+    """Why a whole line is rejected, or null. Batch files say it themselves; a stream has flags."""
+    if LINE_REASON in raw.columns:
+        return F.col(LINE_REASON)
+    truncated = F.col(TRUNCATED) if TRUNCATED in raw.columns else F.lit(False)
+    return F.when(F.col(CORRUPT).isNotNull(), F.lit(MALFORMED)).when(truncated, F.lit(TRUNCATED_REASON))
+
+
 def split_valid(raw: DataFrame, contract: Contract) -> SplitResult:
     """Typed, valid rows and quarantined rows (raw text + reasons); counts always add up."""
-    typed = {c.name: _cast(c) for c in contract.columns}
+    typed = {c.name: typed_value(c, F.col(c.name)) for c in contract.columns}
     reasons: list[Column] = []
     for spec in contract.columns:
         reasons.extend(_violations(spec, typed[spec.name]))
-    # A malformed line has one reason; its column-level findings would only be noise.
     column_reasons = F.filter(F.array(*reasons), lambda r: r.isNotNull())
-    all_reasons = (
-        F.when(F.col(CORRUPT).isNotNull(), F.array(F.lit("malformed record")))
-        .when(F.col(TRUNCATED), F.array(F.lit("truncated file: incomplete last line")))
-        .otherwise(column_reasons)
-    )
+    line = _line_reason(raw)
+    # A rejected line has one reason; its column-level findings would only be noise.
+    all_reasons = F.when(line.isNotNull(), F.array(line)).otherwise(column_reasons)
+    has_raw = RAW in raw.columns
+    if has_raw:
+        # Bytes that are not UTF-8 outside the contract's values (an extra column, a JSON key) are still bytes
+        # the loaded row would not keep.
+        bad_bytes = ~F.is_valid_utf8(RAW) & ~F.exists(all_reasons, lambda r: r.contains("invalid UTF-8"))
+        all_reasons = F.when(bad_bytes, F.array_append(all_reasons, F.lit("invalid UTF-8 bytes in the line"))) \
+            .otherwise(all_reasons)
     checked = raw.withColumn("_reasons", all_reasons)
     checked = checked.withColumns({f"_typed_{c}": expr for c, expr in typed.items()})
     checked = _flag_duplicate_keys(checked, contract.keys)
     is_bad = F.size("_reasons") > 0
+    if has_raw:
+        checked = checked.withColumn(RAW, F.when(is_bad, F.col(RAW)))  # only rejected lines keep it in the cache
     loaded = checked.where(~is_bad).select(
         *[F.col(f"_typed_{c.name}").alias(c.name) for c in contract.columns], RESCUED, SOURCE_FILE
     )
     raw_text = F.coalesce(
-        F.col(CORRUPT), F.to_json(F.struct(*[F.col(c.name) for c in contract.columns]))
+        *([F.col(RAW)] if has_raw else []), F.col(CORRUPT), F.to_json(F.struct(*[F.col(c.name) for c in contract.columns]))
     )
     quarantined = checked.where(is_bad).select(
         F.col(SOURCE_FILE).alias("source_file"),
-        raw_text.alias("raw_record"),
+        *_raw_record(raw_text, has_raw),
         F.array_join("_reasons", "; ").alias("reason"),
     )
     return SplitResult(loaded=loaded, quarantined=quarantined, checked=checked)
+
+
+def _raw_record(text: Column, with_encoding: bool) -> list[Column]:
+    """The raw text, readable by every Delta reader: a line that is not valid UTF-8 is stored as base64 of
+    its exact bytes, and `raw_record_encoding` says which (Arrow and pandas refuse invalid UTF-8 strings)."""
+    if not with_encoding:
+        return [text.alias("raw_record")]
+    valid = F.is_valid_utf8(text)
+    return [F.when(valid, text).otherwise(F.base64(text.cast("binary"))).alias("raw_record"),
+            F.when(valid, F.lit("utf-8")).otherwise(F.lit("base64")).alias(RAW_ENCODING)]
 
 
 def _flag_duplicate_keys(checked: DataFrame, keys: list[str]) -> DataFrame:
@@ -205,17 +139,10 @@ def _flag_duplicate_keys(checked: DataFrame, keys: list[str]) -> DataFrame:
     if not keys:
         return checked
     valid = F.size("_reasons") == 0
-    order = [F.col(SOURCE_FILE), F.xxhash64(*[F.col(f"_typed_{k}") for k in keys], F.to_json(F.struct("*")))]
+    # Ties (same key, same file) are broken by the row's content: a hash of its text values, cheap to compute.
+    content = [c for c in checked.columns if not c.startswith("_") or c in (RESCUED, CORRUPT)]
+    order = [F.col(SOURCE_FILE), F.xxhash64(*[F.col(c) for c in content])]
     window = Window.partitionBy(valid, *[F.col(f"_typed_{k}") for k in keys]).orderBy(*order)
     rank = F.row_number().over(window)
     duplicate = F.concat(F.lit(f"duplicate key {keys}: first kept from "), F.first(SOURCE_FILE).over(window))
     return checked.withColumn("_reasons", F.when(valid & (rank > 1), F.array(duplicate)).otherwise(F.col("_reasons")))
-
-
-def count_source_rows(spark: SparkSession, fmt: str, files: list[Path]) -> int:
-    """Independent count of records in the files (non-blank lines, minus CSV headers), for reconciliation."""
-    if not files:
-        return 0
-    lines = spark.read.text([str(f) for f in files]).where(F.trim("value") != "").count()
-    headers = sum(1 for f in files if csv_header(f)) if fmt == "csv" else 0
-    return lines - headers

@@ -37,8 +37,8 @@ from lakehouse.config.profile import resolve_data_root
 from lakehouse.config.sources import SourceConfig
 from lakehouse.ingestion.landing_runs import DayFolder, batch_changes, fingerprint, range_request, run_key
 
-# The files ingestion reads per format; keep in step with ingestion.files.list_files (not imported:
-# that module imports pyspark). Other files (markers, READMEs) would only trigger empty re-runs.
+# The files ingestion reads per format; keep in step with ingestion.file_shape.list_files. Other files
+# (markers, READMEs) would only trigger empty re-runs.
 DATA_SUFFIXES: dict[str, tuple[str, ...]] = {"csv": (".csv",), "json": (".json", ".jsonl")}
 # Writers that are not atomic leave these while copying; a leading dot is the demo's own temp name.
 IN_PROGRESS_SUFFIXES = (".tmp", "_COPYING_", ".part")

@@ -1,7 +1,7 @@
 """Streaming sources: a pluggable stream read with Structured Streaming, one `availableNow` run at a time.
 
 A `StreamSource` returns the raw stream: every contract column as text plus `_corrupt_record`,
-`_rescued_data`, `_source_file` and `_truncated_line` - the raw shape `ingestion.files.read_raw` gives
+`_rescued_data`, `_source_file` and `_truncated_line` - the raw shape `ingestion.raw_files.read_raw` gives
 batch files, so `split_valid` and the quarantine rules are shared. `JsonFileStream` reads JSON-lines files from the
 day sub-folders of a stream folder; Kafka is declared in the source config but not implemented yet.
 
