@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -18,6 +19,9 @@ from lakehouse.config.identifiers import validate_identifier
 
 # Matched with fullmatch: `^...$` with re.match would accept a final newline.
 _TYPE = re.compile(r"(string|boolean|int|bigint|double|date|timestamp|decimal\(\d+, *\d+\))")
+# Pattern letters that read a zone or an offset from the text itself (Spark datetime patterns); text in
+# '...' quotes is literal. A pattern with one of them must not also get a `timezone`.
+_ZONE_LETTERS = re.compile(r"[VzOXxZ]")
 
 
 class ColumnSpec(BaseModel):
@@ -40,6 +44,16 @@ class ColumnSpec(BaseModel):
         description="Timestamps of landed files: at most this many hours after the end of the landing day "
         "(an event cannot land before it happens; the slack absorbs clock skew).",
     )
+    format: str | None = Field(
+        default=None,
+        description="Timestamps/dates of landed files: the Spark datetime pattern of the source text, e.g. "
+        "`yyyy/MM/dd HH:mm`; a value that does not match is quarantined naming the pattern. Default: ISO 8601.",
+    )
+    timezone: str | None = Field(
+        default=None,
+        description="Timestamps with a `format` that holds no zone or offset: the IANA zone the wall-clock "
+        "values are in (e.g. Europe/Paris), whatever the Spark session's zone. Default: UTC.",
+    )
     round: bool = Field(
         default=False,
         description="Decimals: round a value with more decimal places than the type's scale (half up). By "
@@ -58,10 +72,26 @@ class ColumnSpec(BaseModel):
     def _identifier(cls, value: str) -> str:
         return validate_identifier(value, "column name")  # reaches SQL text (casts, JDBC queries, checks)
 
+    @property
+    def reads_zone(self) -> bool:
+        """The `format` reads a zone or offset from the text (letters outside '...' literals)."""
+        return self.format is not None and bool(_ZONE_LETTERS.search(re.sub(r"'[^']*'", "", self.format)))
+
     @model_validator(mode="after")
     def _parsing_options(self) -> ColumnSpec:
         """Options that cannot apply to the column's type are mistakes, not no-ops."""
         where = f"Column {self.name!r}"
+        if self.format is not None and self.type not in ("timestamp", "date"):
+            raise ValueError(f"{where}: `format` applies to timestamp and date columns, not {self.type}")
+        if self.timezone is not None:
+            if self.type != "timestamp" or self.format is None:
+                raise ValueError(f"{where}: `timezone` needs a timestamp column with a `format`")
+            if self.reads_zone:
+                raise ValueError(f"{where}: format {self.format!r} reads the zone from the text; drop `timezone`")
+            try:
+                ZoneInfo(self.timezone)
+            except (ZoneInfoNotFoundError, ValueError) as exc:
+                raise ValueError(f"{where}: unknown timezone {self.timezone!r}") from exc
         if self.round and not self.type.startswith("decimal("):
             raise ValueError(f"{where}: `round` applies to decimal columns, not {self.type}")
         return self

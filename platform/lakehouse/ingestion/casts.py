@@ -24,6 +24,8 @@ def typed_value(spec: ColumnSpec, raw: Column) -> Column:
     if spec.type == "string":
         return raw  # exactly as landed: trimming would alter the value
     text = F.trim(raw)
+    if spec.format is not None:
+        return _with_format(spec, text)
     if spec.type == "timestamp":
         return F.try_to_timestamp(text)
     if spec.type == "boolean":
@@ -31,10 +33,22 @@ def typed_value(spec: ColumnSpec, raw: Column) -> Column:
     return text.try_cast(spec.type)
 
 
+def _with_format(spec: ColumnSpec, text: Column) -> Column:
+    """The text parsed with the column's pattern. Wall-clock values are read in the column's zone (UTC by
+    default) by appending the zone to the text: the result does not depend on the session's time zone."""
+    if spec.type == "date":
+        return F.try_to_date(text, spec.format)
+    if spec.reads_zone:
+        return F.try_to_timestamp(text, F.lit(spec.format))
+    zoned = F.concat(text, F.lit(" " + (spec.timezone or "UTC")))
+    return F.try_to_timestamp(zoned, F.lit(f"{spec.format} VV"))
+
+
 def cast_reasons(spec: ColumnSpec, raw: Column, typed: Column, present: Column) -> list[Column]:
     """One reason (or null) per way the text failed its type."""
     shown = F.substring(raw, 1, 60)
-    reasons = [F.when(present & typed.isNull(), F.concat(F.lit(f"{spec.name}: not a {spec.type}: "), shown))]
+    expected = spec.type if spec.format is None else f"{spec.type} in format '{spec.format}'"
+    reasons = [F.when(present & typed.isNull(), F.concat(F.lit(f"{spec.name}: not a {expected}: "), shown))]
     if spec.type.startswith("decimal(") and not spec.round:
         # The same text at the widest scale the integer digits allow: a difference is a rounded value.
         precision, scale = decimal_digits(spec.type)
