@@ -41,7 +41,8 @@ def dirty_landing(spark, resources, data_root) -> dict:
         from dagster import DagsterInstance
 
         with DagsterInstance.ephemeral() as instance:
-            result = materialize([asset_def], resources=resources, instance=instance, tags=tags,
+            # Far dirtier than a usable day: the blocking quarantine_rate check fails these runs (asserted below).
+            result = materialize([asset_def], resources=resources, instance=instance, tags=tags, raise_on_error=False,
                                  run_config={"ops": {asset_def.op.name: {"config": config}}})
         checks[source.name] = {e.check_name: e for e in result.get_asset_check_evaluations()}
     manifest = json.loads((root / "_generator" / "manifest.json").read_text())
@@ -79,6 +80,12 @@ def test_reconciliation_and_contract_checks_pass(dirty_landing):
     for source, checks in dirty_landing["checks"].items():
         assert checks["reconciliation"].passed, (source, checks["reconciliation"].metadata)
         assert checks["contract"].passed, (source, checks["contract"].metadata)
+
+
+def test_days_this_dirty_fail_the_quarantine_rate_check(dirty_landing):
+    for source, checks in dirty_landing["checks"].items():
+        rate = checks["quarantine_rate"]
+        assert not rate.passed and rate.severity.value == "ERROR", (source, rate.metadata)
 
 
 def test_each_dirty_kind_went_where_expected(spark, dirty_landing):

@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from lakehouse.config.dataset import DATASETS_DIR
 from lakehouse.config.identifiers import validate_identifier, validate_target_table
@@ -46,6 +46,22 @@ class SourceConfig(BaseModel):
         default=False,
         description="CSV: quoted values may span lines (Spark's `multiLine`). Each file is then parsed whole "
         "by one task (not split), and its rows' raw text is their values as JSON. Off: one line, one record.",
+    )
+    quarantine_warn_share: float = Field(
+        default=0.01, ge=0, le=1,
+        description="Files: the `quarantine_rate` check warns when a landing day's quarantined rows exceed this "
+        "share of its rows read.",
+    )
+    quarantine_error_share: float = Field(
+        default=0.05, ge=0, le=1,
+        description="Files: the `quarantine_rate` check fails (blocking: the run is red, downstream waits) when "
+        "a landing day's quarantined rows exceed this share of its rows read.",
+    )
+    quarantine_error_min_rows: int = Field(
+        default=10, ge=1,
+        description="Files: the failure also needs at least this many quarantined rows in the day; below it the "
+        "check only warns (two bad rows of twelve are a large share, not an unusable day). A day with rows "
+        "read and none loaded fails regardless.",
     )
     connection: str | None = Field(
         default=None, description="JDBC: name of the connection in the profile's `connections` section."
@@ -84,6 +100,13 @@ class SourceConfig(BaseModel):
     @classmethod
     def _target_table(cls, value: str) -> str:
         return validate_target_table(value)
+
+    @model_validator(mode="after")
+    def _quarantine_shares(self) -> SourceConfig:
+        if self.quarantine_warn_share > self.quarantine_error_share:
+            raise ValueError(f"Source {self.name!r}: quarantine_warn_share {self.quarantine_warn_share} is above "
+                             f"quarantine_error_share {self.quarantine_error_share}")
+        return self
 
     @field_validator("table")
     @classmethod

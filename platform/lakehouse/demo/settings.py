@@ -46,7 +46,12 @@ class DirtyRates(BaseModel):
         description=f"{_ROW} whose `event_time` lies 1-3 days before the landing day (late-arriving events).",
     )
     missing_column: float = Field(
-        0.01, ge=0, le=1, description=f"{_FILE} written without a required column (`currency` or `merchant_id`)."
+        0.0,
+        ge=0,
+        le=1,
+        description=f"{_FILE} written without a required column (`currency` or `merchant_id`). Off by default: "
+        "every row of such a file is quarantined, which makes its landing day unusable (bronze's blocking "
+        "`quarantine_rate` check fails the run); set it to see that.",
     )
     extra_column: float = Field(
         0.01, ge=0, le=1, description=f"{_FILE} with an unexpected extra column inserted at a random position."

@@ -34,6 +34,7 @@ from lakehouse.config.identifiers import validate_target_table
 from lakehouse.config.sources import SourceConfig, load_sources
 from lakehouse.ingestion import checks
 from lakehouse.ingestion.file_source import check_results, find_files, in_window, prepare_load
+from lakehouse.ingestion.quarantine_rate import quarantine_rate_spec
 from lakehouse.ingestion.sensors import LANDING_FINGERPRINTS, scan_landing
 from lakehouse.ingestion.jdbc_assets import build_jdbc_asset
 from lakehouse.ingestion.stream_assets import build_stream_asset
@@ -94,7 +95,7 @@ def _file_source_asset(source: SourceConfig, dataset: DatasetConfig, calendar: C
         partitions_def=calendar.daily,
         group_name="ingestion",
         description=f"Ingest source `{source.name}` ({source.format}) into bronze.",
-        check_specs=checks.check_specs(table_key, contract),
+        check_specs=[*checks.check_specs(table_key, contract), quarantine_rate_spec(table_key, source)],
         backfill_policy=BackfillPolicy.single_run(),
     )
     def _ingest(context: AssetExecutionContext, config: config_class, spark: SparkResource):  # type: ignore[valid-type]

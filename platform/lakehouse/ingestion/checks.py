@@ -4,6 +4,8 @@
   columns non-null, hard ranges and allowed values, unique keys within the partition.
 - `soft_rules` (WARN): values above a column's `soft_max` (e.g. amount outliers); visible, not blocking.
 - `reconciliation` (blocking): rows read from the source = rows loaded + rows quarantined.
+- `quarantine_rate` (blocking, file sources): a landing day with too many rows quarantined, or none
+  loaded, fails; see ingestion/quarantine_rate.py.
 """
 
 from __future__ import annotations

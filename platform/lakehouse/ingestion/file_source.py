@@ -16,6 +16,7 @@ from lakehouse.config.sources import SourceConfig
 from lakehouse.ingestion import checks
 from lakehouse.ingestion.file_shape import list_files
 from lakehouse.ingestion.files import SOURCE_FILE, landing_day, split_valid
+from lakehouse.ingestion.quarantine_rate import quarantine_rate_result
 from lakehouse.ingestion.raw_files import read_raw
 
 
@@ -73,14 +74,21 @@ def in_window(df: DataFrame, column: str, start: date | None, end: date | None) 
     return df.where((F.col(column) >= F.lit(start)) & (F.col(column) < F.lit(end)))
 
 
+def rows_by_day(df: DataFrame, column: str) -> dict[date, int]:
+    """Rows per value of a date column: one aggregation, where a count would be one too."""
+    return {r[column]: int(r["count"]) for r in df.groupBy(column).count().collect()}
+
+
 def check_results(
     spark: SparkSession, load: FileLoad, written: DataFrame, rejected: DataFrame, source: SourceConfig,
     contract: Contract, key: AssetKey,
 ) -> list[AssetCheckResult]:
     """The bronze checks over what was committed (`written` / `rejected`: the window just written)."""
-    read = sum(load.read_by_day().values())
+    read = load.read_by_day()
+    loaded, quarantined = (rows_by_day(df, source.partition_column) for df in (written, rejected))
     results = [
-        checks.reconciliation_result(read, written.count(), rejected.count(), key),
+        checks.reconciliation_result(sum(read.values()), sum(loaded.values()), sum(quarantined.values()), key),
+        quarantine_rate_result(read, loaded, quarantined, source, key),
         checks.contract_result(written, contract, key),
     ]
     if any(c.soft_max is not None for c in contract.columns):

@@ -1,0 +1,74 @@
+"""The `quarantine_rate` check of a file source: is each landing day's data usable?
+
+Every row is loaded or quarantined (`reconciliation` proves it), so a day whose rows are nearly all
+rejected still "succeeds" — unless this check fails it. Each landing day of the run is judged on its own
+(a range run does not average a bad day away):
+
+- ERROR (blocking): quarantined / read above `quarantine_error_share` with at least
+  `quarantine_error_min_rows` rows quarantined, or rows read and none loaded (whatever the limits);
+- WARN: quarantined / read above `quarantine_warn_share`;
+- passed otherwise.
+
+The counts are the ones the checks already have: rows read per day from the load's parsed rows, rows
+loaded and quarantined per day from the committed tables — no further pass over the data.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey, MetadataValue
+
+from lakehouse.config.sources import SourceConfig
+
+CHECK = "quarantine_rate"
+
+
+def quarantine_rate_spec(asset_key: AssetKey, source: SourceConfig) -> AssetCheckSpec:
+    return AssetCheckSpec(
+        CHECK, asset=asset_key, blocking=True,
+        description=f"Per landing day, quarantined rows / rows read: fails above {source.quarantine_error_share:.0%} "
+        f"(with at least {source.quarantine_error_min_rows} rows quarantined) or when nothing was loaded; "
+        f"warns above {source.quarantine_warn_share:.0%}.",
+    )
+
+
+def _share(part: int, whole: int) -> float:
+    return round(part / whole, 4) if whole else 0.0
+
+
+def quarantine_rate_result(read: dict[date, int], loaded: dict[date, int], quarantined: dict[date, int],
+                           source: SourceConfig, asset_key: AssetKey) -> AssetCheckResult:
+    days = sorted(set(read) | set(loaded) | set(quarantined))
+    failing, warning = [], []
+    for day in days:
+        n, ok, bad = read.get(day, 0), loaded.get(day, 0), quarantined.get(day, 0)
+        rate = _share(bad, n)
+        line = f"{day}: {bad} of {n} rows quarantined ({rate:.1%})" + (", none loaded" if n and not ok else "")
+        too_many = rate > source.quarantine_error_share and bad >= source.quarantine_error_min_rows
+        if n and (not ok or too_many):
+            failing.append(line)
+        elif rate > source.quarantine_warn_share:
+            warning.append(line)
+    worst = max(days, key=lambda d: (_share(quarantined.get(d, 0), read.get(d, 0)), d), default=None)
+    total_read, total_bad = sum(read.values()), sum(quarantined.values())
+    metadata = {
+        "rows_read": total_read,
+        "rows_loaded": sum(loaded.values()),
+        "rows_quarantined": total_bad,
+        "quarantine_rate": MetadataValue.float(_share(total_bad, total_read)),
+        "error_limit": MetadataValue.float(source.quarantine_error_share),
+        "warn_limit": MetadataValue.float(source.quarantine_warn_share),
+        "error_min_rows": source.quarantine_error_min_rows,
+        "worst_day": str(worst) if worst else "-",
+        "worst_day_rate": MetadataValue.float(_share(quarantined.get(worst, 0), read.get(worst, 0)) if worst else 0.0),
+        "failing_days": "\n".join(failing) or "none",
+        "warning_days": "\n".join(warning) or "none",
+    }
+    return AssetCheckResult(
+        asset_key=asset_key,
+        check_name=CHECK,
+        passed=not failing and not warning,
+        severity=AssetCheckSeverity.ERROR if failing else AssetCheckSeverity.WARN,
+        metadata=metadata,
+    )
