@@ -103,29 +103,22 @@ def test_a_new_day_is_one_chain_and_nothing_past_the_newest_data(defs: Definitio
     cursor = tick(defs, instance).cursor
     land(instance, defs, POS, LAST.isoformat())
     result = tick(defs, instance, cursor)
-    # Silver day D reads landing days D .. D+3: those days and their labels first, in one run.
+    # Silver day D reads landing days D .. D+3; gold's look-back reaches 30 days forward, but no day after
+    # the newest data is requested (its silver is missing).
     stale = days(LAST - timedelta(days=3), LAST)
-    assert requested(result, "silver/transactions") == requested(result, "gold/labels") == stale
-    # Gold waits for that run (join_upstream_run: false), and everything after it follows gold's tick.
-    assert requested(result, "gold/transaction_features") == requested(result, "scoring/predictions") == []
-    run_requested(instance, defs, result)
-    processed = tick(defs, instance, result.cursor)
-    # Gold's look-back reaches 30 days forward, but no day after the newest data is requested (its silver
-    # is missing), so the whole second run covers the same days.
-    for key in ("gold/transaction_features", "scoring/predictions", "reporting/daily_summary",
-                "reporting/daily_report", "monitoring/model_performance"):
-        assert requested(processed, key) == stale, key
-    assert requested(processed, "silver/transactions") == []  # each day requested once, not again
-    assert requested(processed, "ml/model") == [] and requested(processed, "bronze/merchants") == []
+    for key in ("silver/transactions", "gold/labels", "gold/transaction_features", "scoring/predictions",
+                "reporting/daily_summary", "reporting/daily_report", "monitoring/model_performance"):
+        assert requested(result, key) == stale, key
+    assert requested(result, "ml/model") == [] and requested(result, "bronze/merchants") == []
     # Roll-ups wait for their days' new predictions (another partitions definition cannot share the run).
-    assert requested(processed, "reporting/monthly_summary") == []
-    run_requested(instance, defs, processed)
-    after = tick(defs, instance, processed.cursor)
+    assert requested(result, "reporting/monthly_summary") == []
+    run_requested(instance, defs, result)
+    after = tick(defs, instance, result.cursor)
     assert requested(after, "reporting/monthly_summary") == requested(after, "reporting/monthly_report") == [
         "2026-02-01"]
     # The stale days lie in the week of 2026-02-23, which holds 2026-03-01 too: not requested until it has data.
     assert requested(after, "reporting/weekly_summary") == []
-    assert requested(after, "scoring/predictions") == []
+    assert requested(after, "scoring/predictions") == []  # each day requested once, not again
     run_requested(instance, defs, after)
     assert tick(defs, instance, after.cursor).total_requested == 0
 
@@ -136,18 +129,12 @@ def test_a_late_file_for_an_old_day_reaches_every_day_whose_look_back_holds_it(
     cursor = tick(defs, instance).cursor
     land(instance, defs, POS, "2026-01-20")
     result = tick(defs, instance, cursor)
-    silver = days(date(2026, 1, 17), date(2026, 1, 20))
-    assert requested(result, "silver/transactions") == requested(result, "gold/labels") == silver
-    assert requested(result, "gold/transaction_features") == []
-    run_requested(instance, defs, result)
-    processed = tick(defs, instance, result.cursor)
+    assert requested(result, "silver/transactions") == days(date(2026, 1, 17), date(2026, 1, 20))
     gold = days(date(2026, 1, 17), date(2026, 2, 19))  # 30-day look-back from the silver days
-    # One range for gold and everything that reads it: the backfill can put them in one run.
-    for key in ("gold/transaction_features", "scoring/predictions", "reporting/daily_summary",
-                "reporting/daily_report"):
-        assert requested(processed, key) == gold, key
-    run_requested(instance, defs, processed)
-    after = tick(defs, instance, processed.cursor)
+    assert requested(result, "gold/transaction_features") == requested(result, "scoring/predictions") == gold
+    assert requested(result, "reporting/daily_report") == gold
+    run_requested(instance, defs, result)
+    after = tick(defs, instance, result.cursor)
     assert requested(after, "reporting/weekly_report") == ["2026-01-12", "2026-01-19", "2026-01-26",
                                                            "2026-02-02", "2026-02-09", "2026-02-16"]
     assert requested(after, "reporting/monthly_report") == ["2026-01-01", "2026-02-01"]

@@ -78,13 +78,7 @@ class KeyPatterns:
 def rule_condition(name: str, rule: Rule, patterns: KeyPatterns, daily: DailyCron) -> AutomationCondition:
     if rule.when == "cron":
         return AutomationCondition.on_cron(rule.cron or daily.cron, daily.timezone).with_label(name)
-    updated = AutomationCondition.any_deps_updated() if rule.join_upstream_run else (
-        # Without will_be_requested(): the trigger is a materialisation, and ~any_deps_in_progress below
-        # holds the request until the run that wrote it has finished.
-        AutomationCondition.any_deps_match(
-            AutomationCondition.newly_updated() & ~AutomationCondition.executed_with_root_target()
-        ).with_label("any_deps_updated_in_finished_runs")
-    )
+    updated = AutomationCondition.any_deps_updated()
     if rule.ignore_updates_from:
         updated = updated.ignore(AssetSelection.assets(*patterns.resolve(rule.ignore_updates_from, name)))
     missing = AutomationCondition.any_deps_missing()

@@ -46,14 +46,6 @@ class Rule(_Strict):
         description="Cron schedule of a `when: cron` rule, in the partitions' timezone; default: the "
         "dataset's `schedules.daily` time (dataset.yaml).",
     )
-    join_upstream_run: bool = Field(
-        default=True,
-        description="true: requested on the tick its upstream is requested, so both can share one run; "
-        "false: requested once the runs writing its upstream have finished. Set false on an asset whose "
-        "look-back reaches more days than its upstream changed (gold's 30 days): it cannot share their run "
-        "anyway, and waiting lets it and everything after it run as one range, instead of the backfill "
-        "launching it while a sibling (labels) is still being written and splitting the rest into more runs.",
-    )
     ignore_updates_from: list[str] = Field(
         default_factory=list,
         description="Upstream assets whose updates do not trigger the rule (e.g. labels that mature on "
