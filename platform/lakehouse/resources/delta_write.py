@@ -17,6 +17,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import DateType, StructType, TimestampNTZType, TimestampType
 
 from lakehouse.resources.catalog import TableRef, quote, validate_identifier
+from lakehouse.resources.delta_conflicts import with_conflict_retries
 
 WriteMode = Literal["overwrite", "append", "merge"]
 SchemaMode = Literal["strict", "additive", "overwrite"]
@@ -180,6 +181,13 @@ def check_schema(existing: StructType, incoming: StructType, schema_mode: Schema
 
 
 def write_delta(
+    spark: SparkSession, df: DataFrame, ref: TableRef, spec: WriteSpec, window: TimeWindowFilter | None
+) -> WriteResult:
+    """Write `df` as `spec` says; a commit lost to a concurrent writer is retried (delta_conflicts.py)."""
+    return with_conflict_retries(lambda: _write_once(spark, df, ref, spec, window), ref.name)
+
+
+def _write_once(
     spark: SparkSession, df: DataFrame, ref: TableRef, spec: WriteSpec, window: TimeWindowFilter | None
 ) -> WriteResult:
     exists = table_exists(spark, ref)
