@@ -28,15 +28,16 @@ def test_a_day_above_the_limit_fails_the_run_with_its_counts(spark, resources, d
 
 
 def test_a_day_between_the_limits_warns_and_the_run_stays_green(spark, resources, data_root):
+    # The blocking check passes (at WARN it would still hold automation downstream); the other one warns.
     case = ingest(spark, resources, data_root, "rate_warn", "csv", {f"{D1}/pos.csv": _day(97, 3, "w")})
-    check = case.checks["quarantine_rate"]
-    assert case.success and not check.passed and check.severity == AssetCheckSeverity.WARN
-    assert _meta(check)["quarantine_rate"] == 0.03
+    check, warning = case.checks["quarantine_rate"], case.checks["quarantine_rate_warning"]
+    assert case.success and check.passed and not warning.passed and warning.severity == AssetCheckSeverity.WARN
+    assert _meta(warning)["quarantine_rate"] == 0.03 and "3 of 100 rows quarantined" in _meta(warning)["warning_days"]
 
 
 def test_a_clean_day_passes(spark, resources, data_root):
     case = ingest(spark, resources, data_root, "rate_clean", "csv", {f"{D1}/pos.csv": _day(20, 0, "c")})
-    assert case.success and case.checks["quarantine_rate"].passed
+    assert case.success and case.checks["quarantine_rate"].passed and case.checks["quarantine_rate_warning"].passed
 
 
 def test_a_day_with_nothing_loaded_always_fails(spark, resources, data_root):
@@ -51,7 +52,9 @@ def test_a_day_with_nothing_loaded_always_fails(spark, resources, data_root):
 def test_few_rejects_on_a_tiny_day_only_warn(spark, resources, data_root):
     # 2 of 12 rows is 17 %, yet two rows are no sign of an unusable day: below quarantine_error_min_rows.
     case = ingest(spark, resources, data_root, "rate_tiny", "csv", {f"{D1}/pos.csv": _day(10, 2, "t")})
-    assert case.success and case.checks["quarantine_rate"].severity == AssetCheckSeverity.WARN
+    check, warning = case.checks["quarantine_rate"], case.checks["quarantine_rate_warning"]
+    assert case.success and check.passed and not warning.passed
+    assert "2 of 12 rows quarantined" in _meta(warning)["warning_days"]
 
 
 def test_in_a_range_run_each_day_is_judged_on_its_own(spark, resources, data_root):

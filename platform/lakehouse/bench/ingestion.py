@@ -14,9 +14,9 @@ from lakehouse.config.sources import load_sources
 from lakehouse.demo.generator import generate
 from lakehouse.demo.settings import GeneratorSettings
 from lakehouse.ingestion.assets import BUILDERS
-from lakehouse.ingestion.file_source import check_results, find_files, in_window, prepare_load
+from lakehouse.ingestion.file_source import check_results, earlier_keys, find_files, in_window, prepare_load
 from lakehouse.partitions import build_calendar
-from lakehouse.resources.delta_write import TimeWindowFilter, WriteSpec, write_delta
+from lakehouse.resources.delta_write import TimeWindowFilter, WriteSpec, read_table, table_exists, write_delta
 
 SOURCE = "transactions_pos"
 HISTORY_DAYS = 60
@@ -28,7 +28,9 @@ def _plain_script(bench: Bench, day: date, table: str) -> None:
     source = load_sources("card_fraud")[SOURCE]
     contract = load_contracts("card_fraud")[source.contract]
     files = find_files(resolve_data_root(resource.data_root) / source.location, [day.isoformat()], source)
-    load = prepare_load(spark, source, contract, files, "plain-script")
+    target = resource.table("bench", table)
+    existing = read_table(spark, target) if table_exists(spark, target) else None
+    load = prepare_load(spark, source, contract, files, "plain-script", earlier_keys(existing, source, contract, day))
     load.checked.persist()
     spec = WriteSpec(partition_expr=source.partition_column, partition_by=(source.partition_column,))
     start, end = day, day + timedelta(days=1)

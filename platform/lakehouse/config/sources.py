@@ -47,10 +47,17 @@ class SourceConfig(BaseModel):
         description="CSV: quoted values may span lines (Spark's `multiLine`). Each file is then parsed whole "
         "by one task (not split), and its rows' raw text is their values as JSON. Off: one line, one record.",
     )
+    duplicate_horizon_days: int = Field(
+        default=30, ge=0, le=3660,
+        description="Files: a row whose key was already loaded on one of this many landing days before the "
+        "first day written is quarantined as a duplicate naming the file that holds it, so bronze is the "
+        "same whether days ran one by one or as a range. 0: keys are unique within a load only. Costs a read "
+        "of the key columns of those days.",
+    )
     quarantine_warn_share: float = Field(
         default=0.01, ge=0, le=1,
-        description="Files: the `quarantine_rate` check warns when a landing day's quarantined rows exceed this "
-        "share of its rows read.",
+        description="Files: the `quarantine_rate_warning` check (WARN, not blocking) fails for a landing day "
+        "whose quarantined rows exceed this share of its rows read.",
     )
     quarantine_error_share: float = Field(
         default=0.05, ge=0, le=1,

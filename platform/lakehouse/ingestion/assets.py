@@ -11,7 +11,7 @@ landed; their `event_date` tells silver which day they belong to.
 # No `from __future__ import annotations`: Dagster resolves the per-source config class annotation.
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from dagster import (
@@ -33,12 +33,13 @@ from lakehouse.config.dataset import DatasetConfig
 from lakehouse.config.identifiers import validate_target_table
 from lakehouse.config.sources import SourceConfig, load_sources
 from lakehouse.ingestion import checks
-from lakehouse.ingestion.file_source import check_results, find_files, in_window, prepare_load
-from lakehouse.ingestion.quarantine_rate import quarantine_rate_spec
+from lakehouse.ingestion.file_source import check_results, earlier_keys, find_files, in_window, prepare_load
+from lakehouse.ingestion.quarantine_rate import quarantine_rate_specs
 from lakehouse.ingestion.sensors import LANDING_FINGERPRINTS, scan_landing
 from lakehouse.ingestion.jdbc_assets import build_jdbc_asset
 from lakehouse.ingestion.stream_assets import build_stream_asset
 from lakehouse.partitions import Calendar
+from lakehouse.resources.delta_write import read_table, table_exists
 from lakehouse.resources.spark import SparkResource
 
 
@@ -95,7 +96,7 @@ def _file_source_asset(source: SourceConfig, dataset: DatasetConfig, calendar: C
         partitions_def=calendar.daily,
         group_name="ingestion",
         description=f"Ingest source `{source.name}` ({source.format}) into bronze.",
-        check_specs=[*checks.check_specs(table_key, contract), quarantine_rate_spec(table_key, source)],
+        check_specs=[*checks.check_specs(table_key, contract), *quarantine_rate_specs(table_key, source)],
         backfill_policy=BackfillPolicy.single_run(),
     )
     def _ingest(context: AssetExecutionContext, config: config_class, spark: SparkResource):  # type: ignore[valid-type]
@@ -110,7 +111,12 @@ def _file_source_asset(source: SourceConfig, dataset: DatasetConfig, calendar: C
         # Each file too: a symlinked day folder or file inside the landing zone may point out of it.
         files = roots.check_all(find_files(root, days, source), f"Source {source.name!r}: landed file")
         session = spark.spark_session
-        load = prepare_load(session, source, contract, files, context.run.run_id)
+        schema, _, table = config.target_table.rpartition(".")  # the table actually written
+        target = spark.table(schema, table)
+        # Keys earlier landing days already loaded: a key is kept once however the days were grouped in runs.
+        existing = read_table(session, target) if days and table_exists(session, target) else None
+        loaded_before = earlier_keys(existing, source, contract, date.fromisoformat(min(days)) if days else None)
+        load = prepare_load(session, source, contract, files, context.run.run_id, loaded_before)
         load.checked.persist()  # parsed once, written twice (table + quarantine)
         try:
             runtime = {"write_mode": "overwrite", **({"full_refresh": True} if days is None else {})}
@@ -126,7 +132,6 @@ def _file_source_asset(source: SourceConfig, dataset: DatasetConfig, calendar: C
         # Checks read back what was committed, for exactly the window written.
         window = context.partition_time_window if days is not None else None
         start, end = (window.start.date(), window.end.date()) if window else (None, None)
-        schema, _, table = config.target_table.rpartition(".")  # the table actually written
         written, rejected = (
             in_window(session.table(spark.table(schema, name).name), part, start, end)
             for name in (table, f"{table}_quarantine")

@@ -5,7 +5,8 @@
 - `soft_rules` (WARN): values above a column's `soft_max` (e.g. amount outliers); visible, not blocking.
 - `reconciliation` (blocking): rows read from the source = rows loaded + rows quarantined.
 - `quarantine_rate` (blocking, file sources): a landing day with too many rows quarantined, or none
-  loaded, fails; see ingestion/quarantine_rate.py.
+  loaded, fails; `quarantine_rate_warning` (WARN, not blocking) above a lower share; see
+  ingestion/quarantine_rate.py.
 """
 
 from __future__ import annotations

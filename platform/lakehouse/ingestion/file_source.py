@@ -4,7 +4,7 @@ benchmark's plain-script baseline runs, so the two measure the same Spark work."
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from dagster import AssetCheckResult, AssetKey
@@ -16,7 +16,7 @@ from lakehouse.config.sources import SourceConfig
 from lakehouse.ingestion import checks
 from lakehouse.ingestion.file_shape import list_files
 from lakehouse.ingestion.files import SOURCE_FILE, landing_day, split_valid
-from lakehouse.ingestion.quarantine_rate import quarantine_rate_result
+from lakehouse.ingestion.quarantine_rate import quarantine_rate_results
 from lakehouse.ingestion.raw_files import read_raw
 
 
@@ -49,8 +49,23 @@ def landed_days(root: Path, days: list[str] | None, source: SourceConfig) -> lis
     return [root / d for d in days]
 
 
-def prepare_load(spark: SparkSession, source: SourceConfig, contract: Contract, files: list[Path], run_id: str) -> FileLoad:
-    split = split_valid(read_raw(spark, source.format, files, contract, source.multiline), contract)
+def earlier_keys(table: DataFrame | None, source: SourceConfig, contract: Contract, first_day: date | None
+                 ) -> DataFrame | None:
+    """The keys the bronze table already holds from the `duplicate_horizon_days` landing days before
+    `first_day`, each with the earliest file holding it; None when there is nothing to compare with (no
+    keys, no table yet, a full rebuild, or a horizon of 0)."""
+    if table is None or first_day is None or not contract.keys or source.duplicate_horizon_days == 0:
+        return None
+    day = F.col(source.partition_column)
+    since = first_day - timedelta(days=source.duplicate_horizon_days)
+    return (table.where((day >= F.lit(since)) & (day < F.lit(first_day)))
+            .groupBy(*contract.keys).agg(F.min(SOURCE_FILE).alias(SOURCE_FILE)))
+
+
+def prepare_load(spark: SparkSession, source: SourceConfig, contract: Contract, files: list[Path], run_id: str,
+                 loaded_before: DataFrame | None = None) -> FileLoad:
+    raw = read_raw(spark, source.format, files, contract, source.multiline)
+    split = split_valid(raw, contract, loaded_before)
     lineage = {
         source.partition_column: landing_day(F.col(SOURCE_FILE)),
         "_ingested_at": F.current_timestamp(),
@@ -88,7 +103,7 @@ def check_results(
     loaded, quarantined = (rows_by_day(df, source.partition_column) for df in (written, rejected))
     results = [
         checks.reconciliation_result(sum(read.values()), sum(loaded.values()), sum(quarantined.values()), key),
-        quarantine_rate_result(read, loaded, quarantined, source, key),
+        *quarantine_rate_results(read, loaded, quarantined, source, key),
         checks.contract_result(written, contract, key),
     ]
     if any(c.soft_max is not None for c in contract.columns):

@@ -6,8 +6,12 @@ rejected still "succeeds" — unless this check fails it. Each landing day of th
 
 - ERROR (blocking): quarantined / read above `quarantine_error_share` with at least
   `quarantine_error_min_rows` rows quarantined, or rows read and none loaded (whatever the limits);
-- WARN: quarantined / read above `quarantine_warn_share`;
 - passed otherwise.
+
+A second check, `quarantine_rate_warning` (not blocking, WARN), fails for days above
+`quarantine_warn_share`. It is separate because Declarative Automation's
+`all_deps_blocking_checks_passed()` counts any failed blocking check, WARN included: a WARN on the
+blocking check would hold every downstream partition of a usable day.
 
 The counts are the ones the checks already have: rows read per day from the load's parsed rows, rows
 loaded and quarantined per day from the committed tables — no further pass over the data.
@@ -21,24 +25,32 @@ from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetK
 
 from lakehouse.config.sources import SourceConfig
 
-CHECK = "quarantine_rate"
+CHECK, WARNING = "quarantine_rate", "quarantine_rate_warning"
 
 
-def quarantine_rate_spec(asset_key: AssetKey, source: SourceConfig) -> AssetCheckSpec:
-    return AssetCheckSpec(
-        CHECK, asset=asset_key, blocking=True,
-        description=f"Per landing day, quarantined rows / rows read: fails above {source.quarantine_error_share:.0%} "
-        f"(with at least {source.quarantine_error_min_rows} rows quarantined) or when nothing was loaded; "
-        f"warns above {source.quarantine_warn_share:.0%}.",
-    )
+def quarantine_rate_specs(asset_key: AssetKey, source: SourceConfig) -> list[AssetCheckSpec]:
+    return [
+        AssetCheckSpec(
+            CHECK, asset=asset_key, blocking=True,
+            description=f"Per landing day, quarantined rows / rows read: fails above "
+            f"{source.quarantine_error_share:.0%} (with at least {source.quarantine_error_min_rows} rows "
+            "quarantined) or when nothing was loaded. Blocking: the run is red and downstream waits.",
+        ),
+        AssetCheckSpec(
+            WARNING, asset=asset_key,
+            description=f"Per landing day: warns when quarantined rows / rows read is above "
+            f"{source.quarantine_warn_share:.0%} (not blocking; the limits are the source's "
+            "quarantine_* fields).",
+        ),
+    ]
 
 
 def _share(part: int, whole: int) -> float:
     return round(part / whole, 4) if whole else 0.0
 
 
-def quarantine_rate_result(read: dict[date, int], loaded: dict[date, int], quarantined: dict[date, int],
-                           source: SourceConfig, asset_key: AssetKey) -> AssetCheckResult:
+def quarantine_rate_results(read: dict[date, int], loaded: dict[date, int], quarantined: dict[date, int],
+                            source: SourceConfig, asset_key: AssetKey) -> list[AssetCheckResult]:
     days = sorted(set(read) | set(loaded) | set(quarantined))
     failing, warning = [], []
     for day in days:
@@ -65,10 +77,9 @@ def quarantine_rate_result(read: dict[date, int], loaded: dict[date, int], quara
         "failing_days": "\n".join(failing) or "none",
         "warning_days": "\n".join(warning) or "none",
     }
-    return AssetCheckResult(
-        asset_key=asset_key,
-        check_name=CHECK,
-        passed=not failing and not warning,
-        severity=AssetCheckSeverity.ERROR if failing else AssetCheckSeverity.WARN,
-        metadata=metadata,
-    )
+    return [
+        AssetCheckResult(asset_key=asset_key, check_name=CHECK, passed=not failing,
+                         severity=AssetCheckSeverity.ERROR, metadata=metadata),
+        AssetCheckResult(asset_key=asset_key, check_name=WARNING, passed=not warning,
+                         severity=AssetCheckSeverity.WARN, metadata=metadata),
+    ]
