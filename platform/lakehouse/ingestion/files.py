@@ -86,8 +86,9 @@ def _line_reason(raw: DataFrame) -> Column:
     return F.when(F.col(CORRUPT).isNotNull(), F.lit(MALFORMED)).when(truncated, F.lit(TRUNCATED_REASON))
 
 
-def split_valid(raw: DataFrame, contract: Contract) -> SplitResult:
-    """Typed, valid rows and quarantined rows (raw text + reasons); counts always add up."""
+def split_valid(raw: DataFrame, contract: Contract, loaded_before: DataFrame | None = None) -> SplitResult:
+    """Typed, valid rows and quarantined rows (raw text + reasons); counts always add up. `loaded_before`:
+    keys already in the table from earlier landing days, with the file holding each (`earlier_keys`)."""
     typed = {c.name: typed_value(c, F.col(c.name)) for c in contract.columns}
     reasons: list[Column] = []
     for spec in contract.columns:
@@ -105,6 +106,8 @@ def split_valid(raw: DataFrame, contract: Contract) -> SplitResult:
             .otherwise(all_reasons)
     checked = raw.withColumn("_reasons", all_reasons)
     checked = checked.withColumns({f"_typed_{c}": expr for c, expr in typed.items()})
+    if loaded_before is not None:
+        checked = _flag_loaded_before(checked, contract.keys, loaded_before)
     checked = _flag_duplicate_keys(checked, contract.keys)
     is_bad = F.size("_reasons") > 0
     if has_raw:
@@ -129,7 +132,10 @@ def _raw_record(text: Column, with_encoding: bool) -> list[Column]:
     if not with_encoding:
         return [text.alias("raw_record")]
     valid = F.is_valid_utf8(text)
-    return [F.when(valid, text).otherwise(F.base64(text.cast("binary"))).alias("raw_record"),
+    # Spark may wrap base64 at 76 characters (MIME, `spark.sql.chunkBase64String.enabled`): one unbroken
+    # string is what every base64 decoder reads, strict ones included.
+    encoded = F.regexp_replace(F.base64(text.cast("binary")), r"[\r\n]", "")
+    return [F.when(valid, text).otherwise(encoded).alias("raw_record"),
             F.when(valid, F.lit("utf-8")).otherwise(F.lit("base64")).alias(RAW_ENCODING)]
 
 
@@ -146,3 +152,15 @@ def _flag_duplicate_keys(checked: DataFrame, keys: list[str]) -> DataFrame:
     rank = F.row_number().over(window)
     duplicate = F.concat(F.lit(f"duplicate key {keys}: first kept from "), F.first(SOURCE_FILE).over(window))
     return checked.withColumn("_reasons", F.when(valid & (rank > 1), F.array(duplicate)).otherwise(F.col("_reasons")))
+
+
+def _flag_loaded_before(checked: DataFrame, keys: list[str], loaded_before: DataFrame) -> DataFrame:
+    """Valid rows whose key an earlier landing day already loaded are quarantined, naming that day's file:
+    the earliest landing day keeps a key, whether the days ran one by one or as one range."""
+    kept = loaded_before.select(*[F.col(k).alias(f"_kept_{k}") for k in keys], F.col(SOURCE_FILE).alias("_kept_from"))
+    joined = checked.join(kept, on=[checked[f"_typed_{k}"] == kept[f"_kept_{k}"] for k in keys], how="left")
+    again = (F.size("_reasons") == 0) & F.col("_kept_from").isNotNull()
+    # The same words as a duplicate within the load: the reason does not depend on how runs were grouped.
+    reason = F.concat(F.lit(f"duplicate key {keys}: first kept from "), F.col("_kept_from"))
+    return joined.withColumn("_reasons", F.when(again, F.array(reason)).otherwise(F.col("_reasons"))) \
+        .drop(*[f"_kept_{k}" for k in keys], "_kept_from")
