@@ -81,12 +81,10 @@ def cut_off_line(path: Path) -> CutOff | None:
 
 
 def has_unclosed_quote(path: Path) -> bool:
-    """An odd number of quote characters (not counting backslash-escaped ones): a multi-line CSV parser
-    then reads everything after the unclosed quote into the file's last value."""
-    quotes, previous = 0, b""
+    """An odd number of quote characters (a quote inside a quoted value is doubled, RFC 4180): a
+    multi-line CSV parser then reads everything after the unclosed quote into the file's last value."""
+    quotes = 0
     with path.open("rb") as handle:
         while chunk := handle.read(_CHUNK):
-            # The previous chunk's last byte is prepended so an escape split across chunks is seen (once).
-            quotes += chunk.count(b'"') - (previous + chunk).count(b'\\"')
-            previous = chunk[-1:]
+            quotes += chunk.count(b'"')
     return quotes % 2 == 1

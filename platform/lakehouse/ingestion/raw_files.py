@@ -32,6 +32,10 @@ LINE_REASON = "_line_reason"  # why the whole line is rejected (null: its values
 TRUNCATED_REASON = "truncated file: incomplete last line"
 MALFORMED = "malformed record"
 UNCLOSED_REASON = "malformed record: a quote never closes, the rest of the file was read as one value"
+# RFC 4180, as Python's csv module, pandas and spreadsheets write: a quote inside a quoted value is doubled
+# (`"say ""hi"""`). Spark's default escape character is a backslash, which would load such a value
+# with its quotes doubled: altered.
+_RFC4180 = {"quote": '"', "escape": '"'}
 # Strict JSON: single-quoted strings are not JSON (Spark accepts them by default).
 _JSON_OPTIONS = {"mode": "PERMISSIVE", "allowSingleQuotes": "false"}
 _SIZE = "_file_size"
@@ -73,10 +77,9 @@ def _is_cut_off(cut_offs: list[CutOff]) -> Column:
 
 def _odd_quotes(line: Column) -> Column:
     """An unclosed quote: Spark's line parser would read the rest of the line as the last value, so a
-    line cut inside a quoted value (`...,"contactl`) parses into the right number of fields."""
-    quotes = F.octet_length(line) - F.octet_length(F.replace(line, F.lit('"'), F.lit("")))
-    escaped = (F.octet_length(line) - F.octet_length(F.replace(line, F.lit('\\"'), F.lit("")))) / 2
-    return (quotes - escaped) % 2 == 1
+    line cut inside a quoted value (`...,"contactl`) parses into the right number of fields. A quote
+    inside a quoted value is doubled (RFC 4180), so a complete line has an even number of them."""
+    return (F.octet_length(line) - F.octet_length(F.replace(line, F.lit('"'), F.lit("")))) % 2 == 1
 
 
 def _by_header(value: dict[int, Column], header: tuple[str, ...], names: list[str]) -> list[Column]:
@@ -116,7 +119,7 @@ def _csv_lines(spark: SparkSession, paths: list[Path], line: bytes, _kind: str, 
     header = header_columns(line)
     cut_offs = [c for c in (cut_off_line(p) for p in paths) if c is not None]
     lines = _lines(spark, paths).where(F.col(RAW).cast("binary") != F.unhex(F.lit(line.hex())))
-    options = {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT}
+    options = {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT, **_RFC4180}
     parsed = lines.withColumn("_p", F.from_csv(F.col(RAW), _positional_schema(len(header)), options))
     corrupt = F.col("_p")[CORRUPT]
     reason = F.when(_is_cut_off(cut_offs), TRUNCATED_REASON).when(corrupt.isNotNull() | _odd_quotes(F.col(RAW)), MALFORMED)
@@ -128,7 +131,7 @@ def _csv_lines(spark: SparkSession, paths: list[Path], line: bytes, _kind: str, 
 def _multiline(spark: SparkSession, paths: list[Path], line: bytes, kind: str, names: list[str]) -> DataFrame:
     header = header_columns(line)
     reader = (spark.read.schema(_positional_schema(len(header))).option("header", "true").option("multiLine", "true")
-              .option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", CORRUPT))
+              .option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", CORRUPT).options(**_RFC4180))
     df = reader.csv([str(p) for p in paths]).withColumn(SOURCE_FILE, F.col("_metadata.file_path"))
     reason = F.when(F.col(CORRUPT).isNotNull(), MALFORMED)
     if kind:
@@ -158,11 +161,14 @@ def _json_frame(spark: SparkSession, files: list[Path], contract: Contract) -> D
     )
     fields = F.col("_m")
     is_array = F.ltrim(raw).startswith("[")
-    ok = fields.isNotNull() & (F.col("_values") == 1) & ~is_array
+    # `{"a": 1, "a": 2}` parses into a map holding the name twice: no single value is the line's.
+    repeated = F.size(F.map_keys(fields)) != F.size(F.array_distinct(F.map_keys(fields)))
+    ok = fields.isNotNull() & (F.col("_values") == 1) & ~is_array & ~repeated
     elements = F.json_array_length(raw)
     reason = (F.when(ok, F.lit(None).cast("string"))
               .when(is_array & elements.isNotNull(),
                     F.format_string("JSON array on one line (%d elements): not one record", elements))
+              .when(fields.isNotNull() & repeated, F.lit("JSON object names a field more than once: no single value"))
               .when(_is_cut_off(cut_offs), TRUNCATED_REASON)
               .otherwise(MALFORMED))
     extras = F.map_filter(fields, lambda k, _v: ~k.isin(names))
