@@ -2,6 +2,10 @@
 `.csv` for the POS source and `.jsonl` for the online source, each landed on 2026-01-02 by
 platform_tests/ingestion/test_hostile_corpus.py (which also holds each file's expected outcome).
 
+The test ingests all files of a source (and source options) in one run, so every transaction id carries its
+file's prefix (`file_id`: `utf8_bom-t1`): otherwise a second file's `t1` would rightly be quarantined as a
+duplicate of the first file's. Duplicates within a file (duplicate_key.csv) stay deliberate.
+
 The files are committed; this script says how each was made, the byte-level ones above all (UTF-8 BOM,
 invalid UTF-8, CRLF, no final line end, a last line over 64 KB). After a change, rewrite them all with
 `.venv/bin/python -m platform_tests.ingestion.hostile_corpus.make_corpus` and commit the result.
@@ -9,6 +13,8 @@ invalid UTF-8, CRLF, no final line end, a last line over 64 KB). After a change,
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +22,13 @@ from platform_tests.ingestion.file_cases import COLUMNS, HEADER, csv_line, json_
 
 HERE = Path(__file__).parent
 BOM = b"\xef\xbb\xbf"
+Ids = Callable[[str], str]  # a file's id for a short id: "t1" -> "utf8_bom-t1"
+
+
+def file_id(name: str, short: str) -> str:
+    """The transaction id `short` ("t1") as written in the corpus file `name`: prefixed with the file's stem,
+    so ids are unique across the files ingested together."""
+    return f"{Path(name).stem}-{short}"
 
 
 def row(transaction_id: str, **overrides: str | None) -> str:
@@ -43,85 +56,106 @@ def without(record: dict[str, Any], *names: str) -> str:
     return json_line({k: v for k, v in record.items() if k not in names})
 
 
+def head(line: str, chars: int, i: Ids) -> str:
+    """The first `chars` characters the line had before its id was prefixed: the cut falls where it did."""
+    return line[: chars + len(i(""))]
+
+
 def bad_utf8(line: str) -> bytes:
     """The line with a Latin-1 'é' (byte 0xE9, not UTF-8) inside the category `gro_cery`."""
     return line.encode().replace(b"gro_cery", b"gro\xe9cery")
 
 
-def dropped_column(name: str) -> bytes:
+def dropped_column(i: Ids, name: str) -> bytes:
     """A file whose header and rows lack a required column (the `missing_column` dirty kind)."""
     kept = [c for c in COLUMNS if c != name]
-    rows = [",".join(values(t)[c] or "" for c in kept) for t in ("t1", "t2")]
+    rows = [",".join(values(i(t))[c] or "" for c in kept) for t in ("t1", "t2")]
     return "".join(line + "\n" for line in (",".join(kept), *rows)).encode()
 
 
-def extra_column() -> bytes:
+def extra_column(i: Ids) -> bytes:
     """A file with a column outside the contract inserted third (the `extra_column` dirty kind)."""
     def insert(line: str, value: str) -> str:
         fields = line.split(",")
         return ",".join(fields[:2] + [value] + fields[2:])
-    return "".join(line + "\n" for line in (insert(HEADER, "promo_code"), insert(row("t1"), "PRM000123"),
-                                             insert(row("t2"), ""))).encode()
+    return "".join(line + "\n" for line in (insert(HEADER, "promo_code"), insert(row(i("t1")), "PRM000123"),
+                                             insert(row(i("t2")), ""))).encode()
+
+
+def multiline(i: Ids) -> bytes:
+    """A quoted value spanning two lines (`"chip\\nand pin"`)."""
+    return csv_file(row(i("t1"), entry_mode=None) + '"chip\nand pin"', row(i("t2")), row(i("t3"), amount="N/A"))
+
+
+BUILDERS: dict[str, Callable[[Ids], bytes]] = {
+    # CSV, one line one record
+    # no line end after the last line, cut inside a quoted value: ...,"contactl
+    "cut_off_quoted_last_line.csv": lambda i: csv_file(row(i("t1"))) + (row(i("t2"))[: -len("chip")]
+                                                                         + '"contactl').encode(),
+    "cut_off_last_line_over_64kb.csv": lambda i: csv_file(row(i("t1")))
+    + (row(i("t3"), entry_mode=None) + '"' + "x" * 70_000).encode(),
+    "utf8_bom.csv": lambda i: BOM + csv_file(row(i("t1")), row(i("t2"))),
+    "multiline_quoted_value.csv": multiline,  # read with `multiline: true`
+    "multiline_quoted_value_read_by_line.csv": multiline,  # the same records, read one line one record
+    "invalid_utf8.csv": lambda i: csv_file(row(i("t1"))) + bad_utf8(row(i("t2"), category="gro_cery")) + b"\n",
+    "decimal_precision.csv": lambda i: csv_file(row(i("t1"), amount="12.345"), row(i("t2"), amount="12.3400"),
+                                                row(i("t3"), amount="0.10")),
+    "wrong_column_count.csv": lambda i: csv_file(row(i("t1")), ",".join(row(i("t2")).split(",")[:-2]),
+                                                 row(i("t3")) + ",chip"),
+    "unclosed_quote_mid_file.csv": lambda i: csv_file(row(i("t1")), row(i("t2"), customer_id='"c1'), row(i("t3"))),
+    "non_numeric_amount.csv": lambda i: csv_file(row(i("t1")), row(i("t2"), amount="N/A"),
+                                                 row(i("t3"), amount="12.5O"), row(i("t4"), amount="EUR 12.50"),
+                                                 row(i("t5"), amount="1.234.56")),
+    "missing_required_values.csv": lambda i: csv_file(row(i("t1")), row(""), row(i("t3"), customer_id=None),
+                                                      row(i("t4"), amount=None)),  # row(""): no id at all
+    "duplicate_key.csv": lambda i: csv_file(row(i("t1")), row(i("t1")), row(i("t2")), row(i("t2"), amount="99.00")),
+    "timestamp_other_format.csv": lambda i: csv_file(row(i("t1")), row(i("t2"), event_time="2001/01/04 06:03")),
+    "bad_timestamps.csv": lambda i: csv_file(row(i("t1")), row(i("t2"), event_time="1970-01-01T00:00:00Z"),
+                                             row(i("t3"), event_time="2027-06-01T00:00:00Z"),
+                                             row(i("t4"), event_time="2025-12-31T10:00:00Z")),  # late, not bad
+    "absurd_amounts.csv": lambda i: csv_file(row(i("t1")), row(i("t2"), amount="0.00"), row(i("t3"), amount="-0.01"),
+                                             row(i("t4"), amount="1000000000000.00")),
+    "blank_lines.csv": lambda i: ("\n" + HEADER + "\n\n" + row(i("t1")) + "\n   \n\n" + row(i("t2"))
+                                  + "\n\n   ").encode(),
+    "crlf_line_endings.csv": lambda i: csv_file(row(i("t1")), row(i("t2")), end="\r\n"),
+    "repeated_header.csv": lambda i: csv_file(row(i("t1")), HEADER, row(i("t2"))),
+    "header_only.csv": lambda i: csv_file(),
+    "empty.csv": lambda i: b"",
+    "missing_required_column.csv": lambda i: dropped_column(i, "currency"),
+    "extra_column.csv": extra_column,
+    # RFC 4180: a comma inside quotes, and a quote written twice inside quotes (category: say "hi")
+    "rfc4180_quoted_values.csv": lambda i: csv_file(row(i("t1"), category='"books, music"'),
+                                                    row(i("t2"), category='"say ""hi"""')),
+    # JSON lines
+    "json_extra_fields.jsonl": lambda i: jsonl_file(jl(i("j1"), promo_code="PRM1", loyalty={"tier": "gold"}),
+                                                    jl(i("j2"))),
+    "json_missing_optional_field.jsonl": lambda i: jsonl_file(without(online(i("j1")), "device_id"),
+                                                              without(online(i("j2")), "category", "entry_mode")),
+    "json_missing_required_id.jsonl": lambda i: jsonl_file(jl(i("j1")),
+                                                           json_line({**online(i("j2")), "transaction_id": None}),
+                                                           without(online(i("j3")), "transaction_id")),
+    "json_arrays.jsonl": lambda i: jsonl_file("[]", "[" + jl(i("j1")) + "," + jl(i("j2")) + "]", jl(i("j3"))),
+    "json_scalar_lines.jsonl": lambda i: jsonl_file(jl(i("j1")), "null", "42", '"j9"', "{}"),  # "j9": no record
+    "invalid_utf8.jsonl": lambda i: jl(i("j1")).encode() + b"\n" + bad_utf8(jl(i("j2"), category="gro_cery")) + b"\n",
+    # no closing brace, single quotes, a trailing comma, cut mid-way, two objects on one line
+    "invalid_json_lines.jsonl": lambda i: jsonl_file(jl(i("j1")), jl(i("j2"))[:-1], jl(i("j3")).replace('"', "'"),
+                                                     jl(i("j4"))[:-1] + ",}", head(jl(i("j5")), 90, i),
+                                                     jl(i("j6")) + jl(i("j7"))),
+    "json_decimal_numbers.jsonl": lambda i: jsonl_file(jl(i("j1")).replace('"amount": "12.50"', '"amount": 12.345'),
+                                                       jl(i("j2")).replace('"12.50"', "12.5"),
+                                                       jl(i("j3"), amount="12.3400"),
+                                                       jl(i("j4")).replace('"12.50"', "123456.78")),
+    "json_repeated_field.jsonl": lambda i: jsonl_file(
+        jl(i("j1")), jl(i("j2")).replace('"category": "grocery"', '"category": "grocery", "category": "travel"')),
+    "json_cut_off_last_line.jsonl": lambda i: (jl(i("j1")) + "\n" + head(jl(i("j2")), 30, i)).encode(),
+    "json_crlf_and_blank_lines.jsonl": lambda i: jsonl_file(jl(i("j1")), "", "  ", jl(i("j2")), end="\r\n"),
+    "empty.jsonl": lambda i: b"",
+}
 
 
 def corpus() -> dict[str, bytes]:
-    multiline = csv_file(row("t1", entry_mode=None) + '"chip\nand pin"', row("t2"), row("t3", amount="N/A"))
-    decimals = jl("j1").replace('"amount": "12.50"', '"amount": 12.345')
-    repeated = jl("j2").replace('"category": "grocery"', '"category": "grocery", "category": "travel"')
-    return {
-        # CSV, one line one record
-        # no line end after the last line, cut inside a quoted value: ...,"contactl
-        "cut_off_quoted_last_line.csv": csv_file(row("t1")) + (row("t2")[: -len("chip")] + '"contactl').encode(),
-        "cut_off_last_line_over_64kb.csv": csv_file(row("t1"))
-        + (row("t3", entry_mode=None) + '"' + "x" * 70_000).encode(),
-        "utf8_bom.csv": BOM + csv_file(row("t1"), row("t2")),
-        "multiline_quoted_value.csv": multiline,  # read with `multiline: true`
-        "multiline_quoted_value_read_by_line.csv": multiline,  # the same bytes, read one line one record
-        "invalid_utf8.csv": csv_file(row("t1")) + bad_utf8(row("t2", category="gro_cery")) + b"\n",
-        "decimal_precision.csv": csv_file(row("t1", amount="12.345"), row("t2", amount="12.3400"),
-                                          row("t3", amount="0.10")),
-        "wrong_column_count.csv": csv_file(row("t1"), ",".join(row("t2").split(",")[:-2]), row("t3") + ",chip"),
-        "unclosed_quote_mid_file.csv": csv_file(row("t1"), row("t2", customer_id='"c1'), row("t3")),
-        "non_numeric_amount.csv": csv_file(row("t1"), row("t2", amount="N/A"), row("t3", amount="12.5O"),
-                                           row("t4", amount="EUR 12.50"), row("t5", amount="1.234.56")),
-        "missing_required_values.csv": csv_file(row("t1"), row(""), row("t3", customer_id=None),
-                                                row("t4", amount=None)),
-        "duplicate_key.csv": csv_file(row("t1"), row("t1"), row("t2"), row("t2", amount="99.00")),
-        "timestamp_other_format.csv": csv_file(row("t1"), row("t2", event_time="2001/01/04 06:03")),
-        "bad_timestamps.csv": csv_file(row("t1"), row("t2", event_time="1970-01-01T00:00:00Z"),
-                                       row("t3", event_time="2027-06-01T00:00:00Z"),
-                                       row("t4", event_time="2025-12-31T10:00:00Z")),  # late, not bad: loaded
-        "absurd_amounts.csv": csv_file(row("t1"), row("t2", amount="0.00"), row("t3", amount="-0.01"),
-                                       row("t4", amount="1000000000000.00")),
-        "blank_lines.csv": ("\n" + HEADER + "\n\n" + row("t1") + "\n   \n\n" + row("t2") + "\n\n   ").encode(),
-        "crlf_line_endings.csv": csv_file(row("t1"), row("t2"), end="\r\n"),
-        "repeated_header.csv": csv_file(row("t1"), HEADER, row("t2")),
-        "header_only.csv": csv_file(),
-        "empty.csv": b"",
-        "missing_required_column.csv": dropped_column("currency"),
-        "extra_column.csv": extra_column(),
-        # RFC 4180: a comma inside quotes, and a quote written twice inside quotes (category: say "hi")
-        "rfc4180_quoted_values.csv": csv_file(row("t1", category='"books, music"'),
-                                              row("t2", category='"say ""hi"""')),
-        # JSON lines
-        "json_extra_fields.jsonl": jsonl_file(jl("j1", promo_code="PRM1", loyalty={"tier": "gold"}), jl("j2")),
-        "json_missing_optional_field.jsonl": jsonl_file(without(online("j1"), "device_id"),
-                                                        without(online("j2"), "category", "entry_mode")),
-        "json_missing_required_id.jsonl": jsonl_file(jl("j1"), json_line({**online("j2"), "transaction_id": None}),
-                                                     without(online("j3"), "transaction_id")),
-        "json_arrays.jsonl": jsonl_file("[]", "[" + jl("j1") + "," + jl("j2") + "]", jl("j3")),
-        "json_scalar_lines.jsonl": jsonl_file(jl("j1"), "null", "42", '"j9"', "{}"),
-        "invalid_utf8.jsonl": jl("j1").encode() + b"\n" + bad_utf8(jl("j2", category="gro_cery")) + b"\n",
-        # no closing brace, single quotes, a trailing comma, cut mid-way, two objects on one line
-        "invalid_json_lines.jsonl": jsonl_file(jl("j1"), jl("j2")[:-1], jl("j3").replace('"', "'"),
-                                               jl("j4")[:-1] + ",}", jl("j5")[:90], jl("j6") + jl("j7")),
-        "json_decimal_numbers.jsonl": jsonl_file(decimals, jl("j2").replace('"12.50"', "12.5"),
-                                                 jl("j3", amount="12.3400"), jl("j4").replace('"12.50"', "123456.78")),
-        "json_repeated_field.jsonl": jsonl_file(jl("j1"), repeated),
-        "json_cut_off_last_line.jsonl": (jl("j1") + "\n" + jl("j2")[:30]).encode(),
-        "json_crlf_and_blank_lines.jsonl": jsonl_file(jl("j1"), "", "  ", jl("j2"), end="\r\n"),
-        "empty.jsonl": b"",
-    }
+    """Every file of the corpus by name, its ids prefixed by `file_id`."""
+    return {name: build(partial(file_id, name)) for name, build in BUILDERS.items()}
 
 
 def main() -> None:
