@@ -1,5 +1,6 @@
 """The unattended soak, shortened (make test): `make run`'s replay, then the real daemon and code location
-left alone while two days land, a late file arrives for an old day and one automation run is killed.
+left alone while two days land, a late file arrives for an old day, a corrupted file for another, and
+one automation run is killed.
 `make soak` runs the longer form and prints the same per-event figures."""
 
 from __future__ import annotations
