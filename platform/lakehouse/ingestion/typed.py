@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
-from pyspark.sql.types import DataType
+from pyspark.sql.types import DataType, DecimalType
 
 from lakehouse.config.contracts import ColumnSpec, Contract
+from lakehouse.ingestion.casts import decimal_digits
 from lakehouse.ingestion.files import hard_rule_reasons
 
 ROW_HASH = "_row_hash"
@@ -37,12 +38,19 @@ def _typed(spec: ColumnSpec, data_type: DataType) -> Column:
     return col if data_type.simpleString() == spec.type else col.try_cast(spec.type)
 
 
-def _reasons(spec: ColumnSpec, typed: Column) -> list[Column]:
+def _reasons(spec: ColumnSpec, typed: Column, data_type: DataType) -> list[Column]:
     raw = F.col(spec.name)
     reasons = [
         F.when(raw.isNull() & F.lit(spec.required), F.lit(f"{spec.name}: required value missing")),
         F.when(raw.isNotNull() & typed.isNull(), F.lit(f"{spec.name}: not a {spec.type}")),
     ]
+    if spec.type.startswith("decimal(") and not spec.round and isinstance(data_type, DecimalType) \
+            and data_type.scale > decimal_digits(spec.type)[1]:
+        # A database decimal with more places than the contract's scale: the cast would round it.
+        wide = f"decimal(38,{data_type.scale})"
+        rounded = typed.isNotNull() & (typed.cast(wide) != raw.cast(wide))
+        reasons.append(F.when(rounded, F.concat(F.lit(f"{spec.name}: "), raw.cast("string"),
+                                                F.lit(f" does not fit {spec.type} without rounding"))))
     return reasons + hard_rule_reasons(spec, typed)
 
 
@@ -58,7 +66,7 @@ def split_typed(df: DataFrame, contract: Contract, extra_reasons: list[Column] |
         raise ValueError(f"Contract {contract.name!r}: columns {missing} are not in the source rows")
     types = {f.name: f.dataType for f in df.schema.fields}
     typed = {c.name: _typed(c, types[c.name]) for c in contract.columns}
-    reasons = [r for spec in contract.columns for r in _reasons(spec, typed[spec.name])]
+    reasons = [r for spec in contract.columns for r in _reasons(spec, typed[spec.name], types[spec.name])]
     passthrough = [c for c in df.columns if c not in names]
     checked = df.select(
         *[typed[n].alias(n) for n in names],
