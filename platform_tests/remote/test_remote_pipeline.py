@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from dagster import (
+    AssetCheckSeverity,
     AssetSelection,
     DagsterInstance,
     Definitions,
@@ -116,4 +117,6 @@ def _assert_materialised(instance: DagsterInstance, runs: list) -> None:
         assert {"silver/transactions", "gold/transaction_features", "gold/labels", "bronze/customers",
                 "bronze/chargebacks", "bronze/transactions_pos"} <= mats
         checks = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
-        assert checks and all(c.passed for c in checks), [(c.asset_key, c.check_name) for c in checks if not c.passed]
+        # WARN checks may fail: one dirty row of a 40-row day is above quarantine_rate_warning's share.
+        failed = [(c.asset_key, c.check_name) for c in checks if not c.passed and c.severity == AssetCheckSeverity.ERROR]
+        assert checks and not failed, failed
