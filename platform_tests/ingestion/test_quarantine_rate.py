@@ -1,10 +1,21 @@
 """The quarantine-rate check: a landing day whose data is unusable makes a red run."""
 
+from typing import Any
+
 from dagster import AssetCheckSeverity
 
-from platform_tests.ingestion.file_cases import HEADER, csv_line, ingest, values
+from lakehouse.config.sources import SourceConfig
+from platform_tests.ingestion import file_cases
+from platform_tests.ingestion.file_cases import HEADER, csv_line, values
 
 D1, D2 = "2026-01-02", "2026-01-03"
+# The platform's default limits, not the demo source's own (it warns above 3 %: sources.yaml).
+DEFAULT_LIMITS = {name: SourceConfig.model_fields[name].default
+                  for name in ("quarantine_warn_share", "quarantine_error_share", "quarantine_error_min_rows")}
+
+
+def ingest(*args: Any, source: dict[str, Any] | None = None, **kwargs: Any) -> file_cases.Ingested:
+    return file_cases.ingest(*args, source={**DEFAULT_LIMITS, **(source or {})}, **kwargs)
 
 
 def _day(good: int, bad: int, prefix: str) -> str:
