@@ -48,7 +48,7 @@ class Phase:
         latency = f"{self.latency:.0f} s" if self.latency is not None else "-"
         retries = sum("dagster/parent_run_id" in r.tags for r in self.runs)
         return (f"{self.name:<24} day {self.day}: landing -> daily report {latency:>6}; runs {len(self.runs)} "
-                f"(one JVM each): to the daily report {len(chain_runs(self.runs))}, roll-ups {rollups}, "
+                f"(one JVM each): to the daily report {len(chain_runs(self.runs, self.day))}, roll-ups {rollups}, "
                 f"retries {retries}{'; red as expected' if self.red else ''}")
 
 
