@@ -132,6 +132,9 @@ def test_a_late_file_for_an_old_day_reaches_every_day_whose_look_back_holds_it(
     assert requested(result, "silver/transactions") == days(date(2026, 1, 17), date(2026, 1, 20))
     gold = days(date(2026, 1, 17), date(2026, 2, 19))  # 30-day look-back from the silver days
     assert requested(result, "gold/transaction_features") == requested(result, "scoring/predictions") == gold
+    # Labels are built from gold's rows: they follow gold's 34 days, so the daily summaries (which read
+    # labels and predictions) can share gold's run instead of waiting for silver's.
+    assert requested(result, "gold/labels") == requested(result, "reporting/daily_summary") == gold
     assert requested(result, "reporting/daily_report") == gold
     run_requested(instance, defs, result)
     after = tick(defs, instance, result.cursor)

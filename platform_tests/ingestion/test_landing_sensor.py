@@ -145,6 +145,9 @@ def test_a_late_file_and_a_new_day_are_two_runs_never_one_per_day(root: Path, ti
     runs = sorted((r.tags["lakehouse/source"], tuple(days_of(r))) for r in second.run_requests)
     assert runs == [("transactions_online,transactions_pos", ("2026-01-04", "2026-01-05")),
                     ("transactions_pos", ("2026-01-01",))]
+    # The queue starts the newest days first; the late file's rebuild waits behind them.
+    priority = {tuple(days_of(r)): r.tags["dagster/priority"] for r in second.run_requests}
+    assert priority == {("2026-01-04", "2026-01-05"): "1", ("2026-01-01",): "-1"}
 
 
 def test_rewritten_file_is_a_change(root: Path, tick: Ticker) -> None:

@@ -92,7 +92,7 @@ class Soak:
             [value if name != "transaction_id" else f"{value}-late" for name, value in zip(header, row)]
             for row in body[:rows]])
         # Four, not three: gold starts beside labels, so the daily reports wait (docs/automation.md).
-        return self.follow(Phase("late file", day, started, max_chain_runs=4))
+        return self.follow(Phase("late file", day, started))
 
     def corrupted_file(self, day: str, share: float = 0.1) -> Phase:
         """A file for an old day holding a tenth of the day's rows again with unreadable amounts: the day's

@@ -69,7 +69,7 @@ def build_compute_processing_assets(dataset: DatasetConfig, calendar: Calendar) 
     @asset(
         key=labels_key,
         description=reg.label.description + " With maturity: final once the label window has passed.",
-        deps=[AssetDep(silver_key), AssetDep(["bronze", reg.label.source])],
+        deps=[AssetDep(gold_key), AssetDep(["bronze", reg.label.source])],
         metadata={"partition_expr": reg.event_date},
         check_specs=checks.labels_specs(labels_key),
         **common,

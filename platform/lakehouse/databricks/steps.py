@@ -7,7 +7,7 @@ lakehouse.processing.assets (same pure functions, same checks) until those asset
 resource themselves (docs/databricks.md); platform_tests/databricks/test_compute_assets.py fails
 when the two asset factories' keys, check specs or mappings drift apart. Input windows follow the
 partition mappings: silver day D reads bronze landing days D .. D + late tolerance; gold reads silver
-D - look-back .. D; labels read the silver window and every label event.
+D - look-back .. D; labels read the gold window and every label event.
 """
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ def features_step(tables: Tables, dataset: str, start: date, end: date) -> StepO
 def labels_step(tables: Tables, dataset: str, start: date, end: date) -> StepOutcome:
     config, reg = load_processing(dataset), load_features(dataset)
     key = AssetKey(["gold", config.labels_table])
-    rows = _read(tables, "silver", config.silver.table, reg.event_date, start, end)
+    rows = _read(tables, "gold", config.features_table, reg.event_date, start, end)
     events = _read(tables, "bronze", reg.label.source)  # unpartitioned upstream: the whole table
     labels = build_labels(rows, events, reg.label, reg.event_time, reg.event_date, config.silver.key)
     _, metadata = _write(tables, key, labels, reg.event_date, start, end)

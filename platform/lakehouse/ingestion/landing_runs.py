@@ -53,11 +53,18 @@ def batch_changes(changed: Sequence[Change]) -> list[list[Change]]:
     return batches
 
 
-def range_request(batch: Sequence[Change], keys: Mapping[str, list[AssetKey]]) -> RunRequest:
+# The run queue (QueuedRunCoordinator) starts higher `dagster/priority` first, FIFO within a priority.
+FRESHEST_PRIORITY, BACKDATED_PRIORITY = "1", "-1"
+
+
+def range_request(batch: Sequence[Change], keys: Mapping[str, list[AssetKey]], freshest: str) -> RunRequest:
+    """One run for a batch; a batch reaching the newest landed day (`freshest`) goes ahead of queued runs,
+    a batch of older days (a late file, a backlog) behind them, so a rebuild never delays the newest day."""
     days = sorted({c[0] for c in batch})
     sources = sorted({c[1].name for c in batch})
     digest = fingerprint([(f"{c[1].name}/{c[0]}", 0, int(c[2].fingerprint, 16)) for c in batch])
-    tags = {"lakehouse/source": ",".join(sources), "lakehouse/landing_files": str(sum(c[2].files for c in batch))}
+    tags = {"lakehouse/source": ",".join(sources), "lakehouse/landing_files": str(sum(c[2].files for c in batch)),
+            "dagster/priority": FRESHEST_PRIORITY if days[-1] >= freshest else BACKDATED_PRIORITY}
     selection = [k for s in sources for k in keys[s]]
     if len(days) == 1:
         return RunRequest(run_key=run_key(",".join(sources), days[0], digest), partition_key=days[0],

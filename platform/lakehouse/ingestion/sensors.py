@@ -184,7 +184,8 @@ def build_landing_sensor(
         changed = changed[:max_requests_per_tick]
         for day, source, folder in changed:
             seen[source.name][day] = folder.fingerprint
-        requests = [range_request(batch, keys) for batch in batch_changes(changed)]
+        freshest = max((day for days_seen in seen.values() for day in days_seen), default="")
+        requests = [range_request(batch, keys, freshest) for batch in batch_changes(changed)]
         for note in notes:
             context.log.info(note)
         seen = {s: dict(sorted(d.items())) for s, d in seen.items() if d}

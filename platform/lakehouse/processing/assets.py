@@ -104,7 +104,9 @@ def build_processing_assets(
 
     @asset(
         key=labels_key, description=label.description + " With maturity: final once the label window has passed.",
-        ins={"rows": AssetIn(silver_key), "events": AssetIn(["bronze", label.source])},
+        # Labels are read off gold's rows (the same rows as silver's, with the label key kept), so a change
+        # that reaches gold reaches its labels in the same run — see docs/automation.md, "A late file".
+        ins={"rows": AssetIn(gold_key), "events": AssetIn(["bronze", label.source])},
         metadata={"partition_expr": reg.event_date},
         check_specs=checks.labels_specs(labels_key),
         **common,

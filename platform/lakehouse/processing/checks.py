@@ -87,7 +87,8 @@ def leakage_result(history: DataFrame, written: DataFrame, reg: FeatureRegistry,
 
 def labels_specs(key: AssetKey) -> list[AssetCheckSpec]:
     return [
-        AssetCheckSpec("rows_match_silver", asset=key, blocking=True, description="One label row per silver row."),
+        AssetCheckSpec("rows_match_silver", asset=key, blocking=True, description="One label row per silver row (labels are "
+                       "built from gold's rows, which gold's own rows_match_silver ties to silver's)."),
         AssetCheckSpec("matured_labels", asset=key, blocking=True,
                        description="A row is final (label_matured) only once the label window has passed, and no "
                        "label was observed after the labels' watermark."),
@@ -99,13 +100,17 @@ def gold_contract(reg: FeatureRegistry, key: str, written: StructType) -> Contra
     required and the key unique; computed numeric features are doubles; passthrough features keep the
     type of the column they carry (the upstream contracts decide it); non-nullable features are required."""
     types = {f.name: f.dataType.simpleString() for f in written.fields}
-    missing = [c for c in (key, reg.entity, reg.event_time, reg.event_date, *(f.name for f in reg.features))
+    missing = [c for c in (key, reg.entity, reg.label.key, reg.event_time, reg.event_date,
+                           *(f.name for f in reg.features))
                if c not in types]
     if missing:
         raise ValueError(f"Gold table lacks registry columns {missing}")
     identity = [
         ColumnSpec(name=key, type=types[key], required=True, unique=True, description="Row key."),
         ColumnSpec(name=reg.entity, type=types[reg.entity], required=True, description="Entity of the features."),
+        *([ColumnSpec(name=reg.label.key, type=types[reg.label.key],
+                      description="Label key: gold/labels joins the label events on it.")]
+          if reg.label.key not in {key, reg.entity, *(f.name for f in reg.features)} else []),
         ColumnSpec(name=reg.event_time, type="timestamp", required=True, description="Event time."),
         ColumnSpec(name=reg.event_date, type="date", required=True, description="Event day (partition)."),
     ]

@@ -24,5 +24,13 @@ def build_features(
         join = join_as_of if spec.mode == "as_of" else join_snapshot
         rows = join(rows, dims[name], spec, key, reg.event_time if spec.mode == "as_of" else reg.event_date)
     rows = add_row_features(rows, reg)
-    identity = [key, reg.entity, reg.event_time, reg.event_date]
+    identity = identity_columns(reg, key)
     return rows.select(*identity, *[f.name for f in reg.features])
+
+
+def identity_columns(reg: FeatureRegistry, key: str) -> list[str]:
+    """Row key, entity, label key (labels are built from gold's rows), event time and day — each once,
+    and none that is also a feature (a feature column is selected as a feature)."""
+    features = {f.name for f in reg.features}
+    wanted = [key, reg.entity, *([] if reg.label.key in features else [reg.label.key]), reg.event_time, reg.event_date]
+    return list(dict.fromkeys(wanted))
