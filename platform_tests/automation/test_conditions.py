@@ -14,11 +14,14 @@ from dagster import (
     AssetCheckEvaluation,
     AssetKey,
     AssetMaterialization,
+    DagsterEvent,
+    DagsterEventType,
     DagsterInstance,
     Definitions,
     evaluate_automation_conditions,
     instance_for_test,
 )
+from dagster._core.events import StepMaterializationData  # what a run's materialisation event carries
 
 from lakehouse.definitions import build_definitions
 
@@ -143,16 +146,32 @@ def test_a_late_file_for_an_old_day_reaches_every_day_whose_look_back_holds_it(
     assert requested(after, "reporting/monthly_report") == ["2026-01-01", "2026-02-01"]
 
 
-def test_a_failed_blocking_check_holds_its_downstream(defs: Definitions, instance: DagsterInstance) -> None:
+def in_run(instance: DagsterInstance, run_id: str, key: AssetKey, day: str, passed: bool) -> None:
+    """A run that materialised `day` of `key` and evaluated its blocking rows_match_silver check (the
+    hold is judged by the run that wrote a partition, so these events need a run id)."""
+    for data, kind in ((StepMaterializationData(AssetMaterialization(asset_key=key, partition=day)),
+                        DagsterEventType.ASSET_MATERIALIZATION),
+                       (AssetCheckEvaluation(asset_key=key, check_name="rows_match_silver", passed=passed,
+                                             blocking=True), DagsterEventType.ASSET_CHECK_EVALUATION)):
+        instance.report_dagster_event(
+            DagsterEvent(event_type_value=kind.value, event_specific_data=data, job_name="__ASSET_JOB"),
+            run_id=run_id)
+
+
+def test_a_held_day_stays_held_while_the_days_after_it_flow(defs: Definitions, instance: DagsterInstance) -> None:
     cursor = tick(defs, instance).cursor
-    day = LAST.isoformat()
-    instance.report_runless_asset_event(AssetMaterialization(asset_key=GOLD, partition=day))
-    instance.report_runless_asset_event(AssetCheckEvaluation(
-        asset_key=GOLD, check_name="rows_match_silver", passed=False, blocking=True))
+    held, later = (LAST - timedelta(days=1)).isoformat(), LAST.isoformat()
+    in_run(instance, "run-held", GOLD, held, passed=False)
+    in_run(instance, "run-later", GOLD, later, passed=True)
+    # Per partition: the later day's passing check does not release the held day (a per-asset hold,
+    # Dagster's all_deps_blocking_checks_passed, would request both, or neither).
     result = tick(defs, instance, cursor)
-    assert requested(result, "scoring/predictions") == []
-    land(instance, defs, GOLD, day)
-    assert requested(tick(defs, instance, result.cursor), "scoring/predictions") == [day]
+    assert requested(result, "scoring/predictions") == [later]
+    run_requested(instance, defs, result)
+    after = tick(defs, instance, result.cursor)
+    assert requested(after, "scoring/predictions") == []  # still held, tick after tick
+    in_run(instance, "run-fixed", GOLD, held, passed=True)  # fixed and re-materialised: released
+    assert requested(tick(defs, instance, after.cursor), "scoring/predictions") == [held]
 
 
 def test_one_sensor_evaluates_every_rule_and_emits_backfills(defs: Definitions) -> None:

@@ -202,13 +202,12 @@ def main(argv: list[str] | None = None) -> int:
         soak.start()
         soak.land_next_day()
         soak.late_file(args.late_day)
+        # The corrupted day stays held while the next days flow: automation holds per partition
+        # (lakehouse.automation.held), so no run is requested for it and none is refused.
+        soak.corrupted_file(args.corrupt_day)
         soak.land_next_day("new day, a run killed", kill=True)
         for _ in range(args.days - 2):
             soak.land_next_day()
-        # Last: automation's hold on a failed blocking check is per asset, not per partition, in Dagster
-        # 1.13 (a range run's check has no partition), so the next day's passing check would release the
-        # held day to a run the check guard refuses (docs/automation.md).
-        soak.corrupted_file(args.corrupt_day)
     finally:
         soak.daemon.stop()
     check(soak)  # platform_tests/soak/verdict.py

@@ -3,8 +3,8 @@ assets from this one place (`Definitions.map_asset_specs`), and one sensor that 
 
 Why not `AutomationCondition.eager()`: it holds `in_latest_time_window()`, so late data for an older day
 (a late file, a corrected day) would never reach that day's gold, scores or reports. The condition here
-is eager's without that operand, plus the upstream blocking checks, and with the upstream assets whose
-missing partitions may be ignored named per rule (docs/automation.md).
+is eager's without that operand, plus a per-partition hold on upstream blocking checks (held.py), and
+with the upstream assets whose missing partitions may be ignored named per rule (docs/automation.md).
 
 The sensor emits a backfill whenever a tick requests more than one partition, and backfills honour the
 assets' `BackfillPolicy.single_run()`: a tick's stale days become one range run per group of assets that
@@ -25,11 +25,13 @@ from dagster import (
     AssetSpec,
     AutomationCondition,
     AutomationConditionSensorDefinition,
+    BetaWarning,
     DefaultSensorStatus,
     Definitions,
     PreviewWarning,
 )
 
+from lakehouse.automation.held import NoUpstreamPartitionHeld
 from lakehouse.config.automation import AutomationConfig, Rule
 from lakehouse.config.dataset import DatasetConfig
 
@@ -89,8 +91,9 @@ def rule_condition(name: str, rule: Rule, patterns: KeyPatterns, daily: DailyCro
         & ~missing
         & ~AutomationCondition.any_deps_in_progress()
         & ~AutomationCondition.in_progress()
-        # A failed blocking check upstream holds the partition back (the IO manager refuses to read it too).
-        & AutomationCondition.all_deps_blocking_checks_passed()
+        # A partition whose upstream partition failed a blocking check is held back, per partition (the IO
+        # manager refuses to read it too). Last: it queries the instance for what the rest lets through.
+        & NoUpstreamPartitionHeld()
     ).with_label(name)
 
 
@@ -118,20 +121,23 @@ def with_automation(defs: Definitions, config: AutomationConfig, daily: DailyCro
         condition = conditions.get(spec.key)
         return spec.replace_attributes(automation_condition=condition) if condition else spec
 
-    sensor = AutomationConditionSensorDefinition(
-        config.sensor.name,
-        target=AssetSelection.assets(*conditions),
-        default_status=DefaultSensorStatus.RUNNING if config.sensor.default_status == "running"
-        else DefaultSensorStatus.STOPPED,
-        minimum_interval_seconds=config.sensor.minimum_interval_seconds,
-        run_tags=config.run_tags,
-        emit_backfills=True,
-        description="Keeps processing, scoring, reporting and monitoring up to date with the data "
-        "(automation.yaml); stale partitions of one tick become single-run backfills.",
-    )
     with warnings.catch_warnings():
-        # map_asset_specs is a preview API in 1.13 (the documented way to attach conditions from one place);
-        # its warning would print at every load of the code location, in the daemon every minute.
+        # map_asset_specs (preview) and use_user_code_server (beta) are the documented 1.13 ways to attach
+        # conditions from one place and to evaluate a Python condition; their warnings would print at every
+        # load of the code location, in the daemon every minute.
         warnings.simplefilter("ignore", PreviewWarning)
+        warnings.simplefilter("ignore", BetaWarning)
+        sensor = AutomationConditionSensorDefinition(
+            config.sensor.name,
+            target=AssetSelection.assets(*conditions),
+            default_status=DefaultSensorStatus.RUNNING if config.sensor.default_status == "running"
+            else DefaultSensorStatus.STOPPED,
+            minimum_interval_seconds=config.sensor.minimum_interval_seconds,
+            run_tags=config.run_tags,
+            emit_backfills=True,
+            use_user_code_server=True,  # NoUpstreamPartitionHeld is Python: it runs where the code is
+            description="Keeps processing, scoring, reporting and monitoring up to date with the data "
+            "(automation.yaml); stale partitions of one tick become single-run backfills.",
+        )
         mapped = defs.map_asset_specs(func=attach)
     return Definitions.merge(mapped, Definitions(sensors=[sensor]))

@@ -9,9 +9,9 @@ rejected still "succeeds" — unless this check fails it. Each landing day of th
 - passed otherwise.
 
 A second check, `quarantine_rate_warning` (not blocking, WARN), fails for days above
-`quarantine_warn_share`. It is separate because Declarative Automation's
-`all_deps_blocking_checks_passed()` counts any failed blocking check, WARN included: a WARN on the
-blocking check would hold every downstream partition of a usable day.
+`quarantine_warn_share`. It is separate so that the blocking check means one thing — this day is
+unusable — to everything that reads check verdicts: Dagster's own `all_deps_blocking_checks_passed()`
+counts a WARN on a blocking check as a failure, which would hold a usable day.
 
 The counts are the ones the checks already have: rows read per day from the load's parsed rows, rows
 loaded and quarantined per day from the committed tables — no further pass over the data.

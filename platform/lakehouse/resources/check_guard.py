@@ -3,10 +3,11 @@ materialisation failed a blocking check, however the reading run was launched.
 
 Dagster's `blocking=True` stops downstream steps only inside the run that ran the check; a later run (a
 schedule, a backfill, the Launchpad) would read the partition the check rejected. Declarative
-Automation's `all_deps_blocking_checks_passed()` holds automated runs back, but nothing else. The Delta
-IO manager therefore asks the instance, before it loads an input: which runs wrote the partitions about
-to be read, and did any of them record a failed blocking ERROR check on that asset? Then the run fails
-with a message naming the asset, the partitions and the checks (docs/automation.md, "Blocking checks").
+Automation holds automated runs back (per partition, with the same question: automation/held.py), but
+nothing else. The Delta IO manager therefore asks the instance, before it loads an input: which runs
+wrote the partitions about to be read, and did any of them record a failed blocking ERROR check on that
+asset? Then the run fails with a message naming the asset, the partitions and the checks
+(docs/automation.md, "Blocking checks").
 
 A check is judged by the run that wrote the partition: the whole written window is what a check of a
 range run evaluated. Re-materialise the partition (or fix and re-run its asset) to clear the hold.
@@ -60,19 +61,27 @@ def writers(instance: DagsterInstance, asset_key: AssetKey, partitions: Sequence
     return by_run
 
 
+def held_partitions(
+    instance: DagsterInstance, asset_key: AssetKey, partitions: Sequence[str] | None, reading_run_id: str | None = None
+) -> dict[str, list[str]]:
+    """{failed blocking check: partitions} among `partitions` whose latest materialisation was written by a
+    run in which that check failed (unpartitioned: [""]). The run `reading_run_id` is skipped."""
+    problems: dict[str, list[str]] = {}
+    for run_id, days in writers(instance, asset_key, partitions).items():
+        if run_id == reading_run_id:
+            continue
+        for check in failed_blocking_checks(instance, run_id, asset_key):
+            problems.setdefault(check, []).extend(days)
+    return problems
+
+
 def refuse_failed_upstream(
     instance: DagsterInstance, asset_key: AssetKey, partitions: Sequence[str] | None, reading_run_id: str
 ) -> None:
     """Raise a `Failure` naming the asset, partitions and checks when a partition to be read was written
     by a run whose blocking check on it failed. The reading run itself is skipped: inside one run Dagster
     already stops the downstream steps of a failed blocking check."""
-    problems: dict[str, list[str]] = {}
-    for run_id, days in writers(instance, asset_key, partitions).items():
-        if run_id == reading_run_id:
-            continue
-        checks = failed_blocking_checks(instance, run_id, asset_key)
-        for check in checks:
-            problems.setdefault(check, []).extend(days)
+    problems = held_partitions(instance, asset_key, partitions, reading_run_id)
     if not problems:
         return
     asset = asset_key.to_user_string()
