@@ -12,7 +12,7 @@ import csv
 import io
 import json
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -22,7 +22,7 @@ from lakehouse.ingestion.files import SOURCE_FILE
 DAY = "2026-01-02"  # the landing day of every corpus file
 BOM = b"\xef\xbb\xbf"
 TYPES = {c.name: c.type for c in load_contracts("card_fraud")["transactions"].columns}
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 FORMATS = {".csv": "csv", ".jsonl": "json"}
 Row = dict[str, Any]
 

@@ -37,10 +37,19 @@ from pyspark.sql import functions as F
 from lakehouse.ingestion.files import SOURCE_FILE
 from platform_tests.ingestion.file_cases import ingest
 from platform_tests.ingestion.hostile_corpus.make_corpus import corpus, file_id
-from platform_tests.ingestion.hostile_corpus_checks import (DAY, FORMATS, TYPES, Row, assert_group_reconciled,
-                                                             assert_loaded_values_exact, assert_raw_text_kept,
-                                                             assert_reasons, record_lines, rows_of_file,
-                                                             source_records)
+from platform_tests.ingestion.hostile_corpus_checks import (
+    DAY,
+    FORMATS,
+    TYPES,
+    Row,
+    assert_group_reconciled,
+    assert_loaded_values_exact,
+    assert_raw_text_kept,
+    assert_reasons,
+    record_lines,
+    rows_of_file,
+    source_records,
+)
 
 CORPUS = Path(__file__).parent / "hostile_corpus"
 FILES = sorted(p.name for p in CORPUS.iterdir() if p.suffix in FORMATS)

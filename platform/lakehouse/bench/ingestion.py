@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from dagster import AssetKey, DagsterInstance, materialize
 
@@ -47,8 +47,8 @@ def _plain_script(bench: Bench, day: date, table: str) -> None:
 
 
 def _datetimes(start: date, end: date) -> tuple[datetime, datetime]:
-    return (datetime(start.year, start.month, start.day, tzinfo=timezone.utc),
-            datetime(end.year, end.month, end.day, tzinfo=timezone.utc))
+    return (datetime(start.year, start.month, start.day, tzinfo=UTC),
+            datetime(end.year, end.month, end.day, tzinfo=UTC))
 
 
 def _dagster_runner(bench: Bench):

@@ -17,7 +17,8 @@ import argparse
 import os
 import shutil
 import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from lakehouse.bench.harness import Bench, Comparison, interleaved, say
@@ -140,7 +141,7 @@ def _raw_script(bench: Bench, version: str) -> None:
 
     with bench.resources["mlflow"].activate():
         pipeline = mlflow.spark.load_model(f"models:/{NAME}/{version}")
-    stamp = Stamp(NAME, version, "raw", 0.5, datetime.now(timezone.utc))
+    stamp = Stamp(NAME, version, "raw", 0.5, datetime.now(UTC))
     columns = output_columns(load_contracts("card_fraud")["predictions"], stamp)
     no_explanation = F.lit(None).cast(EXPLANATION_TYPE).alias(EXPLANATION)
     scored = pipeline.transform(_features(bench)).select(*columns, no_explanation)
@@ -155,7 +156,7 @@ def _score_and_write(bench: Bench, model: Any, top_k: int | None, table: str, li
     from lakehouse.scoring.predict import score, stamp_for
 
     contract, features = load_contracts("card_fraud")["predictions"], load_feature_spec("card_fraud").columns
-    stamp = stamp_for(model, datetime.now(timezone.utc))
+    stamp = stamp_for(model, datetime.now(UTC))
     scored = score(model, _features(bench, limit), contract, stamp, features, top_k, positives)
     _write_day(bench, scored, table)
 
@@ -193,8 +194,9 @@ def run(bench: Bench, rows: int, repeats: int = 3, explanations: bool = True) ->
         n = repeats if linear else 1
         for rows_explained in ("all",) if linear else ("all", "positive"):
             positives = rows_explained == "positive"
-            t_on, t_off = interleaved(n, lambda: _score_and_write(bench, model, 5, f"on_{family}", positives=positives),
-                                      lambda: _score_and_write(bench, model, None, f"off_{family}"))
+            # partial binds this iteration's model / family / positives (a lambda would read the loop variables).
+            explained = partial(_score_and_write, bench, model, 5, f"on_{family}", positives=positives)
+            t_on, t_off = interleaved(n, explained, partial(_score_and_write, bench, model, None, f"off_{family}"))
             goal = "<= 1.5" if linear else "<= 3" if positives else "<= 20"
             results.append(Comparison(
                 "scoring", f"{rows:,} rows, {family}: explanations on (top 5, {rows_explained} rows) / off",

@@ -34,9 +34,9 @@ from lakehouse.config.identifiers import validate_target_table
 from lakehouse.config.sources import SourceConfig, load_sources
 from lakehouse.ingestion import checks
 from lakehouse.ingestion.file_source import check_results, earlier_keys, find_files, in_window, prepare_load
+from lakehouse.ingestion.jdbc_assets import build_jdbc_asset
 from lakehouse.ingestion.quarantine_rate import quarantine_rate_specs
 from lakehouse.ingestion.sensors import LANDING_FINGERPRINTS, scan_landing
-from lakehouse.ingestion.jdbc_assets import build_jdbc_asset
 from lakehouse.ingestion.stream_assets import build_stream_asset
 from lakehouse.partitions import Calendar
 from lakehouse.resources.delta_write import read_table, table_exists

@@ -11,9 +11,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey
 from pyspark.sql import DataFrame
@@ -46,7 +44,7 @@ def spark_type(type_name: str) -> T.DataType:
     return _SPARK_TYPES[type_name]
 
 
-def _checks(spec: ColumnSpec) -> list["pa.Check"]:
+def _checks(spec: ColumnSpec) -> list[pa.Check]:
     import pandera.pyspark as pa
 
     checks = []
@@ -59,7 +57,7 @@ def _checks(spec: ColumnSpec) -> list["pa.Check"]:
     return checks
 
 
-def pandera_schema(contract: Contract) -> "pa.DataFrameSchema":
+def pandera_schema(contract: Contract) -> pa.DataFrameSchema:
     """The contract as a pandera.pyspark schema (extra technical columns are allowed)."""
     import pandera.pyspark as pa
 

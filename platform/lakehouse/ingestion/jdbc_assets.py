@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
+from dagster import AssetExecutionContext as Context
 from dagster import (
     AssetKey,
     AssetOut,
@@ -38,7 +39,6 @@ from dagster import (
     Output,
     multi_asset,
 )
-from dagster import AssetExecutionContext as Context
 from pyspark.sql import functions as F
 
 from lakehouse.config.contracts import Contract, load_contracts

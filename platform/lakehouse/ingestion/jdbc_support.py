@@ -2,7 +2,7 @@
 
 # No `from __future__ import annotations`: the run config class is built for Dagster to inspect.
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dagster import AssetExecutionContext, Config, FreshnessPolicy
@@ -59,7 +59,7 @@ def start_run(context: AssetExecutionContext, source: SourceConfig, mode: str) -
 
 def stamp_for(context: AssetExecutionContext, day: str, partition_column: str) -> Stamp:
     """Landing day, load time and run id; one load time for every table the run writes."""
-    run_id, started = context.run.run_id, datetime.now(timezone.utc)
+    run_id, started = context.run.run_id, datetime.now(UTC)
 
     def apply(df: DataFrame) -> DataFrame:
         stamps = {partition_column: F.to_date(F.lit(day)), "_ingested_at": F.lit(started), "_run_id": F.lit(run_id)}

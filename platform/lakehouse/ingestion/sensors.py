@@ -25,7 +25,6 @@ from dagster import (
     AssetsDefinition,
     AssetSelection,
     DefaultSensorStatus,
-    RunRequest,
     SensorDefinition,
     SensorEvaluationContext,
     SensorResult,
@@ -35,7 +34,7 @@ from dagster import (
 
 from lakehouse.config.profile import resolve_data_root
 from lakehouse.config.sources import SourceConfig
-from lakehouse.ingestion.landing_runs import DayFolder, batch_changes, fingerprint, range_request, run_key
+from lakehouse.ingestion.landing_runs import DayFolder, batch_changes, fingerprint, range_request
 
 # The files ingestion reads per format; keep in step with ingestion.file_shape.list_files. Other files
 # (markers, READMEs) would only trigger empty re-runs.

@@ -16,7 +16,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from dagster import (
-    TimeWindowPartitionsDefinition,
     AssetKey,
     AssetRecordsFilter,
     DefaultSensorStatus,
@@ -26,6 +25,7 @@ from dagster import (
     SensorEvaluationContext,
     SensorResult,
     SkipReason,
+    TimeWindowPartitionsDefinition,
     sensor,
 )
 

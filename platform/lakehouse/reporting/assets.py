@@ -13,7 +13,7 @@ range of partitions in one run (single-run backfills, `make run`): every period 
 # No `from __future__ import annotations`: Dagster resolves the config and resource annotations.
 
 import base64
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from dagster import (
@@ -161,8 +161,8 @@ def _report_asset(
     )
     def report_files(context: AssetExecutionContext, config: config_class, spark: SparkResource,  # type: ignore[valid-type]
                      aggregates: DataFrame) -> MaterializeResult:
-        from lakehouse.reporting.paths import resolve_report_root
         from lakehouse.reporting.parallel import render_all
+        from lakehouse.reporting.paths import resolve_report_root
         from lakehouse.reporting.render import ReportContext, report_directory
 
         root = resolve_report_root(config.report_path, resolve_data_root(spark.data_root))
@@ -170,7 +170,7 @@ def _report_asset(
 
         rows = pd.DataFrame([r.asDict() for r in aggregates.collect()], columns=LONG_COLUMNS)
         about = {"aggregates table": spark.table(*source.path).name, "dagster run": context.run.run_id}
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         jobs = []
         for key, period in zip(context.partition_keys, _periods(context)):
             part = rows[rows["period_start"] == period.start]
