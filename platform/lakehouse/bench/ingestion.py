@@ -26,6 +26,7 @@ def _plain_script(bench: Bench, day: date, table: str) -> None:
     """What a hand-written notebook cell would do: the same functions, no orchestration."""
     spark, resource = bench.spark, bench.resources["spark"]
     source = load_sources("card_fraud")[SOURCE]
+    assert source.location is not None  # a file source: its landing folder
     contract = load_contracts("card_fraud")[source.contract]
     files = find_files(resolve_data_root(resource.data_root) / source.location, [day.isoformat()], source)
     target = resource.table("bench", table)

@@ -19,9 +19,13 @@ import shutil
 import sys
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lakehouse.bench.harness import Bench, Comparison, interleaved, say
+
+if TYPE_CHECKING:  # annotations only: the heavy imports stay inside the functions
+    from dagster import AssetsDefinition
+    from pyspark.sql import DataFrame
 
 START = date(2026, 1, 5)  # a Monday; 28 training days, then the scored day
 TRAIN_DAYS, TRAIN_ROWS_PER_DAY = 28, 2_000
@@ -48,7 +52,7 @@ def _gold(bench: Bench, rows: int) -> None:
     spec, spark = load_feature_spec("card_fraud"), bench.spark
     as_of = datetime.combine(SCORE_DAY + timedelta(days=40), datetime.min.time())
     train = synthetic_gold(spark, spec, START, TRAIN_DAYS, TRAIN_ROWS_PER_DAY, as_of, base_rate=0.02)
-    day = synthetic_gold(spark, spec, SCORE_DAY, 1, rows, as_of, base_rate=0.02, seed=11)
+    day: tuple[DataFrame, ...] = synthetic_gold(spark, spec, SCORE_DAY, 1, rows, as_of, base_rate=0.02, seed=11)
     # Distinct ids across the two draws, and amounts the predictions contract accepts (>= 0, not null).
     day = tuple(d.withColumn("transaction_id", F.concat(F.lit("s"), "transaction_id")) for d in day)
     fix = F.coalesce(F.col("amount") + 10.0, F.lit(10.0))
@@ -104,7 +108,7 @@ def _asset_runner(bench: Bench, with_checks: bool = True) -> Any:
     settings = load_scoring_config("card_fraud").model_copy(update={
         "model_name": NAME, "input_table": f"{GOLD}.transaction_features", "output_table": f"{OUT}.predictions"})
     gold = AssetSpec(FEATURES_KEY, partitions_def=calendar.daily)
-    assets = [gold, *build_scoring_assets(dataset, calendar, settings)]
+    assets: list[AssetsDefinition | AssetSpec] = [gold, *build_scoring_assets(dataset, calendar, settings)]
     instance = DagsterInstance.ephemeral()
     selection = AssetSelection.assets(PREDICTIONS_KEY)
 

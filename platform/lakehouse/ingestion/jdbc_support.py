@@ -3,7 +3,7 @@
 # No `from __future__ import annotations`: the run config class is built for Dagster to inspect.
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster import AssetExecutionContext, Config, FreshnessPolicy
 from pydantic import Field, create_model
@@ -21,6 +21,15 @@ from lakehouse.resources.jdbc import JdbcConnection
 # Covers the demo's out-of-order updates (written up to ~3 days late) and slow source transactions.
 CDC_LOOKBACK_HOURS = 72
 KINDS = {"jdbc", "spark", "delta"}
+
+
+if TYPE_CHECKING:
+    from lakehouse.ingestion.assets import IngestionRunConfig
+
+    class CdcRunConfig(IngestionRunConfig):
+        """For type checkers only: a CDC source's run config also has the look-back (jdbc_run_config_class)."""
+
+        cdc_lookback_hours: int
 
 
 def jdbc_run_config_class(source: SourceConfig) -> type[Config]:

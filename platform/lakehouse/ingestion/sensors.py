@@ -210,7 +210,8 @@ def _already_ingested(context: SensorEvaluationContext, key: AssetKey, folder: D
     if not records or records[0].asset_materialization is None:
         return False
     recorded = records[0].asset_materialization.metadata.get(LANDING_FINGERPRINTS)
-    return recorded is not None and recorded.value.get(folder.day) == folder.fingerprint
+    fingerprints = recorded.value if recorded is not None else None  # a JSON {day: fingerprint}
+    return isinstance(fingerprints, Mapping) and fingerprints.get(folder.day) == folder.fingerprint
 
 
 def _watched(

@@ -14,7 +14,7 @@ range of partitions in one run (single-run backfills, `make run`): every period 
 
 import base64
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from dagster import (
     AssetDep,
@@ -61,9 +61,16 @@ def group_name(report: ReportSpec) -> str:
 class SummaryRunConfig(Config):
     """The seed notebook's `data_table` (and the labels table); defaults come from reporting.yaml."""
 
+    if TYPE_CHECKING:  # for type checkers only: _summary_config adds the fields with reporting.yaml's defaults
+        data_table: str
+        labels_table: str
+
 
 class ReportRunConfig(Config):
     """The seed notebook's `report_path`; the default comes from reporting.yaml."""
+
+    if TYPE_CHECKING:  # for type checkers only: _report_config adds the field with reporting.yaml's default
+        report_path: str
 
 
 def _summary_config(config: ReportingConfig, report: ReportSpec) -> type[Config]:
@@ -133,6 +140,7 @@ def _summary_asset(settings: ReportingConfig, report: ReportSpec, common: dict[s
     def summary(context: AssetExecutionContext, config: config_class, spark: SparkResource):  # type: ignore[valid-type]
         from lakehouse.reporting.sections import build_aggregates, prepare
 
+        config = cast(SummaryRunConfig, config)  # its per-report subclass: mypy cannot read that annotation
         periods = _periods(context)
         start, end = periods[0].start, periods[-1].end
         predictions = _read_window(spark, config.data_table, settings.columns.event_date, start, end)
@@ -165,6 +173,7 @@ def _report_asset(
         from lakehouse.reporting.paths import resolve_report_root
         from lakehouse.reporting.render import ReportContext, report_directory
 
+        config = cast(ReportRunConfig, config)  # its per-report subclass: mypy cannot read that annotation
         root = resolve_report_root(config.report_path, resolve_data_root(spark.data_root))
         import pandas as pd  # here, not at module level: loading definitions must not pay for pandas
 
