@@ -79,7 +79,7 @@ def source_records(data: bytes, fmt: str, multiline: bool) -> list[Row]:
     """Every record of the file as {column: value}; None where the file has no value (an empty CSV field,
     JSON null or a missing key). Lines that are not one record of the right shape are not records."""
     if fmt == "json":
-        records = []
+        records: list[Row] = []
         for line in record_lines(data, fmt):
             try:
                 obj = json.loads(_text(line), object_pairs_hook=_object, parse_float=Decimal)

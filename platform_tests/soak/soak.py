@@ -62,7 +62,8 @@ class Phase:
 class Soak:
     def __init__(self, work: Path, base: Path | None) -> None:
         self.root, self.home = work / "root", work / "dagster_home"
-        self.base, self.phases = base, []
+        self.base = base
+        self.phases: list[Phase] = []
         self.daemon = Daemon(self.root, self.home)
         self.instance: DagsterInstance | None = None
 
