@@ -12,7 +12,7 @@ ifdef PROFILE
 export LAKEHOUSE_PROFILE := $(PROFILE)
 endif
 
-.PHONY: run test soak dev bench mlflow setup java jars lock clean-data dagster-home secret-scan spark-connect spark-standalone spark-standalone-stop databricks-upload
+.PHONY: run test lint soak dev bench mlflow setup java jars lock clean-data dagster-home secret-scan spark-connect spark-standalone spark-standalone-stop databricks-upload
 
 run: setup dagster-home ## Generate the demo data and materialise the whole asset graph (embedded default)
 	$(PY) -m lakehouse.run
@@ -22,12 +22,19 @@ test: setup ## Start the test databases and run the test suites (each runs and r
 	bash scripts/install_chromium.sh >/dev/null
 	# Suites that need a process of their own run after the main one: a Spark Connect client, a second
 	# warehouse in the session catalog, the real dagster-daemon. Every suite runs even when one before it
-	# failed; the target fails if any did.
+	# failed; the target fails if any did. Lint (ruff + mypy, under a minute) goes first.
 	set -a; source .test-databases.env; set +a; status=0; \
+	$(MAKE) --no-print-directory lint || status=1; \
 	$(PY) -m pytest --ignore=platform_tests/databricks --ignore=platform_tests/remote --ignore=platform_tests/soak || status=1; \
 	$(PY) -m pytest platform_tests/databricks || status=1; \
 	$(PY) -m pytest platform_tests/remote || status=1; \
 	$(PY) -m pytest -s platform_tests/soak || status=1; \
+	exit $$status
+
+lint: $(VENV)/.installed ## Static checks: ruff (pyproject.toml [tool.ruff]) and mypy (setup.cfg [mypy])
+	status=0; \
+	$(PY) -m ruff check platform platform_tests || status=1; \
+	$(PY) -m mypy || status=1; \
 	exit $$status
 
 soak: setup ## The unattended soak: make run's replay, then the daemon alone while days land (platform_tests/soak)

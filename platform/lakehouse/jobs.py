@@ -16,8 +16,8 @@ from typing import Any
 
 from dagster import (
     AssetKey,
-    AssetSelection,
     AssetsDefinition,
+    AssetSelection,
     PartitionsDefinition,
     define_asset_job,
 )

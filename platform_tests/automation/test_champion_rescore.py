@@ -3,6 +3,8 @@ off by default."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from dagster import AssetKey, AssetMaterialization, DagsterInstance, build_sensor_context
 
 from lakehouse.automation.champion import RANGE_END, RANGE_START, SENSOR_NAME, build_champion_rescore_sensor
@@ -16,7 +18,7 @@ MODEL, PREDICTIONS = AssetKey(["ml", "model"]), AssetKey(["scoring", "prediction
 
 def promote(instance: DagsterInstance, version: str, promoted: bool = True) -> None:
     week = CAL.weekly.get_last_partition_key()
-    metadata = {"promoted": promoted, "model_version": version}
+    metadata: dict[str, Any] = {"promoted": promoted, "model_version": version}
     instance.report_runless_asset_event(AssetMaterialization(asset_key=MODEL, partition=week, metadata=metadata))
 
 

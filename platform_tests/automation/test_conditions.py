@@ -18,6 +18,7 @@ from dagster import (
     DagsterEventType,
     DagsterInstance,
     Definitions,
+    TimeWindowPartitionsDefinition,
     evaluate_automation_conditions,
     instance_for_test,
 )
@@ -56,6 +57,7 @@ def replayed(defs: Definitions, tmp_path_factory: pytest.TempPathFactory) -> Pat
     with instance_for_test(temp_dir=str(home)) as inst:
         for key in graph.get_all_asset_keys():
             partitions = graph.get(key).partitions_def
+            assert partitions is None or isinstance(partitions, TimeWindowPartitionsDefinition)  # daily .. monthly
             keys = [None] if partitions is None else [
                 p for p in partitions.get_partition_keys()
                 if (w := partitions.time_window_for_partition_key(p)).start.date() >= FIRST

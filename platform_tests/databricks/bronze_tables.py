@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -10,7 +10,7 @@ import pyarrow as pa
 from deltalake import write_deltalake
 
 DAY = date(2026, 7, 2)
-UTC = timezone.utc
+UTC = UTC
 TS = pa.timestamp("us", tz="UTC")
 
 

@@ -61,7 +61,7 @@ def test_entry_script_reports_materialisation_and_checks_through_pipes(root: Pat
 
 
 def test_local_compute_runs_every_step_in_process(root: Path, assets: list, spark_resource: SparkResource) -> None:
-    spark_resource.spark_session  # the suite's shared session (started once per test session)
+    _ = spark_resource.spark_session  # the suite's shared session (started once per test session)
     # The same session, this test's warehouse: steps address path tables by location.
     tables = SparkResource(spark_config=spark_resource.spark_config, data_root=str(root),
                            warehouse_uri=str(root / "warehouse"))

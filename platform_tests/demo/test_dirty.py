@@ -76,7 +76,7 @@ def test_no_dirt_when_all_rates_are_zero(tmp_path: Path) -> None:
 @pytest.mark.parametrize("rate", [0.2, 1.0])
 @pytest.mark.parametrize("kind", ROW_LEVEL)
 def test_each_row_kind_appears_when_its_rate_is_high(tmp_path: Path, kind: str, rate: float) -> None:
-    generate(settings(**{kind: rate}), tmp_path)
+    generate(settings(days=1, **{kind: rate}), tmp_path)  # days named: the rates cannot be taken for it
     totals = check_manifest_against_files(tmp_path)
     record = manifest_days(tmp_path)["2026-01-01"]
     assert set(totals) == {kind}
@@ -91,7 +91,7 @@ def test_each_row_kind_appears_when_its_rate_is_high(tmp_path: Path, kind: str, 
 
 @pytest.mark.parametrize("kind", FILE_KINDS)
 def test_each_file_kind_hits_every_file_when_its_rate_is_one(tmp_path: Path, kind: str) -> None:
-    generate(settings(**{kind: 1.0}), tmp_path)
+    generate(settings(days=1, **{kind: 1.0}), tmp_path)
     check_manifest_against_files(tmp_path)
     record = manifest_days(tmp_path)["2026-01-01"]
     files = record["transactions"]["files"]

@@ -8,7 +8,7 @@ Source and contract fields can be overridden per case (e.g. `multiline`, a colum
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,7 +73,7 @@ def _contract_override(contract: Contract | None) -> Iterator[None]:
         yield
 
 
-def land(data_root: Path, case: str, files: dict[str, bytes | str]) -> Path:
+def land(data_root: Path, case: str, files: Mapping[str, bytes | str]) -> Path:
     """Write `{"<day>/<name>": content}` under cases/<case>; returns the landing folder."""
     landing = data_root / "cases" / case
     for rel, content in files.items():
@@ -84,7 +84,7 @@ def land(data_root: Path, case: str, files: dict[str, bytes | str]) -> Path:
 
 
 def ingest(spark: SparkSession, resources: dict, data_root: Path, case: str, fmt: str,
-           files: dict[str, bytes | str], days: list[str] | None = None, source: dict[str, Any] | None = None,
+           files: Mapping[str, bytes | str], days: list[str] | None = None, source: dict[str, Any] | None = None,
            contract: Contract | None = None, target: str | None = None) -> Ingested:
     """Land `files` and ingest `days` (default: every day in `files`) as one run; never raises on a failed
     check, so a case can assert on the checks."""

@@ -12,7 +12,7 @@ import csv
 import io
 import json
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -22,7 +22,7 @@ from lakehouse.ingestion.files import SOURCE_FILE
 DAY = "2026-01-02"  # the landing day of every corpus file
 BOM = b"\xef\xbb\xbf"
 TYPES = {c.name: c.type for c in load_contracts("card_fraud")["transactions"].columns}
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 FORMATS = {".csv": "csv", ".jsonl": "json"}
 Row = dict[str, Any]
 
@@ -79,7 +79,7 @@ def source_records(data: bytes, fmt: str, multiline: bool) -> list[Row]:
     """Every record of the file as {column: value}; None where the file has no value (an empty CSV field,
     JSON null or a missing key). Lines that are not one record of the right shape are not records."""
     if fmt == "json":
-        records = []
+        records: list[Row] = []
         for line in record_lines(data, fmt):
             try:
                 obj = json.loads(_text(line), object_pairs_hook=_object, parse_float=Decimal)

@@ -1,6 +1,6 @@
 """Timestamp and date formats in the contract: a real dataset's own format loads without pre-processing."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from pydantic import ValidationError
@@ -15,7 +15,7 @@ PARIS = contract_with({"event_time": {"format": "yyyy/MM/dd HH:mm", "timezone": 
 
 
 def _epoch(text: str) -> int:
-    return int(datetime.fromisoformat(text).replace(tzinfo=timezone.utc).timestamp())
+    return int(datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp())
 
 
 def test_a_declared_format_and_timezone_load_the_sources_own_timestamps(spark, resources, data_root):

@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from dagster import AssetCheckEvaluation
@@ -37,10 +37,19 @@ from pyspark.sql import functions as F
 from lakehouse.ingestion.files import SOURCE_FILE
 from platform_tests.ingestion.file_cases import ingest
 from platform_tests.ingestion.hostile_corpus.make_corpus import corpus, file_id
-from platform_tests.ingestion.hostile_corpus_checks import (DAY, FORMATS, TYPES, Row, assert_group_reconciled,
-                                                             assert_loaded_values_exact, assert_raw_text_kept,
-                                                             assert_reasons, record_lines, rows_of_file,
-                                                             source_records)
+from platform_tests.ingestion.hostile_corpus_checks import (
+    DAY,
+    FORMATS,
+    TYPES,
+    Row,
+    assert_group_reconciled,
+    assert_loaded_values_exact,
+    assert_raw_text_kept,
+    assert_reasons,
+    record_lines,
+    rows_of_file,
+    source_records,
+)
 
 CORPUS = Path(__file__).parent / "hostile_corpus"
 FILES = sorted(p.name for p in CORPUS.iterdir() if p.suffix in FORMATS)
@@ -200,6 +209,7 @@ def test_every_row_of_a_hostile_file_is_loaded_exactly_or_quarantined_with_its_r
 
     # Last, so a file whose own rows do not add up fails with its own message first.
     check = run.checks.get("reconciliation")  # None: not evaluated, the run failed before its checks
-    passed, rows = (check.passed, check.metadata["rows_read"].value) if check else (None, None)
+    # rows_read is an int metadata value; .value is typed as any metadata value.
+    passed, rows = (check.passed, cast(int, check.metadata["rows_read"].value)) if check else (None, None)
     assert_group_reconciled(group_of(name).case, passed, rows,
                             {n: rows_read(n) for n in run.files}, run.loaded, run.quarantined)

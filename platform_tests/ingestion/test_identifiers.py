@@ -110,5 +110,5 @@ def test_a_launchpad_target_table_with_a_newline_fails_the_run_before_anything_i
                          run_config=run_config, raise_on_error=False)
     assert not result.success
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
-    assert "Invalid target_table" in str(failure.event_specific_data.error)
+    assert "Invalid target_table" in str(failure.step_failure_data.error)
     assert not (tmp_path / "warehouse").exists() or not any((tmp_path / "warehouse").rglob("*"))

@@ -5,11 +5,7 @@ from delta.tables import DeltaTable
 
 from lakehouse.resources.delta_write import table_exists
 from lakehouse.resources.jdbc import JdbcConnection
-from platform_tests.ingestion.jdbc_fixtures import (
-    run,
-    source_db,  # noqa: F401  (fixture)
-    unique_table,
-)
+from platform_tests.ingestion.jdbc_fixtures import run, unique_table
 
 
 def _versions(spark, target: str) -> list[int]:

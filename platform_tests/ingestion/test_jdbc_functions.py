@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from dagster import EnvVar
-from pyspark.sql import Row, SparkSession
+from pyspark.sql import DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
 
 from lakehouse.config.contracts import load_contracts
@@ -31,7 +31,7 @@ from platform_tests.ingestion.jdbc_fixtures import jdbc_asset, run
 COLUMNS = ["customer_id", "credit_limit", "updated_at", "is_deleted"]
 
 
-def _versions(spark: SparkSession, rows: list[tuple]) -> "DataFrame":  # noqa: F821
+def _versions(spark: SparkSession, rows: list[tuple]) -> DataFrame:
     df = spark.createDataFrame(rows, "customer_id string, credit_limit int, updated_at string, is_deleted boolean")
     return with_row_hash(df.withColumn("updated_at", F.to_timestamp("updated_at")), COLUMNS)
 

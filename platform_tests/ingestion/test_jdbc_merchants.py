@@ -10,7 +10,6 @@ from platform_tests.ingestion.jdbc_fixtures import (
     checks_passed,
     metadata,
     run,
-    source_db,  # noqa: F401  (fixture)
     unique_table,
 )
 

@@ -15,7 +15,8 @@ DEFAULT_LIMITS = {name: SourceConfig.model_fields[name].default
 
 
 def ingest(*args: Any, source: dict[str, Any] | None = None, **kwargs: Any) -> file_cases.Ingested:
-    return file_cases.ingest(*args, source={**DEFAULT_LIMITS, **(source or {})}, **kwargs)
+    kwargs["source"] = {**DEFAULT_LIMITS, **(source or {})}
+    return file_cases.ingest(*args, **kwargs)
 
 
 def _day(good: int, bad: int, prefix: str) -> str:

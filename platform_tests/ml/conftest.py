@@ -67,7 +67,7 @@ def gold(spark, spark_resource: SparkResource, spec: FeatureSpec) -> tuple[DataF
 
 
 @pytest.fixture(scope="session")
-def training_table(spark, spark_resource: SparkResource, gold, spec: FeatureSpec) -> DataFrame:
+def training_table(spark, spark_resource: SparkResource, gold: tuple[DataFrame, DataFrame], spec: FeatureSpec) -> DataFrame:
     """The week's training set, stored and read back as the model asset reads it (a Delta table gives
     the same rows in the same order every time, which seeded training needs)."""
     rows, _ = build_training_set(*gold, spec, tiny_config().training_set, WEEK)

@@ -9,7 +9,7 @@ weekly schedule. One module, one store: each step reads the registry state the p
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import mlflow
 import pytest
@@ -210,6 +210,6 @@ def test_weekly_job_and_schedule_request_the_week_that_just_ended(resources):
     assert [k.name for k in job.asset_layer.asset_graph.asset_check_keys] == [GATE]
     schedule = defs.resolve_schedule_def(ML_SCHEDULE)
     assert schedule.cron_schedule == "0 6 * * 1"
-    tick = datetime(2026, 3, 9, 6, 0, tzinfo=timezone.utc)  # the Monday after the week of 2026-03-02
+    tick = datetime(2026, 3, 9, 6, 0, tzinfo=UTC)  # the Monday after the week of 2026-03-02
     [request] = schedule.evaluate_tick(build_schedule_context(scheduled_execution_time=tick)).run_requests
     assert request.partition_key == WEEK.isoformat()

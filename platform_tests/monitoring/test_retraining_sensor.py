@@ -62,7 +62,8 @@ class Ticker:
         self.sensor = build_retraining_sensor(CAL.weekly, CONFIG)
         assert self.sensor is not None
         self.defs = Definitions(assets=[monitoring, model], jobs=[ML_JOB], sensors=[self.sensor])
-        self.instance, self.cursor = instance, None
+        self.instance = instance
+        self.cursor: str | None = None
 
     def __call__(self) -> Any:
         context = build_sensor_context(cursor=self.cursor, instance=self.instance, definitions=self.defs)

@@ -9,8 +9,8 @@ from pyspark.sql import functions as F
 
 from lakehouse.config.features import load_features
 from lakehouse.config.processing import load_processing
-from lakehouse.processing import features as feature_builders
 from lakehouse.ingestion.checks import contract_result
+from lakehouse.processing import features as feature_builders
 from lakehouse.processing.checks import gold_contract, leakage_result, matured_labels_result
 from lakehouse.processing.gold import build_features
 from lakehouse.processing.labels import build_labels

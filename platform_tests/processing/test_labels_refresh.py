@@ -1,6 +1,6 @@
 """The label maturity refresh recomputes exactly the days whose labels can still change, as one run."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from dagster import DagsterInstance, build_schedule_context
 
@@ -14,7 +14,7 @@ def test_refresh_requests_the_trailing_label_window_as_one_range():
     job, schedule = build_labels_refresh(dataset, build_calendar(dataset.partitions), running=False)
     with DagsterInstance.ephemeral() as instance:
         context = build_schedule_context(instance=instance,
-                                         scheduled_execution_time=datetime(2026, 3, 20, 3, tzinfo=timezone.utc))
+                                         scheduled_execution_time=datetime(2026, 3, 20, 3, tzinfo=UTC))
         request = schedule.evaluate_tick(context).run_requests[0]
     # 30-day window, chargebacks seen through yesterday (19 March): 16 February is final once an event
     # from 16 + 1 + 30 days = 19 March is seen, so it matures today and is the range's first day.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from dagster import AssetKey, Definitions, RunRequest, build_schedule_context
@@ -73,7 +73,7 @@ def test_jobs_and_schedules_resolve_and_refresh_requests_the_matured_period():
                        schedules=schedules, resources=build_resources(load_profile("local")))  # starts nothing
     assert defs.resolve_job_def("weekly_reports").partitions_def == CALENDAR.weekly
     refresh = defs.resolve_schedule_def("daily_report_realised_refresh")
-    now = datetime(2026, 11, 26, 6, 30, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 26, 6, 30, tzinfo=UTC)
     repository = defs.get_repository_def()
     with build_schedule_context(scheduled_execution_time=now, repository_def=repository) as context:
         request = refresh.evaluate_tick(context).run_requests[0]

@@ -6,7 +6,6 @@ Delta, IO manager and Dagster instance."""
 
 import uuid
 
-import pytest
 from dagster import (
     AssetCheckResult,
     AssetCheckSpec,

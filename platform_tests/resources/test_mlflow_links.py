@@ -5,7 +5,7 @@ No Spark and no MLflow server: the links are plain strings, checked against the 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -81,7 +81,7 @@ def test_the_predictions_materialisation_links_the_model_that_scored(tmp_path: P
     config = run_config_class(load_scoring_config("card_fraud"))()
     pipeline = PipelineModel([LogisticRegressionModel()])
     model = ScoringModel("card_fraud_classifier", "4", "run4", "7", 0.5, pipeline=pipeline, tags={})
-    stamp = Stamp(model.name, model.version, model.run_id, model.threshold, datetime(2026, 1, 2, tzinfo=timezone.utc))
+    stamp = Stamp(model.name, model.version, model.run_id, model.threshold, datetime(2026, 1, 2, tzinfo=UTC))
     metadata = _metadata(config, model, _resource(tmp_path, ui_url=UI), stamp, "off")
     assert metadata["mlflow_run_url"] == MetadataValue.url(f"{UI}/#/experiments/7/runs/run4")
     assert metadata["mlflow_model_version_url"] == MetadataValue.url(f"{UI}/#/models/card_fraud_classifier/versions/4")

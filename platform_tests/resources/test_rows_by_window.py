@@ -4,15 +4,13 @@ The range run through Dagster (each partition's materialisation) is in test_delt
 """
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from dagster import PartitionKeyRange, build_output_context
 
 from lakehouse.resources.delta_write import SchemaMismatchError, TimeWindowFilter, rows_by_window
 from platform_tests.resources.test_delta_io_manager import DAILY
-
-UTC = timezone.utc
 
 
 def windows(column: str, start: datetime, step: timedelta, n: int) -> list[TimeWindowFilter]:

@@ -100,7 +100,8 @@ class Scripted:
     """A resolver playing one outcome per call, recording the broken files it found on arrival."""
 
     def __init__(self, outcomes: list[str]) -> None:
-        self.outcomes, self.broken_on_arrival = outcomes, []
+        self.outcomes = outcomes
+        self.broken_on_arrival: list[list[Path]] = []
 
     def __call__(self, packages: Sequence[str], ivy: Path) -> Resolution:
         self.broken_on_arrival.append(broken_files(ivy, [*packages, STORAGE]))
@@ -116,7 +117,9 @@ class Scripted:
 
 
 def test_failed_tries_are_cleaned_up_and_retried_after_5_then_15_s(tmp_path: Path) -> None:
-    resolver, sleeps, said = Scripted(["collide", "fail", "ok"]), [], []
+    resolver = Scripted(["collide", "fail", "ok"])
+    sleeps: list[float] = []
+    said: list[str] = []
     assert warm(PACKAGES, tmp_path, resolver, sleep=sleeps.append, say=said.append) == 0
     assert sleeps == [5.0, 15.0]
     # Before the 2nd and the 3rd try nothing empty or unfinished is left; the 3rd try's .part was named by Ivy.
@@ -126,7 +129,9 @@ def test_failed_tries_are_cleaned_up_and_retried_after_5_then_15_s(tmp_path: Pat
 
 
 def test_the_final_failure_quotes_ivy_and_names_the_missing_jars(tmp_path: Path) -> None:
-    resolver, sleeps, complaints = Scripted(["fail"] * 3), [], []
+    resolver = Scripted(["fail"] * 3)
+    sleeps: list[float] = []
+    complaints: list[str] = []
     assert warm(PACKAGES, tmp_path, resolver, sleep=sleeps.append, say=lambda _: None,
                 complain=complaints.append) == 1
     assert len(resolver.broken_on_arrival) == 3 and sleeps == [5.0, 15.0]

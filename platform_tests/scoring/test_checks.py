@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from dagster import AssetCheckSeverity
@@ -21,7 +21,7 @@ CONTRACT = load_contracts("card_fraud")["predictions"]
 KEY = PREDICTIONS_KEY
 
 
-SCORED_AT = datetime(2026, 3, 1, tzinfo=timezone.utc)
+SCORED_AT = datetime(2026, 3, 1, tzinfo=UTC)
 DAY = (date(2026, 1, 26), date(2026, 1, 27))
 
 
@@ -73,8 +73,8 @@ def test_version_check_fails_for_an_unregistered_version_or_mixed_stamps(mlflow_
 
 
 def test_committed_counts_the_window_and_the_rows_of_this_run(spark):
-    run_at = datetime(2026, 3, 2, 8, 0, 0, 123456, tzinfo=timezone.utc)  # microseconds survive the filter
-    before = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    run_at = datetime(2026, 3, 2, 8, 0, 0, 123456, tzinfo=UTC)  # microseconds survive the filter
+    before = datetime(2026, 3, 1, tzinfo=UTC)
     table = spark.createDataFrame(
         [(date(2026, 1, 26), run_at, "2"), (date(2026, 1, 26), run_at, "2"), (date(2026, 1, 26), before, "1"),
          (date(2026, 1, 27), run_at, "3")],

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import numpy as np
 import pyarrow as pa
 import pytest
 from pyspark.ml.functions import vector_to_array
-from pyspark.sql import functions as F
 
 from lakehouse.config.contracts import load_contracts
 from lakehouse.ingestion.file_source import in_window
@@ -22,7 +21,7 @@ from platform_tests.scoring.conftest import NAME
 
 CONTRACT = load_contracts("card_fraud")["predictions"]
 DAY = date(2026, 1, 27)
-NOW = datetime(2026, 3, 10, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
 
 
 def _day(gold):

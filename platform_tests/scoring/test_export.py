@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pandas as pd
 import pytest
@@ -23,7 +23,7 @@ def predictions(spark, spark_resource, registry, mlflow_store, gold, spec):
     """Three scored days (2026-01-26 .. 28) with explanations, stored as a predictions table."""
     model = load_scoring_model(mlflow_store, NAME, "1")
     rows = gold.where("event_date BETWEEN DATE'2026-01-26' AND DATE'2026-01-28'")
-    stamp = stamp_for(model, datetime(2026, 3, 1, tzinfo=timezone.utc))
+    stamp = stamp_for(model, datetime(2026, 3, 1, tzinfo=UTC))
     scored = score(model, rows, load_contracts("card_fraud")["predictions"], stamp, spec.columns, explain_top_k=2)
     ref = spark_resource.table(OUT_SCHEMA, TABLE)
     write_delta(spark, scored, ref, WriteSpec(partition_by=("event_date",), schema_mode="overwrite"), None)

@@ -71,7 +71,7 @@ class Daemon:
         return self.process is not None and self.process.poll() is None
 
 
-def wait_until(what: str, done: Callable[[], bool], timeout: float, daemon: Daemon, every: float = 5) -> None:
+def wait_until(what: str, done: Callable[[], object], timeout: float, daemon: Daemon, every: float = 5) -> None:
     deadline = time.monotonic() + timeout
     while not done():
         if not daemon.alive():

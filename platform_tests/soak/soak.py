@@ -19,13 +19,20 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from dagster import AssetKey, AssetRecordsFilter, DagsterInstance, DagsterRunStatus, RunsFilter
 
 from platform_tests.soak.daemon import (
-    REPO, Daemon, active_backfills, soak_env, unfinished_runs, wait_until, worker_pid, write_instance_yaml,
+    REPO,
+    Daemon,
+    active_backfills,
+    soak_env,
+    unfinished_runs,
+    wait_until,
+    worker_pid,
+    write_instance_yaml,
 )
 from platform_tests.soak.verdict import DAILY_REPORT, chain_runs, check, covers, is_roll_up
 
@@ -55,7 +62,8 @@ class Phase:
 class Soak:
     def __init__(self, work: Path, base: Path | None) -> None:
         self.root, self.home = work / "root", work / "dagster_home"
-        self.base, self.phases = base, []
+        self.base = base
+        self.phases: list[Phase] = []
         self.daemon = Daemon(self.root, self.home)
         self.instance: DagsterInstance | None = None
 
@@ -163,7 +171,7 @@ class Soak:
     # ---- reading the instance ------------------------------------------------------------------------
     def runs_since(self, since: float) -> list:
         assert self.instance is not None
-        after = datetime.fromtimestamp(since, tz=timezone.utc)
+        after = datetime.fromtimestamp(since, tz=UTC)
         return list(reversed(self.instance.get_runs(RunsFilter(created_after=after))))
 
     def built_after(self, key: AssetKey, day: str, since: float) -> float:

@@ -75,8 +75,8 @@ def check_red(soak: Soak, phase: Phase, failed: list, retried: set) -> None:
     assert red.run_id not in retried, f"{phase.name}: a failed check was retried"
     checks = [e for e in soak.instance.all_logs(red.run_id)
               if e.dagster_event and e.dagster_event.event_type_value == "ASSET_CHECK_EVALUATION"]
-    rate = [e.dagster_event.event_specific_data for e in checks
-            if e.dagster_event.event_specific_data.check_name == "quarantine_rate"]
+    rate = [e.dagster_event.asset_check_evaluation_data for e in checks
+            if e.dagster_event.asset_check_evaluation_data.check_name == "quarantine_rate"]
     assert rate and not rate[0].passed, f"{phase.name}: quarantine_rate did not fail"
     assert phase.day in str(rate[0].metadata["failing_days"].value), rate[0].metadata
     alerts = soak.root / "alerts" / "alerts.jsonl"

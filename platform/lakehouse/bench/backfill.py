@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from lakehouse.bench.harness import Bench, Comparison, say, timed
-from lakehouse.bench.ingestion import SOURCE, _dagster_runner
+from lakehouse.bench.ingestion import _dagster_runner
 from lakehouse.config.dataset import load_dataset
 from lakehouse.demo.generator import generate
 from lakehouse.demo.settings import GeneratorSettings

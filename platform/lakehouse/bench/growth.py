@@ -5,6 +5,7 @@ costs (Spark job scheduling, Delta commits, checks) still dominate the smaller s
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 from lakehouse.bench.harness import Bench, Comparison, say, timed
 from lakehouse.bench.ingestion import _dagster_runner
@@ -12,7 +13,6 @@ from lakehouse.bench.processing import LOOKBACK_DAYS, gold_runner, write_inputs
 from lakehouse.config.dataset import load_dataset
 from lakehouse.demo.generator import generate
 from lakehouse.demo.settings import GeneratorSettings
-
 
 
 def run(bench: Bench, rows: int, repeats: int = 1) -> list[Comparison]:
@@ -24,7 +24,7 @@ def run(bench: Bench, rows: int, repeats: int = 1) -> list[Comparison]:
         say(f"Growth: one day of {size:,} rows")
         # The first day again at each size (a landing root keeps its start date: same population).
         generate(GeneratorSettings(start_date=start, days=1, rows_per_day=size, csv_share=1.0), bench.root)
-        ingest[size] = timed(lambda: dagster_run(start, target=f"bench.growth_{size}"))
+        ingest[size] = timed(partial(dagster_run, start, target=f"bench.growth_{size}"))
         write_inputs(bench, size, LOOKBACK_DAYS + 1)
         gold[size] = timed(lambda: run_gold(start + timedelta(days=LOOKBACK_DAYS)))
         say(f"  ingestion {ingest[size]:.1f} s, gold {gold[size]:.1f} s")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from dagster import AssetKey, DagsterInstance, materialize
 
@@ -26,6 +26,7 @@ def _plain_script(bench: Bench, day: date, table: str) -> None:
     """What a hand-written notebook cell would do: the same functions, no orchestration."""
     spark, resource = bench.spark, bench.resources["spark"]
     source = load_sources("card_fraud")[SOURCE]
+    assert source.location is not None  # a file source: its landing folder
     contract = load_contracts("card_fraud")[source.contract]
     files = find_files(resolve_data_root(resource.data_root) / source.location, [day.isoformat()], source)
     target = resource.table("bench", table)
@@ -47,8 +48,8 @@ def _plain_script(bench: Bench, day: date, table: str) -> None:
 
 
 def _datetimes(start: date, end: date) -> tuple[datetime, datetime]:
-    return (datetime(start.year, start.month, start.day, tzinfo=timezone.utc),
-            datetime(end.year, end.month, end.day, tzinfo=timezone.utc))
+    return (datetime(start.year, start.month, start.day, tzinfo=UTC),
+            datetime(end.year, end.month, end.day, tzinfo=UTC))
 
 
 def _dagster_runner(bench: Bench):

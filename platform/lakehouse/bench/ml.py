@@ -16,8 +16,8 @@ from typing import Any
 from lakehouse.bench.harness import Bench, Comparison, say
 from lakehouse.config.ml import MlConfig, load_ml_config
 from lakehouse.ml.features import load_feature_spec
-from lakehouse.ml.synthetic import synthetic_gold, write_gold
 from lakehouse.ml.promotion import champion_gate
+from lakehouse.ml.synthetic import synthetic_gold, write_gold
 from lakehouse.ml.tracking import TrainingContext, log_and_register
 from lakehouse.ml.train import TrainingResult, train_candidates
 from lakehouse.ml.training_set import build_training_set, window_bounds

@@ -10,7 +10,7 @@ the four checks — in both runners.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from dagster import AssetKey, AssetSpec, DagsterInstance, materialize
 from pyspark.sql import DataFrame, SparkSession
@@ -39,7 +39,7 @@ def synthetic_silver(spark: SparkSession, start: date, days: int, rows: int) -> 
     ids = spark.range(0, days * rows, numPartitions=max(2, days // 4))
     day = (F.col("id") / rows).cast("int")
     seconds = (F.abs(F.hash(F.col("id"))) % 86_400).cast("long")
-    start_seconds = int(datetime(start.year, start.month, start.day, tzinfo=timezone.utc).timestamp())
+    start_seconds = int(datetime(start.year, start.month, start.day, tzinfo=UTC).timestamp())
     event_time = (F.lit(start_seconds) + day * 86_400 + seconds).cast("timestamp")
     pick = lambda values, salt: F.element_at(F.array(*map(F.lit, values)), (F.abs(F.hash(F.col("id"), F.lit(salt))) % len(values) + 1).cast("int"))  # noqa: E731
     return ids.select(
@@ -72,7 +72,7 @@ def _dimensions(spark: SparkSession, rows: int, start: date) -> dict[str, DataFr
 
 
 def _bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
     return start, start + timedelta(days=1)
 
 

@@ -17,10 +17,15 @@ import argparse
 import os
 import shutil
 import sys
-from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from lakehouse.bench.harness import Bench, Comparison, interleaved, say
+
+if TYPE_CHECKING:  # annotations only: the heavy imports stay inside the functions
+    from dagster import AssetsDefinition
+    from pyspark.sql import DataFrame
 
 START = date(2026, 1, 5)  # a Monday; 28 training days, then the scored day
 TRAIN_DAYS, TRAIN_ROWS_PER_DAY = 28, 2_000
@@ -47,7 +52,7 @@ def _gold(bench: Bench, rows: int) -> None:
     spec, spark = load_feature_spec("card_fraud"), bench.spark
     as_of = datetime.combine(SCORE_DAY + timedelta(days=40), datetime.min.time())
     train = synthetic_gold(spark, spec, START, TRAIN_DAYS, TRAIN_ROWS_PER_DAY, as_of, base_rate=0.02)
-    day = synthetic_gold(spark, spec, SCORE_DAY, 1, rows, as_of, base_rate=0.02, seed=11)
+    day: tuple[DataFrame, ...] = synthetic_gold(spark, spec, SCORE_DAY, 1, rows, as_of, base_rate=0.02, seed=11)
     # Distinct ids across the two draws, and amounts the predictions contract accepts (>= 0, not null).
     day = tuple(d.withColumn("transaction_id", F.concat(F.lit("s"), "transaction_id")) for d in day)
     fix = F.coalesce(F.col("amount") + 10.0, F.lit(10.0))
@@ -103,7 +108,7 @@ def _asset_runner(bench: Bench, with_checks: bool = True) -> Any:
     settings = load_scoring_config("card_fraud").model_copy(update={
         "model_name": NAME, "input_table": f"{GOLD}.transaction_features", "output_table": f"{OUT}.predictions"})
     gold = AssetSpec(FEATURES_KEY, partitions_def=calendar.daily)
-    assets = [gold, *build_scoring_assets(dataset, calendar, settings)]
+    assets: list[AssetsDefinition | AssetSpec] = [gold, *build_scoring_assets(dataset, calendar, settings)]
     instance = DagsterInstance.ephemeral()
     selection = AssetSelection.assets(PREDICTIONS_KEY)
 
@@ -140,7 +145,7 @@ def _raw_script(bench: Bench, version: str) -> None:
 
     with bench.resources["mlflow"].activate():
         pipeline = mlflow.spark.load_model(f"models:/{NAME}/{version}")
-    stamp = Stamp(NAME, version, "raw", 0.5, datetime.now(timezone.utc))
+    stamp = Stamp(NAME, version, "raw", 0.5, datetime.now(UTC))
     columns = output_columns(load_contracts("card_fraud")["predictions"], stamp)
     no_explanation = F.lit(None).cast(EXPLANATION_TYPE).alias(EXPLANATION)
     scored = pipeline.transform(_features(bench)).select(*columns, no_explanation)
@@ -155,7 +160,7 @@ def _score_and_write(bench: Bench, model: Any, top_k: int | None, table: str, li
     from lakehouse.scoring.predict import score, stamp_for
 
     contract, features = load_contracts("card_fraud")["predictions"], load_feature_spec("card_fraud").columns
-    stamp = stamp_for(model, datetime.now(timezone.utc))
+    stamp = stamp_for(model, datetime.now(UTC))
     scored = score(model, _features(bench, limit), contract, stamp, features, top_k, positives)
     _write_day(bench, scored, table)
 
@@ -193,8 +198,9 @@ def run(bench: Bench, rows: int, repeats: int = 3, explanations: bool = True) ->
         n = repeats if linear else 1
         for rows_explained in ("all",) if linear else ("all", "positive"):
             positives = rows_explained == "positive"
-            t_on, t_off = interleaved(n, lambda: _score_and_write(bench, model, 5, f"on_{family}", positives=positives),
-                                      lambda: _score_and_write(bench, model, None, f"off_{family}"))
+            # partial binds this iteration's model / family / positives (a lambda would read the loop variables).
+            explained = partial(_score_and_write, bench, model, 5, f"on_{family}", positives=positives)
+            t_on, t_off = interleaved(n, explained, partial(_score_and_write, bench, model, None, f"off_{family}"))
             goal = "<= 1.5" if linear else "<= 3" if positives else "<= 20"
             results.append(Comparison(
                 "scoring", f"{rows:,} rows, {family}: explanations on (top 5, {rows_explained} rows) / off",

@@ -10,7 +10,7 @@ the assets' partitions definitions and partition mappings.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Literal
 
 import yaml
@@ -112,7 +112,7 @@ class AutomationConfig(_Strict):
         return {name: rule for name, rule in self.rules.items() if rule.enabled}
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_automation_config(dataset: str) -> AutomationConfig:
     path = DATASETS_DIR / dataset / "automation.yaml"
     if not path.exists():

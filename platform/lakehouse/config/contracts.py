@@ -8,7 +8,7 @@ the Dagster UI. Contracts live in config/datasets/<dataset>/contracts.yaml.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -122,7 +122,7 @@ class Contract(BaseModel):
         return {c.name: c.description for c in self.columns}
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_contracts(dataset: str) -> dict[str, Contract]:
     raw = yaml.safe_load((DATASETS_DIR / dataset / "contracts.yaml").read_text()) or {}
     return {name: Contract(name=name, **spec) for name, spec in raw.items()}

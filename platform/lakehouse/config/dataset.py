@@ -4,7 +4,7 @@ features, models and reports are added by their stages). One folder per dataset 
 from __future__ import annotations
 
 from datetime import date
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -51,7 +51,7 @@ class DatasetConfig(BaseModel):
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_dataset(name: str) -> DatasetConfig:
     path = DATASETS_DIR / name / "dataset.yaml"
     if not path.exists():

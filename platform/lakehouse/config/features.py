@@ -3,7 +3,7 @@ and whether the model uses it, plus the label definition. Read by processing and
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Any, Literal
 
 import yaml
@@ -60,6 +60,6 @@ class FeatureRegistry(_Strict):
         return [f for f in self.features if f.used_by_model]
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_features(dataset: str) -> FeatureRegistry:
     return FeatureRegistry(**yaml.safe_load((DATASETS_DIR / dataset / "features.yaml").read_text()))

@@ -8,7 +8,7 @@ ml.yaml only; docs/ml.md walks through each.
 from __future__ import annotations
 
 import importlib
-from functools import lru_cache
+from functools import cache
 from typing import Any, Literal
 
 import yaml
@@ -233,7 +233,7 @@ class MlConfig(_Strict):
         return {name: family for name, family in self.models.items() if family.enabled}
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_ml_config(dataset: str) -> MlConfig:
     path = DATASETS_DIR / dataset / "ml.yaml"
     if not path.exists():

@@ -5,7 +5,7 @@ a retraining run. docs/monitoring.md explains each knob.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Literal
 
 import yaml
@@ -87,7 +87,7 @@ class MonitoringConfig(_Strict):
         return self
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_monitoring_config(dataset: str) -> MonitoringConfig:
     path = DATASETS_DIR / dataset / "monitoring.yaml"
     if not path.exists():

@@ -12,7 +12,7 @@ environment variables that hold them, read when an alert is sent.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Literal
 
 import yaml
@@ -182,7 +182,7 @@ class MaintenancePlan(_Strict):
         return [_table_name(t) for t in tables]
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_maintenance_plan(dataset: str) -> MaintenancePlan:
     path = DATASETS_DIR / dataset / "maintenance.yaml"
     if not path.exists():

@@ -3,7 +3,7 @@ sources, and the dimensions that gold joins point in time. One processing.yaml p
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Literal
 
 import yaml
@@ -78,6 +78,6 @@ class ProcessingConfig(_Strict):
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_processing(dataset: str) -> ProcessingConfig:
     return ProcessingConfig(**yaml.safe_load((DATASETS_DIR / dataset / "processing.yaml").read_text()))

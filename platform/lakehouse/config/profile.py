@@ -8,7 +8,7 @@ of the environment variable that holds them and resolved by ``dagster.EnvVar`` a
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Literal
 
@@ -167,7 +167,7 @@ def profile_name() -> str:
     return os.environ.get(PROFILE_ENV_VAR, "local")
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_profile(name: str | None = None) -> Profile:
     name = name or profile_name()
     path = PROFILES_DIR / f"{name}.yaml"

@@ -7,8 +7,8 @@ realised). One reporting.yaml per dataset; docs/reporting.md explains adding eit
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Annotated, Literal, Union
+from functools import cache
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -111,7 +111,7 @@ class RealisedSection(_Section):
 
 
 SectionSpec = Annotated[
-    Union[SummarySection, TimelineSection, BreakdownSection, HistogramSection, RealisedSection],
+    SummarySection | TimelineSection | BreakdownSection | HistogramSection | RealisedSection,
     Field(discriminator="kind"),
 ]
 
@@ -220,6 +220,6 @@ class ReportingConfig(_Strict):
         raise KeyError(f"No report {name!r}; known: {[r.name for r in self.reports]}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_reporting(dataset: str) -> ReportingConfig:
     return ReportingConfig(**yaml.safe_load((DATASETS_DIR / dataset / "reporting.yaml").read_text()))

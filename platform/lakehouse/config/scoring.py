@@ -5,7 +5,7 @@ explanations, the drift check and exports. docs/scoring.md describes every knob.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Literal
 
 import yaml
@@ -104,7 +104,7 @@ class ScoringSettings(_Strict):
         return validate_identifier(value, "column name")
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_scoring_config(dataset: str) -> ScoringSettings:
     """scoring.yaml, with the model name defaulting to ml.yaml's registry name (one place to rename it)."""
     from lakehouse.config.ml import load_ml_config

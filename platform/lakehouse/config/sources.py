@@ -6,7 +6,7 @@ bronze asset with the seed notebook's parameters as run config.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Literal
 
 import yaml
@@ -127,7 +127,7 @@ class SourceConfig(BaseModel):
         return value
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_sources(dataset: str) -> dict[str, SourceConfig]:
     raw = yaml.safe_load((DATASETS_DIR / dataset / "sources.yaml").read_text()) or {}
     return {name: SourceConfig(name=name, **spec) for name, spec in raw.items()}

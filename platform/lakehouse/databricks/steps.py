@@ -114,6 +114,8 @@ def _dimension(tables: Tables, spec: DimensionSettings, end: date) -> DataFrame:
     """The dimension up to the end of the window: nothing written after it can leak into features."""
     table = _read(tables, "bronze", spec.source)
     if spec.mode == "as_of":
+        if spec.valid_from is None:  # the same message as processing/pit.py, which joins it next
+            raise ValueError(f"Dimension {spec.source!r}: as_of needs `valid_from`")
         return table.where(F.col(spec.valid_from) < F.lit(end).cast("timestamp"))
     return table.where(F.col(spec.snapshot_date) < F.lit(end))
 

@@ -8,6 +8,7 @@ plain concatenation: fast for millions of rows and byte-for-byte predictable. Di
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from lakehouse.demo.catalog import TRANSACTION_COLUMNS
@@ -52,7 +53,7 @@ def render_fast(layout: Layout, columns: dict[str, list[str]]) -> list[str]:
     return [template % row for row in zip(*seqs)]
 
 
-def render_row(layout: Layout, values: Values) -> str:
+def render_row(layout: Layout, values: Mapping[str, str | None]) -> str:
     """One row whose values may be None (empty CSV field / JSON null)."""
     if layout.fmt == "csv":
         return ",".join("" if values[c] is None else str(values[c]) for c in layout.columns)

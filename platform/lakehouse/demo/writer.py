@@ -23,7 +23,7 @@ from lakehouse.demo.dirty import (
     plan_rows,
 )
 from lakehouse.demo.files import AtomicFile, atomic_write, file_record, remove_files
-from lakehouse.demo.render import Layout, render_fast, render_row
+from lakehouse.demo.render import Layout, Values, render_fast, render_row
 from lakehouse.demo.streams import FORMAT_CODE, Stream, rng
 from lakehouse.demo.transactions import CHUNK_ROWS, Chunk, DayContext, generate_chunk
 
@@ -108,7 +108,8 @@ def _render(r: np.random.Generator, layout: Layout, chunk: Chunk, codes: np.ndar
         cols = {**cols, layout.extra: extra_values(r, layout.extra, len(codes))}
     lines = render_fast(layout, cols)
     for i, values in field_overrides(r, codes, chunk).items():
-        lines[i] = render_row(layout, {c: cols[c][i] for c in layout.columns} | values)
+        clean: Values = {c: cols[c][i] for c in layout.columns}
+        lines[i] = render_row(layout, clean | values)
     for i in np.flatnonzero(codes).tolist():
         if kind_name(codes[i]) in LINE_KINDS:
             lines[i] = corrupt_line(r, kind_name(codes[i]), lines[i])

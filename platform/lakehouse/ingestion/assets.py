@@ -12,7 +12,7 @@ landed; their `event_date` tells silver which day they belong to.
 
 from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from dagster import (
     AssetExecutionContext,
@@ -34,9 +34,9 @@ from lakehouse.config.identifiers import validate_target_table
 from lakehouse.config.sources import SourceConfig, load_sources
 from lakehouse.ingestion import checks
 from lakehouse.ingestion.file_source import check_results, earlier_keys, find_files, in_window, prepare_load
+from lakehouse.ingestion.jdbc_assets import build_jdbc_asset
 from lakehouse.ingestion.quarantine_rate import quarantine_rate_specs
 from lakehouse.ingestion.sensors import LANDING_FINGERPRINTS, scan_landing
-from lakehouse.ingestion.jdbc_assets import build_jdbc_asset
 from lakehouse.ingestion.stream_assets import build_stream_asset
 from lakehouse.partitions import Calendar
 from lakehouse.resources.delta_write import read_table, table_exists
@@ -45,6 +45,12 @@ from lakehouse.resources.spark import SparkResource
 
 class IngestionRunConfig(Config):
     """The seed notebook's `data_ingestion` parameters (defaults come from the source's config)."""
+
+    if TYPE_CHECKING:  # for type checkers only: run_config_class adds the fields with each source's defaults
+        data_source: str
+        target_table: str
+        ingest_mode: str
+        checkpoint_path: str
 
     # Checked when the run starts, before any read or write: the name becomes a folder and SQL text.
     @field_validator("target_table", check_fields=False)
@@ -100,6 +106,7 @@ def _file_source_asset(source: SourceConfig, dataset: DatasetConfig, calendar: C
         backfill_policy=BackfillPolicy.single_run(),
     )
     def _ingest(context: AssetExecutionContext, config: config_class, spark: SparkResource):  # type: ignore[valid-type]
+        config = cast(IngestionRunConfig, config)  # its per-source subclass: mypy cannot read that annotation
         if config.ingest_mode not in ("full", "incremental"):
             raise ValueError(f"Source {source.name!r}: unknown ingest_mode {config.ingest_mode!r}; expected full or incremental")
         # Confined before anything is listed or read (config/locations.py), and before Spark starts.
@@ -119,8 +126,8 @@ def _file_source_asset(source: SourceConfig, dataset: DatasetConfig, calendar: C
         load = prepare_load(session, source, contract, files, context.run.run_id, loaded_before)
         load.checked.persist()  # parsed once, written twice (table + quarantine)
         try:
-            runtime = {"write_mode": "overwrite", **({"full_refresh": True} if days is None else {})}
-            table_meta = {**runtime, "files_read": len(files), LANDING_FINGERPRINTS: MetadataValue.json(landed)}
+            runtime: dict[str, Any] = {"write_mode": "overwrite", **({"full_refresh": True} if days is None else {})}
+            table_meta: dict[str, Any] = {**runtime, "files_read": len(files), LANDING_FINGERPRINTS: MetadataValue.json(landed)}
             if config.target_table != source.target_table:
                 table_meta["table"] = config.target_table
             yield Output(load.table, output_name="table", metadata=table_meta)

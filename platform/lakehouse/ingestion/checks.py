@@ -11,9 +11,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey
 from pyspark.sql import DataFrame
@@ -46,7 +44,7 @@ def spark_type(type_name: str) -> T.DataType:
     return _SPARK_TYPES[type_name]
 
 
-def _checks(spec: ColumnSpec) -> list["pa.Check"]:
+def _checks(spec: ColumnSpec) -> list[pa.Check]:
     import pandera.pyspark as pa
 
     checks = []
@@ -59,12 +57,14 @@ def _checks(spec: ColumnSpec) -> list["pa.Check"]:
     return checks
 
 
-def pandera_schema(contract: Contract) -> "pa.DataFrameSchema":
+def pandera_schema(contract: Contract) -> pa.DataFrameSchema:
     """The contract as a pandera.pyspark schema (extra technical columns are allowed)."""
     import pandera.pyspark as pa
 
+    # pandera accepts any pyspark DataType; its annotation lists only some subclasses, not the base class.
     columns = {
-        c.name: pa.Column(spark_type(c.type), nullable=not c.required, checks=_checks(c)) for c in contract.columns
+        c.name: pa.Column(spark_type(c.type), nullable=not c.required, checks=_checks(c))  # type: ignore[arg-type]
+        for c in contract.columns
     }
     return pa.DataFrameSchema(columns, strict=False, unique=contract.keys or None, name=contract.name)
 
@@ -87,7 +87,8 @@ def contract_result(df: DataFrame, contract: Contract, asset_key: AssetKey) -> A
 
     with config_context(validation_depth=ValidationDepth.SCHEMA_AND_DATA):
         validated = pandera_schema(contract).validate(df)
-    errors = _flatten(dict(validated.pandera.errors))
+    # pandera adds the .pandera accessor at run time; pyspark's DataFrame.__getattr__ types it as a Column.
+    errors = _flatten(dict(validated.pandera.errors))  # type: ignore[call-overload]
     return AssetCheckResult(
         asset_key=asset_key,
         check_name="contract",

@@ -12,15 +12,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pyspark.sql import Column, DataFrame
-from pyspark.sql import Window
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
 
 from lakehouse.config.contracts import ColumnSpec, Contract
 from lakehouse.ingestion.casts import cast_reasons, typed_value
-from lakehouse.ingestion.raw_files import (CORRUPT, LINE_REASON, MALFORMED, RAW, RESCUED, SOURCE_FILE, TRUNCATED,
-                                           TRUNCATED_REASON)
+from lakehouse.ingestion.raw_files import (
+    CORRUPT,
+    LINE_REASON,
+    MALFORMED,
+    RAW,
+    RESCUED,
+    SOURCE_FILE,
+    TRUNCATED,
+    TRUNCATED_REASON,
+)
 
 __all__ = ["CORRUPT", "RESCUED", "SOURCE_FILE", "TRUNCATED", "SplitResult", "raw_schema", "split_valid"]
 

@@ -113,7 +113,8 @@ def high_water_mark(df: DataFrame | None, column: str) -> datetime | None:
     Spark rather than collected as a timestamp, which Python would shift into its local zone."""
     if df is None:
         return None
-    text = df.agg(F.date_format(F.max(column), "yyyy-MM-dd HH:mm:ss.SSSSSS").alias("hwm")).first()["hwm"]
+    row = df.agg(F.date_format(F.max(column), "yyyy-MM-dd HH:mm:ss.SSSSSS").alias("hwm")).first()
+    text = row["hwm"] if row else None  # a global aggregate always has its one row
     return datetime.strptime(text, _TS_FORMAT) if text else None
 
 

@@ -26,8 +26,9 @@ high-water mark lives in the history table.
 
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
+from dagster import AssetExecutionContext as Context
 from dagster import (
     AssetKey,
     AssetOut,
@@ -38,7 +39,6 @@ from dagster import (
     Output,
     multi_asset,
 )
-from dagster import AssetExecutionContext as Context
 from pyspark.sql import functions as F
 
 from lakehouse.config.contracts import Contract, load_contracts
@@ -61,6 +61,10 @@ from lakehouse.ingestion.jdbc_support import (
 from lakehouse.ingestion.typed import split_typed, with_row_hash
 from lakehouse.partitions import Calendar
 from lakehouse.resources.delta_write import read_table
+
+if TYPE_CHECKING:  # imported for annotations only: ingestion/assets.py imports this module
+    from lakehouse.ingestion.assets import IngestionRunConfig
+    from lakehouse.ingestion.jdbc_support import CdcRunConfig
 
 # One partition per run: the database can only be read as it is now (see the module docstring).
 ONE_DAY_PER_RUN = BackfillPolicy.multi_run(max_partitions_per_run=1)
@@ -109,6 +113,7 @@ def _snapshot_asset(
         description=f"Snapshot of JDBC table `{source.table}` ({connection}) into bronze, one partition per day.",
     )
     def _ingest(context: Context, config: config_class) -> Iterator[Any]:  # type: ignore[valid-type]
+        config = cast("IngestionRunConfig", config)  # its per-source subclass: mypy cannot read that annotation
         spark_resource, conn, day = start_run(context, source, config.ingest_mode)
         session = spark_resource.spark_session
         plan = ReadPlan(
@@ -123,10 +128,10 @@ def _snapshot_asset(
         loaded, quarantined = table.count(), quarantine.count()
         # `table` metadata redirects the IO manager when the run's target_table differs from the default.
         redirect = config.target_table != source.target_table
-        meta = {**read_metadata(read), "rows_loaded": loaded, "rows_quarantined": quarantined}
+        meta: dict[str, Any] = {**read_metadata(read), "rows_loaded": loaded, "rows_quarantined": quarantined}
         meta["write_mode"] = "overwrite"
         yield Output(table, "table", metadata={**meta, **({"table": config.target_table} if redirect else {})})
-        q_meta = {"rows_quarantined": quarantined, "write_mode": "overwrite"}
+        q_meta: dict[str, Any] = {"rows_quarantined": quarantined, "write_mode": "overwrite"}
         q_redirect = {"table": f"{config.target_table}_quarantine"} if redirect else {}
         yield Output(quarantine, "quarantine", metadata={**q_meta, **q_redirect})
         # Checks read back what the IO manager committed for this day.
@@ -180,6 +185,7 @@ def _cdc_asset(
         description=f"CDC of JDBC table `{source.table}` ({connection}) by `{source.cdc_column}` into bronze.",
     )
     def _ingest(context: Context, config: config_class) -> Iterator[Any]:  # type: ignore[valid-type]
+        config = cast("CdcRunConfig", config)  # its per-source subclass: mypy cannot read that annotation
         spark_resource, conn, day = start_run(context, source, config.ingest_mode)
         session = spark_resource.spark_session
         refs = (target_ref(spark_resource, source, config.target_table, s) for s in ("", "_history", "_quarantine"))
@@ -203,17 +209,17 @@ def _cdc_asset(
 def _cdc_results(
     name: str, tables: CdcTables, outcome: CdcOutcome, mode: str, sizes: dict[str, int]
 ) -> Iterator[MaterializeResult]:
-    hwm = {
+    hwm: dict[str, Any] = {
         "high_water_mark_before": str(outcome.hwm_before) if outcome.hwm_before else "none",
         "high_water_mark_after": str(outcome.hwm_after) if outcome.hwm_after else "none",
     }
-    counts = {
+    counts: dict[str, Any] = {
         **read_metadata(outcome.read),
         "rows_loaded": outcome.loaded,
         "rows_quarantined": outcome.quarantined,
         "rows_already_ingested": outcome.already_ingested,
     }
-    current = {
+    current: dict[str, Any] = {
         "dagster/table_name": tables.current.name,
         "dagster/row_count": sizes["current"],
         "ingest_mode": mode,
@@ -222,8 +228,8 @@ def _cdc_results(
         "delta_version": outcome.state.version,
     }
     yield MaterializeResult(asset_key=["bronze", name], metadata={**current, **counts, **hwm})
-    history = {"dagster/table_name": tables.history.name, "dagster/row_count": sizes["history"], "rows_loaded": outcome.loaded}
+    history: dict[str, Any] = {"dagster/table_name": tables.history.name, "dagster/row_count": sizes["history"], "rows_loaded": outcome.loaded}
     yield MaterializeResult(asset_key=["bronze", f"{name}_history"], metadata={**history, **hwm})
-    quarantine = {"dagster/table_name": tables.quarantine.name, "dagster/row_count": sizes["quarantine"],
+    quarantine: dict[str, Any] = {"dagster/table_name": tables.quarantine.name, "dagster/row_count": sizes["quarantine"],
                   "rows_quarantined": outcome.quarantined}
     yield MaterializeResult(asset_key=["bronze", f"{name}_quarantine"], metadata=quarantine)

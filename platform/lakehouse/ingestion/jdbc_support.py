@@ -2,8 +2,8 @@
 
 # No `from __future__ import annotations`: the run config class is built for Dagster to inspect.
 
-from datetime import datetime, timedelta, timezone
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from dagster import AssetExecutionContext, Config, FreshnessPolicy
 from pydantic import Field, create_model
@@ -21,6 +21,15 @@ from lakehouse.resources.jdbc import JdbcConnection
 # Covers the demo's out-of-order updates (written up to ~3 days late) and slow source transactions.
 CDC_LOOKBACK_HOURS = 72
 KINDS = {"jdbc", "spark", "delta"}
+
+
+if TYPE_CHECKING:
+    from lakehouse.ingestion.assets import IngestionRunConfig
+
+    class CdcRunConfig(IngestionRunConfig):
+        """For type checkers only: a CDC source's run config also has the look-back (jdbc_run_config_class)."""
+
+        cdc_lookback_hours: int
 
 
 def jdbc_run_config_class(source: SourceConfig) -> type[Config]:
@@ -59,7 +68,7 @@ def start_run(context: AssetExecutionContext, source: SourceConfig, mode: str) -
 
 def stamp_for(context: AssetExecutionContext, day: str, partition_column: str) -> Stamp:
     """Landing day, load time and run id; one load time for every table the run writes."""
-    run_id, started = context.run.run_id, datetime.now(timezone.utc)
+    run_id, started = context.run.run_id, datetime.now(UTC)
 
     def apply(df: DataFrame) -> DataFrame:
         stamps = {partition_column: F.to_date(F.lit(day)), "_ingested_at": F.lit(started), "_run_id": F.lit(run_id)}

@@ -20,6 +20,7 @@ loaded and quarantined per day from the committed tables — no further pass ove
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey, MetadataValue
 
@@ -64,7 +65,7 @@ def quarantine_rate_results(read: dict[date, int], loaded: dict[date, int], quar
             warning.append(line)
     worst = max(days, key=lambda d: (_share(quarantined.get(d, 0), read.get(d, 0)), d), default=None)
     total_read, total_bad = sum(read.values()), sum(quarantined.values())
-    metadata = {
+    metadata: dict[str, Any] = {
         "rows_read": total_read,
         "rows_loaded": sum(loaded.values()),
         "rows_quarantined": total_bad,

@@ -25,7 +25,6 @@ from dagster import (
     AssetsDefinition,
     AssetSelection,
     DefaultSensorStatus,
-    RunRequest,
     SensorDefinition,
     SensorEvaluationContext,
     SensorResult,
@@ -35,7 +34,7 @@ from dagster import (
 
 from lakehouse.config.profile import resolve_data_root
 from lakehouse.config.sources import SourceConfig
-from lakehouse.ingestion.landing_runs import DayFolder, batch_changes, fingerprint, range_request, run_key
+from lakehouse.ingestion.landing_runs import DayFolder, batch_changes, fingerprint, range_request
 
 # The files ingestion reads per format; keep in step with ingestion.file_shape.list_files. Other files
 # (markers, READMEs) would only trigger empty re-runs.
@@ -212,7 +211,8 @@ def _already_ingested(context: SensorEvaluationContext, key: AssetKey, folder: D
     if not records or records[0].asset_materialization is None:
         return False
     recorded = records[0].asset_materialization.metadata.get(LANDING_FINGERPRINTS)
-    return recorded is not None and recorded.value.get(folder.day) == folder.fingerprint
+    fingerprints = recorded.value if recorded is not None else None  # a JSON {day: fingerprint}
+    return isinstance(fingerprints, Mapping) and fingerprints.get(folder.day) == folder.fingerprint
 
 
 def _watched(

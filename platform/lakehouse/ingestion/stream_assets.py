@@ -31,7 +31,7 @@ a time: the asset is in the pool `stream_<source>` (set that pool's limit to 1 i
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from dagster import (
     AssetExecutionContext,
@@ -65,6 +65,9 @@ from lakehouse.partitions import Calendar
 from lakehouse.resources.catalog import TableRef
 from lakehouse.resources.delta_write import last_commit, read_table, table_exists
 from lakehouse.resources.spark import SparkResource
+
+if TYPE_CHECKING:  # imported for annotations only: ingestion/assets.py imports this module
+    from lakehouse.ingestion.assets import IngestionRunConfig
 
 
 def event_columns(source: SourceConfig, contract: Contract) -> tuple[str, str]:
@@ -135,6 +138,7 @@ def build_stream_asset(source: SourceConfig, dataset: DatasetConfig, calendar: C
     def _ingest(
         context: AssetExecutionContext, config: config_class, spark: SparkResource  # type: ignore[valid-type]
     ) -> Iterator[MaterializeResult]:
+        config = cast("IngestionRunConfig", config)  # its per-source subclass: mypy cannot read that annotation
         mode = config.ingest_mode
         if mode not in ("full", "incremental"):
             raise ValueError(f"Source {source.name!r}: unknown ingest_mode {mode!r}; expected full or incremental")
@@ -185,7 +189,7 @@ def _results(
     per_day = {str(r[date_col]): int(r["count"]) for r in mine.groupBy(date_col).count().collect()}
     loaded = sum(per_day.values())
     quarantined = read_table(spark, quarantine).where(F.col("_run_id") == run_id).count()
-    run_meta = {
+    run_meta: dict[str, Any] = {
         "rows_read": run.rows_read,
         "rows_loaded": loaded,
         "rows_quarantined": quarantined,

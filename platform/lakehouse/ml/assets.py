@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from dagster import (
     AssetCheckResult,
+    AssetChecksDefinition,
     AssetCheckSeverity,
     AssetCheckSpec,
-    AssetChecksDefinition,
     AssetExecutionContext,
     AssetIn,
     AssetKey,
@@ -28,8 +28,8 @@ from pyspark.sql import DataFrame
 from lakehouse.config.dataset import DatasetConfig
 from lakehouse.config.ml import MlConfig, load_ml_config
 from lakehouse.config.processing import load_processing
-from lakehouse.ml.run_config import TrainingRunConfig, effective_config
 from lakehouse.ml.features import FeatureSpec, load_feature_spec
+from lakehouse.ml.run_config import TrainingRunConfig, effective_config
 from lakehouse.ml.training_set import (
     COLUMN_DESCRIPTIONS,
     TRAINING_WEEK,

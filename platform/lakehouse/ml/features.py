@@ -14,7 +14,7 @@ candidate's PipelineModel, so scoring applies exactly what training fitted:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import TYPE_CHECKING
 
 from lakehouse.config.features import load_features
@@ -57,7 +57,7 @@ class FeatureSpec:
             raise ValueError("No feature has used_by_model: true")
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_feature_spec(dataset: str) -> FeatureSpec:
     """The model's view of the one feature registry (config/features.py validates the file)."""
     registry = load_features(dataset)

@@ -48,7 +48,8 @@ class ImportanceSelector(Estimator, HasFeaturesCol, HasLabelCol, HasOutputCol, H
     ) -> None:
         super().__init__()
         self._setDefault(topK=20, numTrees=30, maxDepth=6)
-        kwargs = {k: v for k, v in self._input_kwargs.items() if v is not None}
+        # _input_kwargs is set by pyspark's @keyword_only, which its annotations do not declare.
+        kwargs = {k: v for k, v in self._input_kwargs.items() if v is not None}  # type: ignore[attr-defined]
         self._set(**kwargs)
 
     def _fit(self, dataset: DataFrame) -> Transformer:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from pyspark.ml import PipelineModel, Transformer
 from pyspark.sql import DataFrame
@@ -112,7 +112,8 @@ def fit_family(
         {**{p.name: v for p, v in point.items()}, "metric": float(m)}
         for point, m in zip(grid, cv_model.avgMetrics, strict=True)
     ]
-    return list(cv_model.bestModel.stages), max(r["metric"] for r in results), results, seconds
+    best = cast(PipelineModel, cv_model.bestModel)  # typed Model; the estimator cross-validated is a Pipeline
+    return list(best.stages), max(r["metric"] for r in results), results, seconds
 
 
 def train_candidates(training_set: DataFrame, spec: FeatureSpec, config: MlConfig) -> TrainingResult:

@@ -80,6 +80,7 @@ def realised(predictions: DataFrame, labels: DataFrame, p: PredictionColumns, la
     rows, pos = int(row["rows"]) if row else 0, int(row["pos"] or 0) if row else 0
     if not rows:
         return Performance(0, 0, None, None, None, None, None)
+    assert row is not None  # rows > 0 came from it
     tp, flagged = int(row["tp"] or 0), int(row["flagged"] or 0)
     pr_auc = area(*pr_curve(histogram(joined, "_label", bins))) if pos else None
     return Performance(rows, pos, row["first"], row["last"], tp / flagged if flagged else None,
@@ -97,6 +98,7 @@ def score_psi(current: DataFrame, reference: DataFrame, column: str, bins: int) 
     counts = []
     for frame in (reference, current):
         row = frame.agg(F.count(F.lit(1)).alias("_rows"), *bin_counts(F.col(column), edges)).first()
+        assert row is not None  # a global aggregate always has its one row
         counts.append((int(row["_rows"]), [int(row[f"_bin_{b}"] or 0) for b in range(len(edges) + 1)]))
     cur_rows = counts[1][0]
     if not ref_rows or not cur_rows:

@@ -10,13 +10,13 @@ Runs in the daemon: no pyspark here.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from dagster import (
-    TimeWindowPartitionsDefinition,
     AssetKey,
     AssetRecordsFilter,
     DefaultSensorStatus,
@@ -26,6 +26,7 @@ from dagster import (
     SensorEvaluationContext,
     SensorResult,
     SkipReason,
+    TimeWindowPartitionsDefinition,
     sensor,
 )
 
@@ -59,7 +60,7 @@ def dump_cursor(after: int, day: str | None, episode: Episode | None) -> str:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"))
 
 
-def newest_day(records: list[EventLogRecord], judged_day: str | None) -> EventLogRecord | None:
+def newest_day(records: Sequence[EventLogRecord], judged_day: str | None) -> EventLogRecord | None:
     """The materialisation of the newest day (latest write of it). Re-materialised older days (a backfill)
     describe the past, not the serving model now, so they are not judged."""
     fresh = [r for r in records if r.partition_key and (judged_day is None or r.partition_key >= judged_day)]

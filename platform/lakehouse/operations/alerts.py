@@ -9,7 +9,7 @@ not spammed again on the next tick.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from dagster import (
@@ -78,7 +78,7 @@ def failure_payload(
         "run_url": f"{base_url}/runs/{run.run_id}",
         "error": "\n\n".join(parts),
         "step_failures": steps,
-        "detected_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "detected_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     payload.update({name: run.tags[tag] for tag, name in _TAGS.items() if tag in run.tags})
     return payload

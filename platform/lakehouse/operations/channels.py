@@ -17,6 +17,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from email.message import EmailMessage
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -131,7 +132,7 @@ def deliver(payload: dict[str, Any], settings: AlertSettings, data_root: str) ->
     if settings.local_store:
         senders.append(("local_store", lambda: append_local(payload, data_root)))
     for hook in settings.webhooks:
-        senders.append((f"webhook:{hook.name}", lambda h=hook: send_webhook(h, payload, settings.timeout_seconds)))
+        senders.append((f"webhook:{hook.name}", partial(send_webhook, hook, payload, settings.timeout_seconds)))
     if settings.slack:
         slack = settings.slack
         senders.append(("slack", lambda: send_slack(slack, payload, settings.timeout_seconds)))

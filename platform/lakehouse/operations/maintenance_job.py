@@ -8,8 +8,8 @@ op's output metadata is its report: what was (or would be) rewritten, deleted, a
 
 # No `from __future__ import annotations`: Dagster reads the op config classes from the annotations.
 
-from datetime import date, datetime, timedelta, timezone
-from typing import Any, Optional
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from dagster import (
     Config,
@@ -46,14 +46,14 @@ DESTRUCTIVE_OPS = ("vacuum_tables", "expire_quarantine", "clean_model_registry")
 
 
 class OptimizeConfig(Config):
-    as_of: Optional[str] = Field(
+    as_of: str | None = Field(
         default=None, description="Day (YYYY-MM-DD) `recent_days` counts back from; default today (UTC)."
     )
 
 
 class VacuumConfig(Config):
     dry_run: bool = Field(default=True, description="List the files VACUUM would delete; delete nothing.")
-    retention_hours: Optional[int] = Field(
+    retention_hours: int | None = Field(
         default=None,
         ge=MIN_VACUUM_RETENTION_HOURS,
         description="Override the profile's retention (hours, at least 168). Default: the profile's.",
@@ -62,7 +62,7 @@ class VacuumConfig(Config):
 
 class QuarantineConfig(Config):
     dry_run: bool = Field(default=True, description="Count the rows that would expire; delete nothing.")
-    as_of: Optional[str] = Field(
+    as_of: str | None = Field(
         default=None, description="Day (YYYY-MM-DD) the retention counts back from; default today (UTC)."
     )
 
@@ -73,8 +73,8 @@ class RegistryConfig(Config):
     )
 
 
-def _day(as_of: Optional[str]) -> date:
-    return date.fromisoformat(as_of) if as_of else datetime.now(timezone.utc).date()
+def _day(as_of: str | None) -> date:
+    return date.fromisoformat(as_of) if as_of else datetime.now(UTC).date()
 
 
 def _table(spark: SparkResource, name: str) -> Any:

@@ -9,7 +9,7 @@ alias back) loses the tag again, so the tag always means "eligible for deletion"
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ def clean_model(
     to_remove = [d for d in decisions if not d.keep and (action == "delete" or not d.archived)]
     to_restore = [d for d in decisions if d.keep and d.archived]
     if not dry_run:
-        stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        stamp = datetime.now(UTC).isoformat(timespec="seconds")
         for d in to_remove:
             if action == "delete":
                 client.delete_model_version(name, str(d.version))

@@ -7,12 +7,10 @@ reads anything after its event changes when the future is cut away, and is caugh
 
 from __future__ import annotations
 
+from dagster import AssetCheckResult, AssetCheckSpec, AssetKey
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
-
 from pyspark.sql.types import StructType
-
-from dagster import AssetCheckResult, AssetCheckSpec, AssetKey
 
 from lakehouse.config.contracts import ColumnSpec, Contract
 from lakehouse.config.features import FeatureRegistry, LabelSpec

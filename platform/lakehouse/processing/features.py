@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import Column, DataFrame, Window, WindowSpec
 from pyspark.sql import functions as F
 
 from lakehouse.config.features import FeatureRegistry, FeatureSpec
@@ -21,11 +21,11 @@ def _seconds(reg: FeatureRegistry) -> Column:
     return F.col(reg.event_time).cast("long")
 
 
-def _entity_range(reg: FeatureRegistry, seconds: int) -> Window:
+def _entity_range(reg: FeatureRegistry, seconds: int) -> WindowSpec:
     return Window.partitionBy(reg.entity).orderBy(_seconds(reg)).rangeBetween(-int(seconds), 0)
 
 
-def _ordered(reg: FeatureRegistry, *extra: str) -> Window:
+def _ordered(reg: FeatureRegistry, *extra: str) -> WindowSpec:
     return Window.partitionBy(reg.entity, *extra).orderBy(F.col(reg.event_time), F.col("_row_key"))
 
 

@@ -7,7 +7,6 @@ training and realised-performance monitoring read.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from dagster import (

@@ -13,8 +13,8 @@ range of partitions in one run (single-run backfills, `make run`): every period 
 # No `from __future__ import annotations`: Dagster resolves the config and resource annotations.
 
 import base64
-from datetime import date, datetime, timezone
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any, cast
 
 from dagster import (
     AssetDep,
@@ -61,9 +61,16 @@ def group_name(report: ReportSpec) -> str:
 class SummaryRunConfig(Config):
     """The seed notebook's `data_table` (and the labels table); defaults come from reporting.yaml."""
 
+    if TYPE_CHECKING:  # for type checkers only: _summary_config adds the fields with reporting.yaml's defaults
+        data_table: str
+        labels_table: str
+
 
 class ReportRunConfig(Config):
     """The seed notebook's `report_path`; the default comes from reporting.yaml."""
+
+    if TYPE_CHECKING:  # for type checkers only: _report_config adds the field with reporting.yaml's default
+        report_path: str
 
 
 def _summary_config(config: ReportingConfig, report: ReportSpec) -> type[Config]:
@@ -133,6 +140,7 @@ def _summary_asset(settings: ReportingConfig, report: ReportSpec, common: dict[s
     def summary(context: AssetExecutionContext, config: config_class, spark: SparkResource):  # type: ignore[valid-type]
         from lakehouse.reporting.sections import build_aggregates, prepare
 
+        config = cast(SummaryRunConfig, config)  # its per-report subclass: mypy cannot read that annotation
         periods = _periods(context)
         start, end = periods[0].start, periods[-1].end
         predictions = _read_window(spark, config.data_table, settings.columns.event_date, start, end)
@@ -161,16 +169,17 @@ def _report_asset(
     )
     def report_files(context: AssetExecutionContext, config: config_class, spark: SparkResource,  # type: ignore[valid-type]
                      aggregates: DataFrame) -> MaterializeResult:
-        from lakehouse.reporting.paths import resolve_report_root
         from lakehouse.reporting.parallel import render_all
+        from lakehouse.reporting.paths import resolve_report_root
         from lakehouse.reporting.render import ReportContext, report_directory
 
+        config = cast(ReportRunConfig, config)  # its per-report subclass: mypy cannot read that annotation
         root = resolve_report_root(config.report_path, resolve_data_root(spark.data_root))
         import pandas as pd  # here, not at module level: loading definitions must not pay for pandas
 
         rows = pd.DataFrame([r.asDict() for r in aggregates.collect()], columns=LONG_COLUMNS)
         about = {"aggregates table": spark.table(*source.path).name, "dagster run": context.run.run_id}
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         jobs = []
         for key, period in zip(context.partition_keys, _periods(context)):
             part = rows[rows["period_start"] == period.start]

@@ -20,7 +20,15 @@ from lakehouse.config.reporting import ReportingConfig, ReportSpec
 from lakehouse.reporting import charts, style
 from lakehouse.reporting.aggregates import Period
 from lakehouse.reporting.excel import write_workbook
-from lakehouse.reporting.views import EMPTY_NOTE, Headline, SectionView, build_views, display_table, fmt, markdown_summary
+from lakehouse.reporting.views import (
+    EMPTY_NOTE,
+    Headline,
+    SectionView,
+    build_views,
+    display_table,
+    fmt,
+    markdown_summary,
+)
 
 TEMPLATES = Path(__file__).parent / "templates"
 HTML, PDF, XLSX = "report.html", "report.pdf", "report.xlsx"

@@ -158,8 +158,8 @@ def aggregate(frame: Frame, sections: Sequence[tuple[str, Any]]) -> Aggregated:
         grouped = base.groupingSets([list(s) for s in sets], *keys).agg(
             *[expr.alias(name) for name, expr in aggs.items()], F.grouping_id().alias("_gid"))
         collected = [row.asDict() for row in grouped.collect()]
-        extras = {name: registry[spec.kind].extra(base, name, spec)
-                  for name, spec in sections if registry[spec.kind].extra is not None}
+        extras = {name: extra(base, name, spec)
+                  for name, spec in sections if (extra := registry[spec.kind].extra) is not None}
     finally:
         base.unpersist()
     rows = pd.DataFrame(collected, columns=[*keys, *aggs, "_gid"])

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 FIGSIZE = (9.0, 4.8)  # inches; one PDF page and one PNG per section
 DPI = 100
@@ -16,7 +19,7 @@ PRIMARY = "#1f4e79"   # volumes
 ACCENT = "#c0392b"    # fraud: predicted fraud, rates, thresholds
 MUTED = "#7f8c8d"     # secondary marks
 SERIES = ["#1f4e79", "#c0392b", "#27ae60", "#8e44ad", "#d68910", "#7f8c8d"]
-RC: dict[str, Any] = {
+RC: dict[RcKeyType, Any] = {
     "font.family": "DejaVu Sans",  # ships with matplotlib: identical output on every machine
     "font.size": 9,
     "axes.titlesize": 12,

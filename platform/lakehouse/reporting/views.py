@@ -122,7 +122,7 @@ def build_views(rows: pd.DataFrame, config: ReportingConfig, report: ReportSpec)
     for name in report.sections:
         spec = config.sections[name]
         note = EMPTY_NOTE if headline.empty else None
-        if kinds[name] == "realised" and not headline.empty and headline.realised.status != "computed":
+        if spec.kind == "realised" and not headline.empty and headline.realised.status != "computed":
             note = (f"Pending: {headline.realised.text().removeprefix('pending: ')}; the metrics appear once "
                     f"{100 * spec.min_matured_fraction:.0f} % have matured.")
         views.append(SectionView(name, kinds[name], spec.title, spec.description, tables[name], note))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lakehouse.config.identifiers import is_identifier, validate_identifier
+from lakehouse.config.identifiers import validate_identifier
 
 __all__ = ["TableRef", "double_literal", "quote", "table_ref", "validate_identifier"]
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from dagster import (
+    AssetCheckEvaluation,
     AssetCheckSeverity,
     AssetKey,
     AssetRecordsFilter,
@@ -38,7 +39,8 @@ def failed_blocking_checks(instance: DagsterInstance, run_id: str, asset_key: As
     failed = []
     for entry in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION):
         evaluation = entry.dagster_event.event_specific_data if entry.dagster_event else None
-        if (evaluation is not None and evaluation.asset_key == asset_key and evaluation.blocking
+        # The event's data is typed as the union of every event's payload; these events carry this one.
+        if (isinstance(evaluation, AssetCheckEvaluation) and evaluation.asset_key == asset_key and evaluation.blocking
                 and not evaluation.passed and evaluation.severity == AssetCheckSeverity.ERROR):
             failed.append(evaluation.check_name)
     return sorted(set(failed))

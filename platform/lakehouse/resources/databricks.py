@@ -6,6 +6,8 @@ loading definitions reads no secret and none reaches logs or the UI.
 
 from __future__ import annotations
 
+from typing import Any
+
 from dagster import EnvVar
 
 from lakehouse.config.profile import Profile
@@ -17,7 +19,7 @@ def compute_resource_for(profile: Profile, spark: SparkResource, data_root: str 
     settings = profile.databricks
     if settings is None:
         return LocalCompute(dataset=profile.dataset, spark=spark)
-    common = dict(dataset=profile.dataset, catalog=profile.storage.catalog, catalog_name=profile.storage.catalog_name,
+    common: dict[str, Any] = dict(dataset=profile.dataset, catalog=profile.storage.catalog, catalog_name=profile.storage.catalog_name,
                   profile=profile.name, data_root=data_root or profile.storage.data_root)
     if settings.compute == "pipes_subprocess":
         return PipesSubprocessCompute(**common)

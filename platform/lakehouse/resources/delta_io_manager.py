@@ -29,14 +29,29 @@ import json
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from dagster import (ConfigurableIOManager, DagsterInvariantViolationError, InputContext, MetadataValue,
-                     OutputContext, TableColumn, TableSchema, TimeWindowPartitionsDefinition)
+from dagster import (
+    ConfigurableIOManager,
+    DagsterInvariantViolationError,
+    InputContext,
+    MetadataValue,
+    OutputContext,
+    TableColumn,
+    TableSchema,
+    TimeWindowPartitionsDefinition,
+)
 from pyspark.sql import Column, DataFrame, Observation
 
 from lakehouse.resources.catalog import TableRef
 from lakehouse.resources.check_guard import refuse_failed_upstream_input
-from lakehouse.resources.delta_write import (TimeWindowFilter, WriteResult, WriteSpec, read_table, rows_by_window,
-                                             table_exists, write_delta)
+from lakehouse.resources.delta_write import (
+    TimeWindowFilter,
+    WriteResult,
+    WriteSpec,
+    read_table,
+    rows_by_window,
+    table_exists,
+    write_delta,
+)
 from lakehouse.resources.spark import SparkResource
 
 # Operation metrics that hold the number of rows a commit wrote, by Delta operation.

@@ -25,6 +25,7 @@ from pydantic import Field
 from lakehouse.config.locations import SourceRoots
 from lakehouse.config.profile import Profile, resolve_data_root
 from lakehouse.resources.catalog import TableRef, table_ref
+
 # register_path_catalog is imported from here by notebooks (see its docstring).
 from lakehouse.resources.path_catalog import is_placeholder, register, register_path_catalog, table_names
 

@@ -119,7 +119,7 @@ def error_lines(output: str, limit: int | None = 40) -> list[str]:
 
 
 @contextmanager
-def cache_lock(ivy: Path, wait_seconds: float = LOCK_WAIT_SECONDS, say: Callable[[str], None] = print,
+def cache_lock(ivy: Path, wait_seconds: float = LOCK_WAIT_SECONDS, say: Callable[[str], object] = print,
                poll_seconds: float = 1.0) -> Iterator[None]:
     """Hold an exclusive flock on `<ivy>/LOCK_FILE`: one warm-up per machine fills the cache at a time. The
     kernel drops the lock when its holder exits, however it exits, so a crashed run leaves no stale lock."""
@@ -181,7 +181,7 @@ def spark_submit_resolver(conf: Mapping[str, str] | None = None,
 
 def warm(packages: Sequence[str], ivy: Path, resolve: Resolver | None = None,
          backoff: Sequence[float] = BACKOFF_SECONDS, sleep: Callable[[float], None] = time.sleep,
-         say: Callable[[str], None] = print, complain: Callable[[str], None] | None = None,
+         say: Callable[[str], object] = print, complain: Callable[[str], object] | None = None,
          lock_wait_seconds: float = LOCK_WAIT_SECONDS) -> int:
     """Fill the cache for `packages`; 0 when every jar is there, 1 when not, after `complain`ing (default:
     stderr) with what failed in Ivy's own words."""

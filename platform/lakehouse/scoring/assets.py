@@ -7,7 +7,7 @@ wiring: model.py loads, predict.py scores, explain.py / treeshap.py explain, che
 
 # No `from __future__ import annotations`: Dagster resolves the config and resource annotations.
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from dagster import (
@@ -129,7 +129,7 @@ def _score_window(context: AssetExecutionContext, config: Any, spark: SparkResou
     wanted = {key.name for key in context.selected_asset_check_keys}
     # Counted while the IO manager writes, like the stats below: counting the input apart is a Spark job.
     features = ObservedFrame(in_window(rows, settings.event_date, start, end), {"input_rows": F.count(F.lit(1))})
-    stamp = stamp_for(model, datetime.now(timezone.utc))
+    stamp = stamp_for(model, datetime.now(UTC))
     top_k = settings.explanations.top_k if settings.explanations.mode == "on" else None
     scored = score(model, features.df, contract, stamp, model_features, top_k, settings.explanations.rows == "positive")
     # No cache and no aggregation before the write: the write computes the rows once, and the stats and
@@ -164,7 +164,7 @@ def _input_rows(session: Any, source: Any) -> DataFrame:
     """The input table; a missing one is named. Probed only on failure: DESCRIBE DETAIL is a Delta query."""
     try:
         rows = read_table(session, source)
-        rows.columns  # analysed here on Spark Connect too
+        _ = rows.columns  # analysed here on Spark Connect too
     except AnalysisException:
         if table_exists(session, source):
             raise

@@ -110,7 +110,9 @@ def tree_explanations(
             values = np.asarray(explainer.shap_values(x, check_additivity=False)).reshape(len(x), -1)
             contributions = values @ membership  # slots -> features
             order = np.argsort(-np.abs(contributions), axis=1, kind="stable")[:, :top]
-            feature_lists, value_lists = [None] * len(pdf), [None] * len(pdf)
+            # None: a row not explained (positives_only and not predicted positive).
+            feature_lists: list[list[str] | None] = [None] * len(pdf)
+            value_lists: list[np.ndarray | None] = [None] * len(pdf)
             for row, i in enumerate(np.flatnonzero(chosen)):
                 feature_lists[i], value_lists[i] = list(names[order[row]]), contributions[row, order[row]]
             pdf[_NAMES], pdf[_VALUES] = feature_lists, value_lists

@@ -65,7 +65,7 @@ def day_rows(settings: ChurnSettings, pop: Population, day: date) -> list[UsageR
         spelled = SPELLINGS[name] if d[i, 1] < settings.spelling_share else name
         shown = UNKNOWN_DEVICE if d[i, 2] < settings.unknown_device_share else spelled
         app = name not in WEB_DEVICES
-        values = {
+        values: dict[str, object] = {  # as UsageRow.values (a bare literal infers a narrower, invariant type)
             "usage_id": f"u-{pop.ids[i]}-{day.strftime('%Y%m%d')}",
             "account_id": None if bad else pop.ids[i],
             "event_time": times[i],
