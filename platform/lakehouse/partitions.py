@@ -39,8 +39,3 @@ def lookback(days: int) -> TimeWindowPartitionMapping:
     With equal granularities the offsets count in upstream partitions; allow_nonexistent lets the first
     days of the calendar read the shorter history that exists."""
     return TimeWindowPartitionMapping(start_offset=-days, end_offset=0, allow_nonexistent_upstream_partitions=True)
-
-
-# A weekly or monthly asset reading a daily asset: the default time-window mapping already maps a
-# week/month to all the days it overlaps, so no explicit mapping is needed for day -> week / month.
-DAY_TO_PERIOD = TimeWindowPartitionMapping()
