@@ -17,6 +17,8 @@ from dagster import (
     DagsterEvent,
     DagsterEventType,
     DagsterInstance,
+    DagsterRun,
+    DagsterRunStatus,
     Definitions,
     TimeWindowPartitionsDefinition,
     evaluate_automation_conditions,
@@ -174,6 +176,25 @@ def test_a_held_day_stays_held_while_the_days_after_it_flow(defs: Definitions, i
     assert requested(after, "scoring/predictions") == []  # still held, tick after tick
     in_run(instance, "run-fixed", GOLD, held, passed=True)  # fixed and re-materialised: released
     assert requested(tick(defs, instance, after.cursor), "scoring/predictions") == [held]
+
+
+def test_a_day_waits_until_the_run_that_wrote_it_has_ended(defs: Definitions, instance: DagsterInstance) -> None:
+    """A run records a materialisation before it evaluates the asset's checks: until the run ends, its
+    verdict may still be a failure, so nothing downstream is requested yet."""
+    cursor = tick(defs, instance).cursor
+    day = LAST.isoformat()
+    instance.add_run(DagsterRun(job_name="__ASSET_JOB", run_id="run-going", status=DagsterRunStatus.STARTED))
+    instance.report_dagster_event(DagsterEvent(
+        event_type_value=DagsterEventType.ASSET_MATERIALIZATION.value, job_name="__ASSET_JOB",
+        event_specific_data=StepMaterializationData(AssetMaterialization(asset_key=GOLD, partition=day))),
+        run_id="run-going")
+    result = tick(defs, instance, cursor)
+    assert requested(result, "scoring/predictions") == []
+    in_run(instance, "run-going", GOLD, day, passed=True)
+    instance.handle_run_event("run-going", DagsterEvent(
+        event_type_value=DagsterEventType.RUN_SUCCESS.value, job_name="__ASSET_JOB"))
+    assert instance.get_run_by_id("run-going").is_finished
+    assert requested(tick(defs, instance, result.cursor), "scoring/predictions") == [day]
 
 
 def test_one_sensor_evaluates_every_rule_and_emits_backfills(defs: Definitions) -> None:

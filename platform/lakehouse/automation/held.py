@@ -6,7 +6,9 @@ partition downstream until any later run passes the check, and then releases the
 manager's guard then refuses that run). This condition asks the same question as the guard
 (`resources/check_guard.py`), per candidate partition: was any upstream partition it reads last written by
 a run in which a blocking ERROR check on that upstream asset failed? So a held day stays held, and the
-days after it flow.
+days after it flow. A partition whose writing run is still going waits too: the run records the
+materialisation before it evaluates the checks, and a tick in between would otherwise request a run the
+guard then refuses (the soak caught that).
 
 It is an arbitrary-Python condition, so the automation sensor runs in the code server
 (`use_user_code_server=True`, a Dagster preview). Put it last in an `&` chain: Dagster evaluates each
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 from dagster import AssetKey, AutomationCondition, AutomationContext, AutomationResult
 
-from lakehouse.resources.check_guard import held_partitions
+from lakehouse.resources.check_guard import not_yet_readable
 
 
 class NoUpstreamPartitionHeld(AutomationCondition[AssetKey]):
@@ -51,10 +53,9 @@ class NoUpstreamPartitionHeld(AutomationCondition[AssetKey]):
             if read.is_empty:
                 continue
             partitions = sorted(read.expensively_compute_partition_keys()) if parent_def else None
-            problems = held_partitions(view.instance, parent, partitions)
-            if not problems:
+            days = set(not_yet_readable(view.instance, parent, partitions))
+            if not days:
                 continue
-            days = {day for failed in problems.values() for day in failed}
             held_parent = (view.get_subset_from_partition_keys(parent, parent_def, days) if parent_def
                            else view.get_full_subset(key=parent))
             held = held.compute_union(held_parent.compute_child_subset(context.key).compute_intersection(candidates))

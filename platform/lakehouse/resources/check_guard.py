@@ -77,6 +77,18 @@ def held_partitions(
     return problems
 
 
+def not_yet_readable(instance: DagsterInstance, asset_key: AssetKey, partitions: Sequence[str] | None) -> list[str]:
+    """Partitions among `partitions` that nothing should start reading: written by a run whose blocking
+    check on the asset failed, or by a run still going — a run records an asset's materialisation before
+    it evaluates the asset's checks, so until it ends its verdict may still be a failure."""
+    out: list[str] = []
+    for run_id, days in writers(instance, asset_key, partitions).items():
+        run = instance.get_run_by_id(run_id) if run_id else None  # runless events have no run
+        if (run is not None and not run.is_finished) or failed_blocking_checks(instance, run_id, asset_key):
+            out.extend(days)
+    return out
+
+
 def refuse_failed_upstream(
     instance: DagsterInstance, asset_key: AssetKey, partitions: Sequence[str] | None, reading_run_id: str
 ) -> None:
