@@ -11,7 +11,7 @@ materialisation before it evaluates the checks, and a tick in between would othe
 guard then refuses (the soak caught that).
 
 It is an arbitrary-Python condition, so the automation sensor runs in the code server
-(`use_user_code_server=True`, a Dagster preview). Put it last in an `&` chain: Dagster evaluates each
+(`use_user_code_server=True`, a Dagster beta). Put it last in an `&` chain: Dagster evaluates each
 operand on what the previous ones let through, so it only queries the instance for partitions that are
 about to be requested.
 """

@@ -15,6 +15,7 @@ from pyspark.sql.types import StructType
 from lakehouse.config.contracts import ColumnSpec, Contract
 from lakehouse.config.features import FeatureRegistry, LabelSpec
 from lakehouse.processing.features import WINDOW_BUILDERS, add_window_features
+from lakehouse.processing.gold import identity_columns
 
 
 def silver_specs(key: AssetKey) -> list[AssetCheckSpec]:
@@ -98,9 +99,8 @@ def gold_contract(reg: FeatureRegistry, key: str, written: StructType) -> Contra
     required and the key unique; computed numeric features are doubles; passthrough features keep the
     type of the column they carry (the upstream contracts decide it); non-nullable features are required."""
     types = {f.name: f.dataType.simpleString() for f in written.fields}
-    missing = [c for c in (key, reg.entity, reg.label.key, reg.event_time, reg.event_date,
-                           *(f.name for f in reg.features))
-               if c not in types]
+    columns = identity_columns(reg, key)  # gold.py decides which identity columns gold carries
+    missing = [c for c in (*columns, *(f.name for f in reg.features)) if c not in types]
     if missing:
         raise ValueError(f"Gold table lacks registry columns {missing}")
     identity = [
@@ -108,7 +108,7 @@ def gold_contract(reg: FeatureRegistry, key: str, written: StructType) -> Contra
         ColumnSpec(name=reg.entity, type=types[reg.entity], required=True, description="Entity of the features."),
         *([ColumnSpec(name=reg.label.key, type=types[reg.label.key],
                       description="Label key: gold/labels joins the label events on it.")]
-          if reg.label.key not in {key, reg.entity, *(f.name for f in reg.features)} else []),
+          if reg.label.key in columns and reg.label.key not in (key, reg.entity) else []),
         ColumnSpec(name=reg.event_time, type="timestamp", required=True, description="Event time."),
         ColumnSpec(name=reg.event_date, type="date", required=True, description="Event day (partition)."),
     ]
