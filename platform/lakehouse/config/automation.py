@@ -13,20 +13,14 @@ from __future__ import annotations
 from functools import cache
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-from lakehouse.config.dataset import DATASETS_DIR
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+from lakehouse.config.base import StrictModel, load_dataset_yaml
 
 SensorStatus = Literal["running", "stopped"]
 
 
-class Rule(_Strict):
+class Rule(StrictModel):
     description: str = Field(description="Why the rule exists; shown as the condition's label in the UI.")
     enabled: bool = Field(default=True, description="false: the assets get no automation condition.")
     assets: list[str] = Field(
@@ -65,7 +59,7 @@ class Rule(_Strict):
         return self
 
 
-class SensorSettings(_Strict):
+class SensorSettings(StrictModel):
     name: str = Field(default="data_automation", description="Name of the automation condition sensor.")
     default_status: SensorStatus = Field(
         default="running", description="Status of the sensor when the code location is first loaded."
@@ -73,7 +67,7 @@ class SensorSettings(_Strict):
     minimum_interval_seconds: int = Field(default=30, ge=5, description="Seconds between two evaluations.")
 
 
-class ChampionRescore(_Strict):
+class ChampionRescore(StrictModel):
     enabled: bool = Field(default=False, description="Re-score recent days when a new champion is promoted.")
     model_asset: str = Field(
         default="ml/model",
@@ -88,7 +82,7 @@ class ChampionRescore(_Strict):
     minimum_interval_seconds: int = Field(default=60, ge=5, description="Seconds between two ticks.")
 
 
-class AutomationConfig(_Strict):
+class AutomationConfig(StrictModel):
     sensor: SensorSettings = Field(default_factory=SensorSettings, description="The one automation sensor.")
     rules: dict[str, Rule] = Field(
         default_factory=dict, description="Rules by name; the name labels the condition in the UI."
@@ -114,7 +108,4 @@ class AutomationConfig(_Strict):
 
 @cache
 def load_automation_config(dataset: str) -> AutomationConfig:
-    path = DATASETS_DIR / dataset / "automation.yaml"
-    if not path.exists():
-        raise ValueError(f"Dataset {dataset!r} has no automation.yaml ({path})")
-    return AutomationConfig(**(yaml.safe_load(path.read_text()) or {}))
+    return load_dataset_yaml(dataset, "automation.yaml", AutomationConfig)

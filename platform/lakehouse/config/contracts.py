@@ -11,10 +11,9 @@ import re
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from lakehouse.config.dataset import DATASETS_DIR
+from lakehouse.config.base import StrictModel, load_dataset_entries
 from lakehouse.config.identifiers import validate_identifier
 
 # Matched with fullmatch: `^...$` with re.match would accept a final newline.
@@ -24,9 +23,7 @@ _TYPE = re.compile(r"(string|boolean|int|bigint|double|date|timestamp|decimal\(\
 _ZONE_LETTERS = re.compile(r"[VzOXxZ]")
 
 
-class ColumnSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class ColumnSpec(StrictModel):
     name: str = Field(description="Column name (letters, digits, underscore).")
     type: str = Field(description="Spark SQL type: string, boolean, int, bigint, double, date, timestamp, decimal(p,s).")
     description: str = Field(description="What the column means; shown in the UI's column schema.")
@@ -97,9 +94,7 @@ class ColumnSpec(BaseModel):
         return self
 
 
-class Contract(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class Contract(StrictModel):
     name: str = Field(description="Contract name; sources and tables refer to it.")
     description: str = Field(description="What one row of the table is.")
     columns: list[ColumnSpec] = Field(description="Declared columns, in order.")
@@ -124,5 +119,4 @@ class Contract(BaseModel):
 
 @cache
 def load_contracts(dataset: str) -> dict[str, Contract]:
-    raw = yaml.safe_load((DATASETS_DIR / dataset / "contracts.yaml").read_text()) or {}
-    return {name: Contract(name=name, **spec) for name, spec in raw.items()}
+    return load_dataset_entries(dataset, "contracts.yaml", Contract)

@@ -10,15 +10,15 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from lakehouse.config.base import StrictModel
 
 # The repository's dbfs_assets/ folder: what `python -m lakehouse.databricks upload` copies.
 DBFS_ASSETS_DIR = Path(__file__).resolve().parents[3] / "dbfs_assets"
 
 
-class DatabricksSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class DatabricksSettings(StrictModel):
     compute: Literal["databricks", "pipes_subprocess"] = Field(
         default="databricks",
         description="databricks: the processing steps run on a Databricks cluster (jobs runs/submit with "

@@ -6,17 +6,12 @@ from __future__ import annotations
 from functools import cache
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from lakehouse.config.dataset import DATASETS_DIR
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from lakehouse.config.base import StrictModel, load_dataset_yaml
 
 
-class FeatureSpec(_Strict):
+class FeatureSpec(StrictModel):
     name: str = Field(description="Gold column name.")
     transform: str = Field(description="Builder in processing/features.py (passthrough, rolling_count, ...).")
     params: dict[str, Any] = Field(default_factory=dict, description="Arguments of the builder.")
@@ -32,7 +27,7 @@ class FeatureSpec(_Strict):
     description: str = Field(description="What it means; shown in the UI's column schema.")
 
 
-class LabelSpec(_Strict):
+class LabelSpec(StrictModel):
     name: str = Field(description="Label column.")
     description: str = Field(description="What a positive label means.")
     source: str = Field(description="Bronze source with the label events.")
@@ -43,7 +38,7 @@ class LabelSpec(_Strict):
     window_days: int = Field(description="A day's labels are final (matured) this many days after the day.")
 
 
-class FeatureRegistry(_Strict):
+class FeatureRegistry(StrictModel):
     entity: str = Field(description="Entity the behavioural features are computed per.")
     event_time: str = Field(description="Event timestamp column.")
     event_date: str = Field(description="Event date column (partition).")
@@ -62,4 +57,4 @@ class FeatureRegistry(_Strict):
 
 @cache
 def load_features(dataset: str) -> FeatureRegistry:
-    return FeatureRegistry(**yaml.safe_load((DATASETS_DIR / dataset / "features.yaml").read_text()))
+    return load_dataset_yaml(dataset, "features.yaml", FeatureRegistry)

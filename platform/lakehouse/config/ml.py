@@ -11,10 +11,9 @@ import importlib
 from functools import cache
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-from lakehouse.config.dataset import DATASETS_DIR
+from lakehouse.config.base import StrictModel, load_dataset_yaml
 
 # Built-in metrics (lakehouse.ml.metrics) and whether a larger value is better.
 BUILTIN_METRICS: dict[str, bool] = {
@@ -28,10 +27,6 @@ BUILTIN_METRICS: dict[str, bool] = {
 }
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
 def import_object(dotted: str) -> Any:
     """`package.module.attribute` -> the attribute; a clear error naming the path when it is wrong."""
     module_name, _, attribute = dotted.rpartition(".")
@@ -43,7 +38,7 @@ def import_object(dotted: str) -> Any:
         raise ValueError(f"Cannot import {dotted!r}: {error}") from error
 
 
-class SplitSettings(_Strict):
+class SplitSettings(StrictModel):
     validation_days: int = Field(
         default=7, ge=1, description="Last days of the window before the test days: threshold and model choice."
     )
@@ -52,7 +47,7 @@ class SplitSettings(_Strict):
     )
 
 
-class TrainingSetSettings(_Strict):
+class TrainingSetSettings(StrictModel):
     window_weeks: int = Field(default=6, ge=1, description="Weeks of matured, labelled data in each training set.")
     maturity_lag_weeks: int | None = Field(
         default=None,
@@ -74,7 +69,7 @@ class TrainingSetSettings(_Strict):
         return self.maturity_lag_weeks if self.maturity_lag_weeks is not None else -(-label_window_days // 7)
 
 
-class FeatureSelectionSettings(_Strict):
+class FeatureSelectionSettings(StrictModel):
     method: Literal["none", "variance_threshold", "univariate", "importance"] = Field(
         default="none",
         description="none | variance_threshold (VarianceThresholdSelector) | univariate "
@@ -87,7 +82,7 @@ class FeatureSelectionSettings(_Strict):
     )
 
 
-class ModelFamily(_Strict):
+class ModelFamily(StrictModel):
     estimator: str = Field(
         description="Dotted path of a Spark ML probabilistic classifier "
         "(e.g. pyspark.ml.classification.LogisticRegression)."
@@ -108,7 +103,7 @@ class ModelFamily(_Strict):
         return cls
 
 
-class CrossValidationSettings(_Strict):
+class CrossValidationSettings(StrictModel):
     folds: int = Field(default=3, ge=2, description="CrossValidator folds over the train split.")
     parallelism: int = Field(default=1, ge=1, description="Grid points fitted in parallel (driver threads).")
     fold_strategy: Literal["time_blocks", "random"] = Field(
@@ -121,7 +116,7 @@ class CrossValidationSettings(_Strict):
     )
 
 
-class CustomMetric(_Strict):
+class CustomMetric(StrictModel):
     function: str = Field(
         description="Dotted path of `fn(scored: DataFrame, threshold: float, **params) -> float`; scored has "
         "columns label, p (probability of class 1) and prediction (at the chosen threshold)."
@@ -130,7 +125,7 @@ class CustomMetric(_Strict):
     greater_is_better: bool = Field(default=True, description="Direction, when used for selection or promotion.")
 
 
-class ThresholdRule(_Strict):
+class ThresholdRule(StrictModel):
     rule: Literal["best_f1", "min_precision", "fixed"] = Field(
         default="best_f1",
         description="best_f1: maximise F1 on validation; min_precision: the lowest threshold whose validation "
@@ -145,7 +140,7 @@ class ThresholdRule(_Strict):
         return self
 
 
-class EvaluationSettings(_Strict):
+class EvaluationSettings(StrictModel):
     metrics: list[str] = Field(
         default_factory=lambda: list(BUILTIN_METRICS),
         description=f"Built-in metrics reported per split: {sorted(BUILTIN_METRICS)}; the confusion matrix "
@@ -178,7 +173,7 @@ class EvaluationSettings(_Strict):
         return BUILTIN_METRICS[metric]
 
 
-class PromotionSettings(_Strict):
+class PromotionSettings(StrictModel):
     metric: str = Field(default="pr_auc", description="Test-window metric the champion gate compares.")
     margin: float = Field(
         default=0.005, ge=0, description="The challenger must beat the champion by at least this much."
@@ -186,18 +181,18 @@ class PromotionSettings(_Strict):
     floor: float = Field(description="Absolute minimum (maximum for lower-is-better metrics) to become champion.")
 
 
-class RegistrySettings(_Strict):
+class RegistrySettings(StrictModel):
     model_name: str = Field(description="Registered model name in the MLflow Model Registry.")
     challenger_alias: str = Field(default="challenger", description="Alias set on every newly trained best candidate.")
     champion_alias: str = Field(default="champion", description="Alias of the serving model (scoring: `production`).")
 
 
-class ScheduleSettings(_Strict):
+class ScheduleSettings(StrictModel):
     hour: int = Field(default=6, ge=0, le=23, description="Hour (partition timezone) of the weekly retraining run.")
     minute: int = Field(default=0, ge=0, le=59, description="Minute of the weekly retraining run.")
 
 
-class MlConfig(_Strict):
+class MlConfig(StrictModel):
     training_set: TrainingSetSettings = Field(default_factory=TrainingSetSettings, description="Training data.")
     feature_selection: FeatureSelectionSettings = Field(
         default_factory=FeatureSelectionSettings, description="Selector stage inside every candidate pipeline."
@@ -235,7 +230,4 @@ class MlConfig(_Strict):
 
 @cache
 def load_ml_config(dataset: str) -> MlConfig:
-    path = DATASETS_DIR / dataset / "ml.yaml"
-    if not path.exists():
-        raise ValueError(f"Dataset {dataset!r} has no ml.yaml ({path})")
-    return MlConfig(**(yaml.safe_load(path.read_text()) or {}))
+    return load_dataset_yaml(dataset, "ml.yaml", MlConfig)

@@ -8,17 +8,12 @@ from __future__ import annotations
 from functools import cache
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-from lakehouse.config.dataset import DATASETS_DIR
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from lakehouse.config.base import StrictModel, load_dataset_yaml
 
 
-class PredictionColumns(_Strict):
+class PredictionColumns(StrictModel):
     asset: str = Field(default="scoring/predictions", description="Predictions asset key (`schema/table`).")
     key: str = Field(default="transaction_id", description="Row key, joined to the labels' key.")
     date: str = Field(default="event_date", description="Day column (the predictions' partition column).")
@@ -27,7 +22,7 @@ class PredictionColumns(_Strict):
     model_version: str = Field(default="model_version", description="Registered model version that scored the row.")
 
 
-class LabelColumns(_Strict):
+class LabelColumns(StrictModel):
     asset: str = Field(default="gold/labels", description="Labels asset key (`schema/table`).")
     key: str = Field(default="transaction_id", description="Row key, joined to the predictions' key.")
     date: str = Field(default="event_date", description="Day column (the labels' partition column).")
@@ -35,7 +30,7 @@ class LabelColumns(_Strict):
     matured: str = Field(default="label_matured", description="True once the label is final (its window passed).")
 
 
-class PerformanceSettings(_Strict):
+class PerformanceSettings(StrictModel):
     window_days: int = Field(
         default=60, ge=2,
         description="Trailing days (ending on the monitored day) whose matured labels are evaluated; must "
@@ -46,7 +41,7 @@ class PerformanceSettings(_Strict):
     bins: int = Field(default=1000, ge=10, description="Probability bins of the PR curve (as ml.yaml evaluation).")
 
 
-class DriftSettings(_Strict):
+class DriftSettings(StrictModel):
     reference_days: int = Field(
         default=28, ge=1, description="Days before the monitored day whose scores are the PSI reference."
     )
@@ -54,7 +49,7 @@ class DriftSettings(_Strict):
     min_rows: int = Field(default=200, ge=1, description="Fewer rows in the day or the reference: no PSI.")
 
 
-class Thresholds(_Strict):
+class Thresholds(StrictModel):
     min_pr_auc: float | None = Field(default=0.10, ge=0, le=1, description="Breach below; null disables.")
     min_recall: float | None = Field(default=0.30, ge=0, le=1, description="Breach below; null disables.")
     min_precision: float | None = Field(default=None, ge=0, le=1, description="Breach below; null disables.")
@@ -63,7 +58,7 @@ class Thresholds(_Strict):
     )
 
 
-class RetrainingSettings(_Strict):
+class RetrainingSettings(StrictModel):
     enabled: bool = Field(default=True, description="false: no retraining sensor is built.")
     job: str = Field(default="ml_weekly_training", description="Job requested (its latest weekly partition).")
     default_status: Literal["running", "stopped"] = Field(
@@ -72,7 +67,7 @@ class RetrainingSettings(_Strict):
     minimum_interval_seconds: int = Field(default=60, ge=5, description="Seconds between two ticks.")
 
 
-class MonitoringConfig(_Strict):
+class MonitoringConfig(StrictModel):
     predictions: PredictionColumns = Field(default_factory=PredictionColumns, description="Predictions input.")
     labels: LabelColumns = Field(default_factory=LabelColumns, description="Labels input.")
     performance: PerformanceSettings = Field(default_factory=PerformanceSettings, description="Realised performance.")
@@ -89,7 +84,4 @@ class MonitoringConfig(_Strict):
 
 @cache
 def load_monitoring_config(dataset: str) -> MonitoringConfig:
-    path = DATASETS_DIR / dataset / "monitoring.yaml"
-    if not path.exists():
-        raise ValueError(f"Dataset {dataset!r} has no monitoring.yaml ({path})")
-    return MonitoringConfig(**(yaml.safe_load(path.read_text()) or {}))
+    return load_dataset_yaml(dataset, "monitoring.yaml", MonitoringConfig)

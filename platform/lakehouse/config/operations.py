@@ -15,19 +15,14 @@ from __future__ import annotations
 from functools import cache
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from lakehouse.config.dataset import DATASETS_DIR
+from lakehouse.config.base import StrictModel, load_dataset_yaml
 from lakehouse.config.identifiers import validate_identifier, validate_table_name
 
 # Delta's default `delta.deletedFileRetentionDuration` (7 days). VACUUM below it fails Delta's retention
 # check, which stays enabled: a shorter retention can break readers and time travel in progress.
 MIN_VACUUM_RETENTION_HOURS = 168
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 # Identifiers end up in SQL text: the one shared rule (config/identifiers.py).
@@ -38,7 +33,7 @@ _table_name = validate_table_name
 # ---- alerts (profile) -------------------------------------------------------------------------------
 
 
-class WebhookChannel(_Strict):
+class WebhookChannel(StrictModel):
     name: str = Field(description="Channel name shown in delivery errors (e.g. `incident`, `ops-bus`).")
     url_env: str = Field(description="Environment variable holding the URL the alert is POSTed to as JSON.")
     authorization_env: str | None = Field(
@@ -46,11 +41,11 @@ class WebhookChannel(_Strict):
     )
 
 
-class SlackChannel(_Strict):
+class SlackChannel(StrictModel):
     webhook_url_env: str = Field(description="Environment variable holding the Slack incoming-webhook URL.")
 
 
-class EmailChannel(_Strict):
+class EmailChannel(StrictModel):
     host_env: str = Field(description="Environment variable holding the SMTP server host name.")
     port: int = Field(default=587, ge=1, le=65535, description="SMTP port (587 STARTTLS, 465 SSL, 25 plain).")
     security: Literal["starttls", "ssl", "none"] = Field(
@@ -62,7 +57,7 @@ class EmailChannel(_Strict):
     password_env: str | None = Field(default=None, description="Environment variable holding the SMTP password.")
 
 
-class AlertSettings(_Strict):
+class AlertSettings(StrictModel):
     webserver_url: str = Field(
         default="http://127.0.0.1:3000",
         description="Base URL of the Dagster webserver; alerts link to <webserver_url>/runs/<run_id>.",
@@ -87,7 +82,7 @@ class AlertSettings(_Strict):
 # ---- maintenance (profile) --------------------------------------------------------------------------
 
 
-class MaintenanceSettings(_Strict):
+class MaintenanceSettings(StrictModel):
     dry_run: bool = Field(
         default=True,
         description="Run config of the scheduled maintenance run: true reports what VACUUM, quarantine "
@@ -108,7 +103,7 @@ class MaintenanceSettings(_Strict):
 # ---- maintenance plan (dataset) ---------------------------------------------------------------------
 
 
-class OptimizeTarget(_Strict):
+class OptimizeTarget(StrictModel):
     table: str = Field(description="Delta table <schema>.<table> to compact.")
     zorder_by: list[str] = Field(
         min_length=1, description="Columns to Z-order by: the ones queries filter or join on most."
@@ -137,7 +132,7 @@ class OptimizeTarget(_Strict):
         return self
 
 
-class QuarantineTarget(_Strict):
+class QuarantineTarget(StrictModel):
     table: str = Field(description="Quarantine table <schema>.<table>.")
     age_column: str = Field(
         description="Date or timestamp column that dates a row (landing_date for batch sources, whose "
@@ -151,12 +146,12 @@ class QuarantineTarget(_Strict):
         return self
 
 
-class QuarantinePlan(_Strict):
+class QuarantinePlan(StrictModel):
     retention_days: int = Field(ge=1, description="Quarantined rows older than this many days are deleted.")
     tables: list[QuarantineTarget] = Field(description="Every quarantine table and the column that dates its rows.")
 
 
-class RegistryCleanup(_Strict):
+class RegistryCleanup(StrictModel):
     models: list[str] | None = Field(
         default=None, description="Registered model names; null: the dataset's model from ml.yaml."
     )
@@ -168,7 +163,7 @@ class RegistryCleanup(_Strict):
     )
 
 
-class MaintenancePlan(_Strict):
+class MaintenancePlan(StrictModel):
     optimize: list[OptimizeTarget] = Field(default_factory=list, description="Tables to OPTIMIZE … ZORDER BY.")
     vacuum: list[str] = Field(
         default_factory=list, description="Tables to VACUUM with the profile's retention (<schema>.<table>)."
@@ -184,7 +179,4 @@ class MaintenancePlan(_Strict):
 
 @cache
 def load_maintenance_plan(dataset: str) -> MaintenancePlan:
-    path = DATASETS_DIR / dataset / "maintenance.yaml"
-    if not path.exists():
-        raise ValueError(f"Dataset {dataset!r} has no maintenance.yaml ({path})")
-    return MaintenancePlan(**(yaml.safe_load(path.read_text()) or {}))
+    return load_dataset_yaml(dataset, "maintenance.yaml", MaintenancePlan)

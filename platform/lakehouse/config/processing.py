@@ -6,17 +6,12 @@ from __future__ import annotations
 from functools import cache
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from lakehouse.config.dataset import DATASETS_DIR
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from lakehouse.config.base import StrictModel, load_dataset_yaml
 
 
-class MissingPolicy(_Strict):
+class MissingPolicy(StrictModel):
     column: str = Field(description="Column the policy applies to.")
     policy: Literal["constant", "median", "mode", "none"] = Field(
         description="constant: filled in silver with `value`. median / mode: filled by the fitted feature "
@@ -26,7 +21,7 @@ class MissingPolicy(_Strict):
     flag: bool = Field(default=True, description="Add `<column>_missing` (1 when the value was missing).")
 
 
-class Normalisation(_Strict):
+class Normalisation(StrictModel):
     upper: list[str] = Field(default_factory=list, description="Columns trimmed and upper-cased.")
     lower: list[str] = Field(default_factory=list, description="Columns trimmed and lower-cased.")
     aliases: dict[str, dict[str, str]] = Field(
@@ -39,7 +34,7 @@ class Normalisation(_Strict):
     )
 
 
-class SilverSettings(_Strict):
+class SilverSettings(StrictModel):
     table: str = Field(description="Silver table name (schema silver).")
     description: str = Field(description="What one row is.")
     sources: list[str] = Field(description="Bronze sources unioned into the table (same contract).")
@@ -55,7 +50,7 @@ class SilverSettings(_Strict):
     missing: list[MissingPolicy] = Field(default_factory=list, description="Missing-value policy per column.")
 
 
-class DimensionSettings(_Strict):
+class DimensionSettings(StrictModel):
     source: str = Field(description="Bronze asset holding the dimension (history or daily snapshots).")
     key: str = Field(description="Join key, present in the silver table and the dimension.")
     mode: Literal["as_of", "snapshot"] = Field(
@@ -69,7 +64,7 @@ class DimensionSettings(_Strict):
     prefix: str = Field(description="Prefix of the joined columns in gold (e.g. customer_).")
 
 
-class ProcessingConfig(_Strict):
+class ProcessingConfig(StrictModel):
     silver: SilverSettings = Field(description="The silver table.")
     features_table: str = Field(description="Gold table of model features (schema gold), one row per silver row.")
     labels_table: str = Field(description="Gold table of labels with maturity (schema gold).")
@@ -80,4 +75,4 @@ class ProcessingConfig(_Strict):
 
 @cache
 def load_processing(dataset: str) -> ProcessingConfig:
-    return ProcessingConfig(**yaml.safe_load((DATASETS_DIR / dataset / "processing.yaml").read_text()))
+    return load_dataset_yaml(dataset, "processing.yaml", ProcessingConfig)

@@ -12,9 +12,9 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
+from lakehouse.config.base import StrictModel, load_yaml
 from lakehouse.config.databricks import DatabricksSettings
 from lakehouse.config.operations import AlertSettings, MaintenanceSettings
 
@@ -25,11 +25,7 @@ PROFILES_DIR = Path(__file__).parent / "profiles"
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class SparkSettings(_Strict):
+class SparkSettings(StrictModel):
     master: str | None = Field(
         default="local[*]",
         description="Spark master URL for a classic session (local[*], spark://host:7077). "
@@ -55,7 +51,7 @@ class SparkSettings(_Strict):
     )
 
 
-class StorageSettings(_Strict):
+class StorageSettings(StrictModel):
     data_root: str = Field(
         default=".lakehouse",
         description="Root folder for the embedded profile's data (warehouse, landing zone, MLflow, "
@@ -91,7 +87,7 @@ class StorageSettings(_Strict):
         return roots
 
 
-class ConnectionSettings(_Strict):
+class ConnectionSettings(StrictModel):
     """A JDBC connection. Credentials are never in the file: only the names of the environment
     variables that hold them, resolved with dagster.EnvVar at run time."""
 
@@ -105,7 +101,7 @@ class ConnectionSettings(_Strict):
     driver: str = Field(description="JDBC driver class (org.postgresql.Driver, org.mariadb.jdbc.Driver, ...).")
 
 
-class MlflowSettings(_Strict):
+class MlflowSettings(StrictModel):
     tracking_uri: str | None = Field(
         default=None,
         description="MLflow tracking URI. Default: sqlite database under <data_root>/mlflow.",
@@ -120,7 +116,7 @@ class MlflowSettings(_Strict):
     )
 
 
-class DagsterSettings(_Strict):
+class DagsterSettings(StrictModel):
     executor: Literal["in_process", "multiprocess"] = Field(
         default="in_process",
         description="in_process: every step of a run shares one Spark session (a local JVM takes 15-25 s "
@@ -140,7 +136,7 @@ class DagsterSettings(_Strict):
     )
 
 
-class Profile(_Strict):
+class Profile(StrictModel):
     name: str = Field(description="Profile name: local, dev, staging or prod.")
     description: str = Field(description="What this environment is for.")
     dataset: str = Field(default="card_fraud", description="Dataset configuration under config/datasets/.")
@@ -174,8 +170,7 @@ def load_profile(name: str | None = None) -> Profile:
     if not path.exists():
         known = sorted(p.stem for p in PROFILES_DIR.glob("*.yaml"))
         raise ValueError(f"Unknown profile {name!r} ({PROFILE_ENV_VAR}); known profiles: {known}")
-    raw = yaml.safe_load(path.read_text()) or {}
-    return Profile(name=name, **raw)
+    return load_yaml(path, f"config/profiles/{name}.yaml", Profile, name=name)
 
 
 def resolve_data_root(configured: str) -> Path:

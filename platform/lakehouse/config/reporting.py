@@ -10,17 +10,12 @@ from __future__ import annotations
 from functools import cache
 from typing import Annotated, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from lakehouse.config.dataset import DATASETS_DIR
+from lakehouse.config.base import StrictModel, load_dataset_yaml
 from lakehouse.resources.catalog import validate_identifier
 
 _PERCENTILES = [0.05, 0.25, 0.5, 0.75, 0.95, 0.99]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def _table_name(value: str | None) -> str | None:
@@ -35,7 +30,7 @@ def _table_name(value: str | None) -> str | None:
     return value
 
 
-class _Section(_Strict):
+class _Section(StrictModel):
     title: str = Field(description="Heading of the section in every output (HTML, PDF page, Excel sheet).")
     description: str = Field(default="", description="A sentence under the heading: what the reader is looking at.")
 
@@ -116,7 +111,7 @@ SectionSpec = Annotated[
 ]
 
 
-class PredictionColumns(_Strict):
+class PredictionColumns(StrictModel):
     key: str = Field(default="transaction_id", description="Row key, joined to the labels.")
     event_date: str = Field(default="event_date", description="Date column; the predictions table's partition.")
     event_time: str = Field(default="event_time", description="Event timestamp (hour-of-day patterns).")
@@ -133,7 +128,7 @@ class PredictionColumns(_Strict):
         return self
 
 
-class LabelColumns(_Strict):
+class LabelColumns(StrictModel):
     key: str = Field(default="transaction_id", description="Key joined to the predictions' key.")
     event_date: str = Field(default="event_date", description="Date column of the labels table (its partition).")
     label: str = Field(default="is_fraud", description="Realised label (0/1).")
@@ -146,7 +141,7 @@ class LabelColumns(_Strict):
         return self
 
 
-class ReportSpec(_Strict):
+class ReportSpec(StrictModel):
     name: str = Field(
         description="Report name: assets reporting/<name>_summary (Delta) and reporting/<name>_report (files)."
     )
@@ -163,7 +158,7 @@ class ReportSpec(_Strict):
         return validate_identifier(value, "report name")
 
 
-class ReportingConfig(_Strict):
+class ReportingConfig(StrictModel):
     data_table: str = Field(description="Predictions table read by default (the seed's data_table; run config overrides).")
     labels_table: str | None = Field(
         default=None, description="Labels table for realised metrics (run config overrides); null: always pending."
@@ -222,4 +217,4 @@ class ReportingConfig(_Strict):
 
 @cache
 def load_reporting(dataset: str) -> ReportingConfig:
-    return ReportingConfig(**yaml.safe_load((DATASETS_DIR / dataset / "reporting.yaml").read_text()))
+    return load_dataset_yaml(dataset, "reporting.yaml", ReportingConfig)

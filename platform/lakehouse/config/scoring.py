@@ -8,18 +8,13 @@ from __future__ import annotations
 from functools import cache
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
-from lakehouse.config.dataset import DATASETS_DIR
+from lakehouse.config.base import StrictModel, read_dataset_yaml, validate
 from lakehouse.resources.catalog import validate_identifier
 
 OutputMode = Literal["overwrite", "append", "merge"]
 ExportFormat = Literal["csv", "parquet"]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def split_table(name: str) -> tuple[str, str]:
@@ -30,7 +25,7 @@ def split_table(name: str) -> tuple[str, str]:
     return validate_identifier(schema, "schema name"), validate_identifier(table, "table name")
 
 
-class ExplanationSettings(_Strict):
+class ExplanationSettings(StrictModel):
     mode: Literal["off", "on"] = Field(
         default="off",
         description="on: every row gets `explanation`, its top_k features by |contribution| (exact "
@@ -52,7 +47,7 @@ class ExplanationSettings(_Strict):
         return {False: "off", True: "on"}.get(value, value) if isinstance(value, bool) else value
 
 
-class DriftSettings(_Strict):
+class DriftSettings(StrictModel):
     bins: int = Field(
         default=10, ge=2, le=100,
         description="Quantile bins of the reference score distribution (the model's test window) for the PSI.",
@@ -64,14 +59,14 @@ class DriftSettings(_Strict):
     )
 
 
-class ExportSettings(_Strict):
+class ExportSettings(StrictModel):
     directory: str = Field(
         default="exports", description="Folder for exports, relative to the data root unless absolute."
     )
     format: ExportFormat = Field(default="parquet", description="Default export format: csv or parquet.")
 
 
-class ScoringSettings(_Strict):
+class ScoringSettings(StrictModel):
     model_name: str = Field(description="Registered MLflow model; default: registry.model_name of ml.yaml.")
     model_version: str = Field(
         default="production",
@@ -109,10 +104,7 @@ def load_scoring_config(dataset: str) -> ScoringSettings:
     """scoring.yaml, with the model name defaulting to ml.yaml's registry name (one place to rename it)."""
     from lakehouse.config.ml import load_ml_config
 
-    path = DATASETS_DIR / dataset / "scoring.yaml"
-    if not path.exists():
-        raise ValueError(f"Dataset {dataset!r} has no scoring.yaml ({path})")
-    raw = yaml.safe_load(path.read_text()) or {}
+    raw, where = read_dataset_yaml(dataset, "scoring.yaml")
     if not raw.get("model_name"):
         raw["model_name"] = load_ml_config(dataset).registry.model_name
-    return ScoringSettings(**raw)
+    return validate(ScoringSettings, raw, where)

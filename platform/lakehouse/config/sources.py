@@ -9,18 +9,15 @@ from __future__ import annotations
 from functools import cache
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from lakehouse.config.dataset import DATASETS_DIR
+from lakehouse.config.base import StrictModel, load_dataset_entries
 from lakehouse.config.identifiers import validate_identifier, validate_target_table
 
 IngestMode = Literal["full", "incremental"]
 
 
-class SourceConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class SourceConfig(StrictModel):
     name: str = Field(description="Source name; the bronze asset is bronze/<name>.")
     description: str = Field(description="What the source is and who produces it.")
     format: Literal["csv", "json", "jdbc", "stream"] = Field(description="How the source is read.")
@@ -129,5 +126,4 @@ class SourceConfig(BaseModel):
 
 @cache
 def load_sources(dataset: str) -> dict[str, SourceConfig]:
-    raw = yaml.safe_load((DATASETS_DIR / dataset / "sources.yaml").read_text()) or {}
-    return {name: SourceConfig(name=name, **spec) for name, spec in raw.items()}
+    return load_dataset_entries(dataset, "sources.yaml", SourceConfig)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from lakehouse.config.base import StrictModel
 
 
-class ChurnSettings(BaseModel):
+class ChurnSettings(StrictModel):
     """Sizes, behaviour and dirt of the generated subscribers. Defaults are tiny (tests, a laptop)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     seed: int = Field(default=7, description="Seed of every random stream; same seed, same bytes.")
     start_date: date = Field(default=date(2026, 1, 1), description="First day with usage (dataset.yaml start).")
