@@ -172,8 +172,8 @@ def test_a_weekly_report_totals_equal_the_sum_of_its_days(runs, spark, spark_res
 
 def test_report_paths_lists_what_was_made(runs, data_root):
     daily = [runs.reports_root / "daily" / (MON + timedelta(days=d)).isoformat() / "report.html" for d in range(7)]
-    assert report_paths(data_root) == daily  # the weekly one went to the custom report_path
-    assert report_paths(data_root, report_root=str(runs.custom_root)) == [runs.custom_root / "weekly" / MON.isoformat() / "report.html"]
+    assert report_paths(data_root, "card_fraud") == daily  # the weekly one went to the custom report_path
+    assert report_paths(data_root, "card_fraud", report_root=str(runs.custom_root)) == [runs.custom_root / "weekly" / MON.isoformat() / "report.html"]
     assert not [p for p in (runs.reports_root / "daily").iterdir() if p.name.startswith(".")]  # no staging left
 
 

@@ -37,20 +37,20 @@ class _Section(StrictModel):
 
 class SummarySection(_Section):
     kind: Literal["summary"] = Field(
-        description="Volume, predicted fraud, fraud rate, probability and amount percentiles; overall and per model version."
+        description="Volume, predicted positives and their rate, probability and amount percentiles; overall and per model version."
     )
     percentiles: list[float] = Field(default=_PERCENTILES, description="Percentiles of probability and amount (0-1).")
 
 
 class TimelineSection(_Section):
-    kind: Literal["timeline"] = Field(description="Predictions and predicted fraud rate over time.")
+    kind: Literal["timeline"] = Field(description="Predictions and predicted positive rate over time.")
     grain: Literal["hour", "day"] = Field(
         description="hour: hour of day (0-23, every day of the period together); day: each day of the period."
     )
 
 
 class BreakdownSection(_Section):
-    kind: Literal["breakdown"] = Field(description="Count, predicted fraud rate and mean probability per value of a column.")
+    kind: Literal["breakdown"] = Field(description="Count, predicted positive rate and mean probability per value of a column.")
     column: str = Field(description="Predictions column to group by (category, channel, ...); nulls become `(missing)`.")
     chart_top: int = Field(default=15, ge=1, description="Values shown in the chart (largest first); tables hold all.")
 
@@ -71,7 +71,7 @@ class HistogramSection(_Section):
     by: str | None = Field(default=None, description="Column splitting the rows into series (e.g. prediction); none: one series.")
     series_labels: dict[str, str] = Field(
         default_factory=dict,
-        description="Display name per value of `by` (e.g. '1': predicted fraud); listed series appear even when empty.",
+        description="Display name per value of `by` (e.g. '1': predicted fraud, '0': legit); listed series appear even when empty.",
     )
     percentiles: list[float] = Field(default=_PERCENTILES, description="Percentiles of the column per series (0-1).")
     axis_label: str = Field(description="X-axis label with its unit, e.g. `amount (EUR)`.")
@@ -175,10 +175,10 @@ class ReportingConfig(StrictModel):
     sections: dict[str, SectionSpec] = Field(description="Section definitions by name (the name is the Excel sheet).")
     reports: list[ReportSpec] = Field(min_length=1, description="Reports built; each is a pair of assets.")
     positive_name: str = Field(
-        default="fraud", description="What a positive prediction is called in charts and summaries "
+        default="positive", description="What a positive prediction is called in charts and summaries "
         "(`Predicted fraud`, `predicted churn`); metric names in the aggregate table stay generic.",
     )
-    negative_name: str = Field(default="legit", description="What a negative is called (confusion matrix).")
+    negative_name: str = Field(default="negative", description="What a negative is called (confusion matrix).")
     render_processes: int = Field(
         default=2, ge=1, description="Processes rendering the reports of a multi-partition run (a backfill) in "
         "parallel; matplotlib is single-threaded and Spark idles meanwhile. 1: render in the run's own process.",

@@ -35,7 +35,7 @@ class ExplanationSettings(StrictModel):
     top_k: int = Field(default=5, ge=1, le=100, description="Features kept per row, largest |contribution| first.")
     rows: Literal["all", "positive"] = Field(
         default="all",
-        description="all: every row; positive: only rows predicted fraud (prediction = 1, the alerts an analyst "
+        description="all: every row; positive: only rows predicted positive (prediction = 1, the alerts an analyst "
         "reviews), the others get null. TreeSHAP on a large forest costs milliseconds per row: explaining "
         "only the alerts makes it affordable.",
     )

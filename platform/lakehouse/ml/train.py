@@ -62,7 +62,7 @@ class TrainingResult:
 
 
 def score(model: PipelineModel, df: DataFrame) -> DataFrame:
-    """The model's output with `p`, the probability of fraud."""
+    """The model's output with `p`, the probability of the positive class (label 1)."""
     return M.with_probability(model.transform(df))
 
 

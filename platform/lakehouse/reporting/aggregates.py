@@ -39,7 +39,8 @@ COLUMN_DESCRIPTIONS = {
 }
 
 # Metric names shared by the section builders (Spark) and the views (charts, tables).
-ROWS, FRAUD, RATE, PROB_SUM, PROB_MEAN = "rows", "predicted_positive", "predicted_positive_rate", "probability_sum", "probability_mean"
+ROWS, PREDICTED_POSITIVE, RATE = "rows", "predicted_positive", "predicted_positive_rate"
+PROB_SUM, PROB_MEAN = "probability_sum", "probability_mean"
 ALL = "all"
 TOTALS_INDEX = -1
 

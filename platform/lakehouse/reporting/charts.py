@@ -13,12 +13,12 @@ import pandas as pd
 
 from lakehouse.config.reporting import HistogramSection
 from lakehouse.reporting import style
-from lakehouse.reporting.aggregates import ALL, FRAUD, PROB_MEAN, RATE, ROWS
+from lakehouse.reporting.aggregates import ALL, PREDICTED_POSITIVE, PROB_MEAN, RATE, ROWS
 from lakehouse.reporting.kinds import bin_labels
 from lakehouse.reporting.sections import THRESHOLD_SERIES
 from lakehouse.reporting.views import SectionView, fmt
 
-KEY_FIGURES = [(ROWS, "Predictions"), (FRAUD, "Predicted {positive}"), (RATE, "Predicted {positive} rate"),
+KEY_FIGURES = [(ROWS, "Predictions"), (PREDICTED_POSITIVE, "Predicted {positive}"), (RATE, "Predicted {positive} rate"),
                (PROB_MEAN, "Mean probability"), ("probability_p50", "Median probability"),
                ("probability_p95", "95th pct probability"), ("amount_mean", "Mean amount"),
                ("amount_p50", "Median amount"), ("amount_p95", "95th pct amount")]

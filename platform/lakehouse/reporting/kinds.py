@@ -17,7 +17,7 @@ from pyspark.sql import functions as F
 from lakehouse.config.reporting import BreakdownSection, HistogramSection, SummarySection, TimelineSection
 from lakehouse.reporting.aggregates import (
     ALL,
-    FRAUD,
+    PREDICTED_POSITIVE,
     PROB_MEAN,
     PROB_SUM,
     RATE,
@@ -32,14 +32,14 @@ from lakehouse.reporting.aggregates import (
 )
 from lakehouse.reporting.sections import MISSING, THRESHOLD_SERIES, Aggregated, Frame, Kind, Part
 
-COUNTS = [ROWS, FRAUD, PROB_SUM, "amount_sum"]
-COUNT_METRICS = add(ROWS, FRAUD) + ratio(RATE) + add(PROB_SUM) + ratio(PROB_MEAN)
+COUNTS = [ROWS, PREDICTED_POSITIVE, PROB_SUM, "amount_sum"]
+COUNT_METRICS = add(ROWS, PREDICTED_POSITIVE) + ratio(RATE) + add(PROB_SUM) + ratio(PROB_MEAN)
 
 
 def _counted(df: pd.DataFrame) -> pd.DataFrame:
     """Zero counts for buckets without rows, then the rates (undefined over zero rows)."""
     df[COUNTS] = df[COUNTS].astype(float).fillna(0.0)
-    df[RATE] = ratio_of(df[FRAUD], df[ROWS])
+    df[RATE] = ratio_of(df[PREDICTED_POSITIVE], df[ROWS])
     df[PROB_MEAN] = ratio_of(df[PROB_SUM], df[ROWS])
     return df
 

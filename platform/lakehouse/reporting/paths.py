@@ -25,7 +25,7 @@ def resolve_report_root(template: str, data_root: Path) -> Path:
     return path if path.is_absolute() else data_root / path
 
 
-def report_paths(data_root: str | Path, dataset: str = "card_fraud", report_root: str | None = None) -> list[Path]:
+def report_paths(data_root: str | Path, dataset: str, report_root: str | None = None) -> list[Path]:
     """The HTML entry point of every report made under the default report root, by report then partition
     (what `make run` prints at the end). Staging folders of an interrupted run are not listed."""
     config = load_reporting(dataset)

@@ -22,8 +22,8 @@ from pyspark.sql import functions as F
 
 from lakehouse.config.reporting import LabelColumns, PredictionColumns
 from lakehouse.reporting.aggregates import (
-    FRAUD,
     LONG_SCHEMA,
+    PREDICTED_POSITIVE,
     PROB_SUM,
     ROWS,
     Metric,
@@ -38,7 +38,7 @@ THRESHOLD_SERIES = "threshold"
 # Computed for every group of every grouping set; kinds add their own (percentiles, label counts).
 COMMON: dict[str, Callable[[], Column]] = {
     ROWS: lambda: F.count(F.lit(1)),
-    FRAUD: lambda: F.sum(F.col("_pred").cast("long")),
+    PREDICTED_POSITIVE: lambda: F.sum(F.col("_pred").cast("long")),
     PROB_SUM: lambda: F.sum("_p"),
     "amount_sum": lambda: F.sum("_amount"),
     "threshold_min": lambda: F.min("_threshold"),

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 FIGSIZE = (9.0, 4.8)  # inches; one PDF page and one PNG per section
 DPI = 100
 PRIMARY = "#1f4e79"   # volumes
-ACCENT = "#c0392b"    # fraud: predicted fraud, rates, thresholds
+ACCENT = "#c0392b"    # positives: predicted positives, rates, thresholds
 MUTED = "#7f8c8d"     # secondary marks
 SERIES = ["#1f4e79", "#c0392b", "#27ae60", "#8e44ad", "#d68910", "#7f8c8d"]
 RC: dict[RcKeyType, Any] = {

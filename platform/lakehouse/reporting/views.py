@@ -10,11 +10,11 @@ from typing import Any
 import pandas as pd
 
 from lakehouse.config.reporting import ReportingConfig, ReportSpec
-from lakehouse.reporting.aggregates import ALL, FRAUD, PROB_MEAN, RATE, ROWS
+from lakehouse.reporting.aggregates import ALL, PREDICTED_POSITIVE, PROB_MEAN, RATE, ROWS
 from lakehouse.reporting.sections import THRESHOLD_SERIES
 
 PERCENT = {"precision", "recall", "matured_fraction"}
-COUNTS = {ROWS, FRAUD, "predictions", "labels_matured", "positives", "tp", "fp", "fn", "tn", "missing"}
+COUNTS = {ROWS, PREDICTED_POSITIVE, "predictions", "labels_matured", "positives", "tp", "fp", "fn", "tn", "missing"}
 EMPTY_NOTE = "No predictions were scored in this period."
 
 
@@ -116,7 +116,7 @@ def build_views(rows: pd.DataFrame, config: ReportingConfig, report: ReportSpec)
     summary = tables[next(n for n in report.sections if kinds[n] == "summary")]
     realised = next((tables[n] for n in report.sections if kinds[n] == "realised"), None)
     versions = sorted(s.removeprefix("model_version ") for s in summary["series"] if s != ALL)
-    headline = Headline(int(_value(summary, ROWS) or 0), int(_value(summary, FRAUD) or 0), _value(summary, RATE),
+    headline = Headline(int(_value(summary, ROWS) or 0), int(_value(summary, PREDICTED_POSITIVE) or 0), _value(summary, RATE),
                         _value(summary, PROB_MEAN), versions, realised_status(realised))
     views = []
     for name in report.sections:
@@ -129,7 +129,7 @@ def build_views(rows: pd.DataFrame, config: ReportingConfig, report: ReportSpec)
     return views, headline
 
 
-def markdown_summary(headline: Headline, title: str, files: list[str], positive: str = "fraud") -> str:
+def markdown_summary(headline: Headline, title: str, files: list[str], positive: str) -> str:
     """The materialisation's summary in the Dagster UI."""
     lines = [f"**{title}**", ""]
     if headline.empty:

@@ -24,7 +24,7 @@ from lakehouse.ml.training_set import SPLIT, TRAINING_WEEK
 from lakehouse.resources.catalog import double_literal, quote
 from lakehouse.resources.delta_write import table_exists
 from lakehouse.resources.spark import SparkResource
-from lakehouse.scoring.predict import fraud_probability
+from lakehouse.scoring.predict import positive_probability
 
 REFERENCE_TAG = "scoring.score_reference"
 _FLOOR = 1e-4  # empty bins: PSI's log needs a positive share
@@ -121,7 +121,7 @@ def reference_for(model: Any, spark: SparkResource, client: Any, bins: int) -> R
     table = reader.load(ref.location) if ref.location else reader.table(ref.name)
     week = model.tags["training_week"]
     rows = table.where((F.col(TRAINING_WEEK) == F.lit(week).cast("date")) & (F.col(SPLIT) == "test"))
-    scores = model.pipeline.transform(rows).select(fraud_probability().alias("p"))
+    scores = model.pipeline.transform(rows).select(positive_probability().alias("p"))
     source = f"{model.tags['training_table']} week {week} split=test bins={bins}"
     reference = reference_from_scores(scores, bins, source)
     client.set_model_version_tag(model.name, model.version, REFERENCE_TAG, reference.to_json())

@@ -35,7 +35,8 @@ def stamp_for(model: Any, scored_at: datetime) -> Stamp:
     return Stamp(model.name, model.version, model.run_id, model.threshold, scored_at)
 
 
-def fraud_probability(column: str = "probability") -> Column:
+def positive_probability(column: str = "probability") -> Column:
+    """The probability of the positive class (label 1) from a Spark ML probability vector."""
     from pyspark.ml.functions import vector_to_array
 
     return vector_to_array(F.col(column))[1]
@@ -50,7 +51,7 @@ def output_columns(contract: Contract, stamp: Stamp) -> list[Column]:
     values: dict[str, Column] = {
         # The model's own `prediction`: the threshold is stored inside it (p > threshold), exactly as
         # training evaluated and the champion gate judged it.
-        "probability": fraud_probability(),
+        "probability": positive_probability(),
         "prediction": F.col("prediction").cast("int"),
         "threshold": F.lit(float(stamp.threshold)),
         "model_name": F.lit(stamp.model_name),
