@@ -54,7 +54,8 @@ def test_job_runs_every_op_as_a_dry_run_by_default(spark, spark_resource, tmp_pa
     rows = [("{}", "bad", d) for d in (date(2025, 1, 1), date(2026, 1, 9))]
     schema = "raw_record string, reason string, landing_date date"
     spark.createDataFrame(rows, schema).write.format("delta").partitionBy("landing_date").save(quarantine.location)
-    mlflow = MlflowResource(data_root=str(tmp_path), tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}")
+    mlflow = MlflowResource(data_root=str(tmp_path), tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}",
+                            experiment="/tests/maintenance")
     client: MlflowClient = mlflow.client()
     client.create_registered_model("job_model")
     for i in range(3):

@@ -25,7 +25,7 @@ UI = "http://mlflow.lab.internal:5000"
 
 
 def _resource(tmp_path: Path, **settings: str | None) -> MlflowResource:
-    return MlflowResource(data_root=str(tmp_path), **settings)
+    return MlflowResource(data_root=str(tmp_path), experiment="/tests/links", **settings)
 
 
 def test_a_configured_ui_links_runs_and_model_versions(tmp_path: Path) -> None:

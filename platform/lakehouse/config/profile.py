@@ -107,13 +107,19 @@ class MlflowSettings(StrictModel):
         description="MLflow tracking URI. Default: sqlite database under <data_root>/mlflow.",
     )
     registry_uri: str | None = Field(default=None, description="Registry URI; default: the tracking URI.")
-    experiment: str = Field(default="/lakehouse/fraud", description="MLflow experiment name.")
+    experiment: str | None = Field(
+        default=None, description="MLflow experiment name. Default: /lakehouse/<dataset> (the profile's dataset)."
+    )
     ui_url: str | None = Field(
         default=None,
         description="Browser address of an MLflow UI over this tracking store (local: `make mlflow`, "
         "http://127.0.0.1:5000). Materialisations link runs and registered model versions under it. "
         "Default: the tracking URI when it is an http(s) server; no links otherwise.",
     )
+
+    def experiment_for(self, dataset: str) -> str:
+        """The experiment runs log to: the configured one, or the one default, named after the dataset."""
+        return self.experiment or f"/lakehouse/{dataset}"
 
 
 class DagsterSettings(StrictModel):
@@ -139,7 +145,7 @@ class DagsterSettings(StrictModel):
 class Profile(StrictModel):
     name: str = Field(description="Profile name: local, dev, staging or prod.")
     description: str = Field(description="What this environment is for.")
-    dataset: str = Field(default="card_fraud", description="Dataset configuration under config/datasets/.")
+    dataset: str = Field(description="Dataset configuration under config/datasets/ (every profile names its own).")
     spark: SparkSettings = Field(default_factory=SparkSettings, description="Spark engine settings.")
     storage: StorageSettings = Field(default_factory=StorageSettings, description="Where tables live.")
     mlflow: MlflowSettings = Field(default_factory=MlflowSettings, description="Tracking and registry.")

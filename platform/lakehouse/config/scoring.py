@@ -72,16 +72,15 @@ class ScoringSettings(StrictModel):
         default="production",
         description="`production` (the champion alias), `latest` (highest version), a version number, or an alias.",
     )
-    input_table: str = Field(
-        default="gold.transaction_features", description="Features to score, <schema>.<table>, partitioned by day."
-    )
+    # No defaults for names that differ per dataset (input table, key): each scoring.yaml sets its own.
+    input_table: str = Field(description="Features to score, <schema>.<table>, partitioned by day.")
     output_table: str = Field(default="scoring.predictions", description="Where predictions go, <schema>.<table>.")
     output_mode: OutputMode = Field(
         default="overwrite",
         description="overwrite: replace exactly the partition window; append: add rows; merge: upsert on the key.",
     )
     contract: str = Field(default="predictions", description="Contract (contracts.yaml) of the output rows.")
-    key: str = Field(default="transaction_id", description="Row key: merge key and uniqueness.")
+    key: str = Field(description="Row key: merge key and uniqueness.")
     event_date: str = Field(default="event_date", description="Date column holding the daily partition.")
     explanations: ExplanationSettings = Field(default_factory=ExplanationSettings, description="Per-row explanations.")
     drift: DriftSettings = Field(default_factory=DriftSettings, description="Score drift check (WARN).")

@@ -34,7 +34,9 @@ class MlflowResource(ConfigurableResource):
         "time. Default: sqlite:///<data_root>/mlflow/mlflow.db.",
     )
     registry_uri: str | None = Field(default=None, description="Registry URI; default: the tracking URI.")
-    experiment: str = Field(default="/lakehouse/card_fraud", description="Experiment name.")
+    experiment: str = Field(
+        description="Experiment name; from the profile: mlflow.experiment, default /lakehouse/<dataset>."
+    )
     artifact_location: str | None = Field(
         default=None,
         description="Artifact root for a new experiment. Default: <data_root>/mlflow/artifacts for the "
@@ -118,6 +120,6 @@ def mlflow_resource_for(profile: Profile, data_root: str | None = None) -> Mlflo
         data_root=data_root or profile.storage.data_root,
         tracking_uri=settings.tracking_uri,
         registry_uri=settings.registry_uri,
-        experiment=settings.experiment,
+        experiment=settings.experiment_for(profile.dataset),
         ui_url=settings.ui_url,
     )
