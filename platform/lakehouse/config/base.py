@@ -52,7 +52,7 @@ def read_yaml(path: Path, where: str) -> dict[str, Any]:
     """The mapping at the top of a YAML file ({} for an empty file); `where` names the file in errors."""
     raw = yaml.safe_load(path.read_text()) or {}
     if not isinstance(raw, dict):
-        raise ValueError(f"{where} must hold a mapping at the top level, not a {type(raw).__name__}")
+        raise ValueError(f"{where} must hold a mapping at the top level, got {type(raw).__name__}")
     return raw
 
 
@@ -94,7 +94,7 @@ def load_dataset_entries(dataset: str, file: str, model: type[Model]) -> dict[st
     for name, spec in raw.items():
         entry = f"{where}, entry {name!r}"
         if not isinstance(spec, dict):
-            raise ValueError(f"{entry} must be a mapping, not a {type(spec).__name__}")
+            raise ValueError(f"{entry} must be a mapping, got {type(spec).__name__}")
         entries[name] = validate(model, _with_fields(spec, {"name": name}, entry), entry)
     return entries
 

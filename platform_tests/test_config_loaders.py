@@ -1,0 +1,80 @@
+"""The one strict config base and the one YAML loader (lakehouse.config.base). Pure Python: no Spark."""
+
+import importlib
+import pkgutil
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel, ValidationError
+
+import lakehouse.config
+from lakehouse.config import base
+from lakehouse.config.base import StrictModel, known_datasets, load_dataset_entries, load_dataset_yaml
+from lakehouse.config.dataset import DatasetConfig, load_dataset
+from lakehouse.config.ml import MlConfig, load_ml_config
+from lakehouse.config.sources import SourceConfig
+
+
+def _config_models() -> list[type[BaseModel]]:
+    models = []
+    for info in pkgutil.iter_modules(lakehouse.config.__path__):
+        module = importlib.import_module(f"lakehouse.config.{info.name}")
+        models += [v for v in vars(module).values()
+                   if isinstance(v, type) and issubclass(v, BaseModel) and v.__module__ == module.__name__]
+    return models
+
+
+def test_every_config_model_is_strict_and_frozen() -> None:
+    models = _config_models()
+    assert len(models) > 40
+    for model in models:
+        assert issubclass(model, StrictModel), model
+        assert model.model_config.get("frozen") is True, model
+        expected = "allow" if model is DatasetConfig else "forbid"  # the one documented exception
+        assert model.model_config.get("extra") == expected, model
+
+
+def test_an_unknown_dataset_lists_the_known_ones_for_every_file() -> None:
+    assert known_datasets() == ["card_fraud", "subscription_churn"]
+    for call in (lambda: load_dataset("nope"), lambda: load_ml_config("nope"),
+                 lambda: load_ml_config("../datasets/card_fraud")):
+        with pytest.raises(ValueError, match=r"Unknown dataset .*; known datasets: \['card_fraud', 'subscription_churn'\]"):
+            call()
+
+
+@pytest.fixture
+def datasets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A datasets folder holding one dataset, `toy`, with only its dataset.yaml."""
+    (tmp_path / "toy").mkdir()
+    (tmp_path / "toy" / "dataset.yaml").write_text("description: d\nowner: o\npartitions: {start_date: 2026-01-01}\n")
+    monkeypatch.setattr(base, "DATASETS_DIR", tmp_path)
+    return tmp_path / "toy"
+
+
+def test_a_missing_file_names_the_dataset_and_the_path(datasets: Path) -> None:
+    assert load_dataset_yaml("toy", "dataset.yaml", DatasetConfig, name="toy").name == "toy"
+    with pytest.raises(ValueError, match=r"Dataset 'toy' has no ml.yaml \(.*toy/ml.yaml\)"):
+        load_dataset_yaml("toy", "ml.yaml", MlConfig)
+
+
+def test_a_validation_error_keeps_its_type_and_names_model_and_file(datasets: Path) -> None:
+    (datasets / "ml.yaml").write_text("models: {}\ntypo: 1\n")
+    with pytest.raises(ValidationError, match=r"for MlConfig in config/datasets/toy/ml.yaml\n(.|\n)*typo"):
+        load_dataset_yaml("toy", "ml.yaml", MlConfig)
+
+
+def test_the_file_may_not_set_what_its_place_gives(datasets: Path) -> None:
+    (datasets / "dataset.yaml").write_text("name: other\n")
+    with pytest.raises(ValueError, match=r"config/datasets/toy/dataset.yaml must not set \['name'\]"):
+        load_dataset_yaml("toy", "dataset.yaml", DatasetConfig, name="toy")
+    (datasets / "sources.yaml").write_text("pos:\n  name: other\n")
+    with pytest.raises(ValueError, match=r"sources.yaml, entry 'pos' must not set \['name'\]"):
+        load_dataset_entries("toy", "sources.yaml", SourceConfig)
+
+
+@pytest.mark.parametrize("text, error", [("- a\n- b\n", "must hold a mapping at the top level, got list"),
+                                         ("pos: 3\n", "entry 'pos' must be a mapping, got int")])
+def test_a_file_of_the_wrong_shape_is_an_error_naming_it(datasets: Path, text: str, error: str) -> None:
+    (datasets / "sources.yaml").write_text(text)
+    with pytest.raises(ValueError, match=error):
+        load_dataset_entries("toy", "sources.yaml", SourceConfig)
