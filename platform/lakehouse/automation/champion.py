@@ -1,5 +1,5 @@
 """Optional (automation.yaml `champion_rescore`, off by default): when the weekly training promotes a new
-champion, re-score the newest days with it, as one range run.
+champion, re-score the newest days that were scored with it, as one range run.
 
 Hand-written because Declarative Automation cannot express it: scoring reads the model from the MLflow
 registry, not as an asset input, so a promotion is no dependency update of the predictions' partitions.
@@ -10,8 +10,11 @@ conditions rebuild those days' reports, weeks and months (automation/conditions.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from dagster import (
     AssetKey,
+    AssetPartitionStatus,
     AssetRecordsFilter,
     AssetSelection,
     DefaultSensorStatus,
@@ -45,7 +48,7 @@ def build_champion_rescore_sensor(
         name=name, target=AssetSelection.assets(target), minimum_interval_seconds=config.minimum_interval_seconds,
         default_status=DefaultSensorStatus.RUNNING if config.default_status == "running"
         else DefaultSensorStatus.STOPPED,
-        description=f"A champion promoted by {config.model_asset} re-scores the newest {config.days} days in one run.",
+        description=f"A champion promoted by {config.model_asset} re-scores the newest {config.days} scored days in one run.",
     )
     def _rescore(context: SensorEvaluationContext) -> SensorResult | SkipReason:
         if not context.cursor:  # first start: begin after the newest event, replay nothing
@@ -57,14 +60,17 @@ def build_champion_rescore_sensor(
         ).records
         if not records:
             return SkipReason("No new model materialisation")
-        days = target_partitions.get_partition_keys()[-config.days:]  # the clock's newest days, at tick time
+        days = newest_scored_days(context, target, target_partitions, config.days)
         requests = []
         for record in records:
             mat = record.asset_materialization
             meta = mat.metadata if mat else {}
             promoted = meta.get(PROMOTED)
-            if promoted is None or promoted.value is not True or not days:
+            if promoted is None or promoted.value is not True:
                 continue  # a challenger that did not pass the champion gate changes nothing served
+            if not days:
+                context.log.info("A champion was promoted before any day was scored: nothing to re-score")
+                continue
             version = meta[VERSION].value if VERSION in meta else "?"
             requests.append(RunRequest(
                 run_key=f"rescore:{version}:{record.storage_id}", asset_selection=[target],
@@ -74,3 +80,26 @@ def build_champion_rescore_sensor(
                             skip_reason=None if requests else SkipReason("No promotion among the new models"))
 
     return _rescore
+
+
+def newest_scored_days(
+    context: SensorEvaluationContext, target: AssetKey, partitions: PartitionsDefinition, days: int
+) -> Sequence[str]:
+    """The newest `days` partitions of `target` that are materialised now, without a gap.
+
+    Not the calendar's newest days: the calendar runs to yesterday whatever the data does (a source that
+    stopped, a demo replaying an earlier quarter), and re-scoring a day never scored reads features that
+    do not exist. A gap (a day held by a failed check, a day not yet scored) ends the range: one range
+    run must not cover days it cannot score."""
+    keys = partitions.get_partition_keys()
+    status = context.instance.get_status_by_partition(target, keys, partitions) or {}
+    scored = [k for k in keys if status.get(k) == AssetPartitionStatus.MATERIALIZED]
+    if not scored:
+        return []
+    newest = keys.index(scored[-1])
+    chosen: list[str] = []
+    for key in reversed(keys[: newest + 1]):
+        if status.get(key) != AssetPartitionStatus.MATERIALIZED or len(chosen) == days:
+            break
+        chosen.append(key)
+    return list(reversed(chosen))

@@ -75,9 +75,9 @@ class ChampionRescore(StrictModel):
     )
     target: str = Field(
         default="scoring/predictions",
-        description="Daily asset re-materialised, as one range run, for the last `days` partitions.",
+        description="Daily asset re-materialised, as one range run, for its newest `days` materialised partitions.",
     )
-    days: int = Field(default=7, ge=1, le=366, description="How many of the newest daily partitions to re-score.")
+    days: int = Field(default=7, ge=1, le=366, description="How many of the newest scored days to re-score (a gap in them ends the range).")
     default_status: SensorStatus = Field(default="running", description="Sensor status on first load.")
     minimum_interval_seconds: int = Field(default=60, ge=5, description="Seconds between two ticks.")
 
