@@ -19,7 +19,7 @@ TUESDAY, WEDNESDAY = MONDAY + timedelta(days=1), MONDAY + timedelta(days=2)
 def aggregates(spark, periods, period="day", sections=None, labels=None, matured=True):
     predictions = spark.createDataFrame(week_rows(), PREDICTIONS_SCHEMA)
     labels = labels if labels is not None else spark.createDataFrame(week_labels(matured), LABELS_SCHEMA)
-    frame = prepare(spark, predictions, labels, periods, period, CONFIG.columns, CONFIG.labels)
+    frame = prepare(spark, predictions, labels, periods, period, CONFIG.predictions, CONFIG.labels)
     names = sections or list(CONFIG.sections)
     rows = build_aggregates(frame, [(n, CONFIG.sections[n]) for n in names]).collect()
     return {(r.period_start, r.section, r.series, r.bucket, r.metric): r.value for r in rows}, rows
@@ -104,7 +104,7 @@ def test_realised_partial_maturity_respects_the_configured_fraction(spark):
     lenient = CONFIG.model_copy(update={"sections": {**CONFIG.sections, "realised": RealisedSection(
         kind="realised", title="Realised", min_matured_fraction=0.7)}})
     predictions = spark.createDataFrame(week_rows(), PREDICTIONS_SCHEMA)
-    frame = prepare(spark, predictions, labels, [day(MONDAY)], "day", CONFIG.columns, CONFIG.labels)
+    frame = prepare(spark, predictions, labels, [day(MONDAY)], "day", CONFIG.predictions, CONFIG.labels)
     got = {r.metric: r.value for r in build_aggregates(frame, [("realised", lenient.sections["realised"])]).collect()}
     assert got["complete"] == 1.0 and got["precision"] == 1.0  # matured: m2 tp, m1 tn, m3 fn
 

@@ -11,23 +11,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from lakehouse.config.base import StrictModel, load_dataset_yaml
-
-
-class PredictionColumns(StrictModel):
-    asset: str = Field(default="scoring/predictions", description="Predictions asset key (`schema/table`).")
-    key: str = Field(default="transaction_id", description="Row key, joined to the labels' key.")
-    date: str = Field(default="event_date", description="Day column (the predictions' partition column).")
-    probability: str = Field(default="probability", description="Predicted probability of the positive class.")
-    prediction: str = Field(default="prediction", description="0/1 decision at the model version's threshold.")
-    model_version: str = Field(default="model_version", description="Registered model version that scored the row.")
-
-
-class LabelColumns(StrictModel):
-    asset: str = Field(default="gold/labels", description="Labels asset key (`schema/table`).")
-    key: str = Field(default="transaction_id", description="Row key, joined to the predictions' key.")
-    date: str = Field(default="event_date", description="Day column (the labels' partition column).")
-    label: str = Field(default="is_fraud", description="0/1 realised label.")
-    matured: str = Field(default="label_matured", description="True once the label is final (its window passed).")
+from lakehouse.config.columns import LabelColumns, PredictionColumns
 
 
 class PerformanceSettings(StrictModel):
@@ -68,8 +52,14 @@ class RetrainingSettings(StrictModel):
 
 
 class MonitoringConfig(StrictModel):
-    predictions: PredictionColumns = Field(default_factory=PredictionColumns, description="Predictions input.")
-    labels: LabelColumns = Field(default_factory=LabelColumns, description="Labels input.")
+    predictions_asset: list[str] = Field(
+        default=["scoring", "predictions"], description="Asset key of the predictions (the asset's input)."
+    )
+    labels_asset: list[str] = Field(
+        default=["gold", "labels"], description="Asset key of the labels (the asset's input)."
+    )
+    predictions: PredictionColumns = Field(default_factory=PredictionColumns, description="Predictions columns read.")
+    labels: LabelColumns = Field(default_factory=LabelColumns, description="Labels columns read.")
     performance: PerformanceSettings = Field(default_factory=PerformanceSettings, description="Realised performance.")
     drift: DriftSettings = Field(default_factory=DriftSettings, description="Score drift (PSI).")
     thresholds: Thresholds = Field(default_factory=Thresholds, description="Limits that request retraining.")

@@ -82,9 +82,9 @@ def build_monitoring_assets(
         ins={
             # Day D reads the predictions of the reference and performance windows before it, and the labels
             # of the performance window (labels of older days may have matured since: they are re-read).
-            "predictions": AssetIn(AssetKey.from_user_string(config.predictions.asset),
+            "predictions": AssetIn(AssetKey(config.predictions_asset),
                                    partition_mapping=lookback(predictions_days)),
-            "labels": AssetIn(AssetKey.from_user_string(config.labels.asset), partition_mapping=lookback(perf_days)),
+            "labels": AssetIn(AssetKey(config.labels_asset), partition_mapping=lookback(perf_days)),
         },
         metadata={"partition_expr": DAY, "column_descriptions": DESCRIPTIONS},
         check_specs=[AssetCheckSpec(CHECK, asset=MONITORING_KEY, description=f"WARN when a limit is crossed: {limits}.")],

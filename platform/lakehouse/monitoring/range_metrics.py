@@ -66,8 +66,8 @@ def serving_versions(predictions: DataFrame, days: list[date], config: Monitorin
     """Query 1: each day's version with the most rows (ties: the highest; metrics.serving_version's order,
     nulls last), None when that is a null version; days without rows are absent."""
     p = config.predictions
-    counts = (predictions.where(F.col(p.date).isin(sorted(set(days))))
-              .groupBy(F.col(p.date).alias(MONITORED), F.col(p.model_version).alias(VERSION)).count())
+    counts = (predictions.where(F.col(p.event_date).isin(sorted(set(days))))
+              .groupBy(F.col(p.event_date).alias(MONITORED), F.col(p.model_version).alias(VERSION)).count())
     rank = F.row_number().over(Window.partitionBy(MONITORED).orderBy(F.desc("count"), F.desc(VERSION)))
     top = counts.withColumn("_rank", rank).where(F.col("_rank") == 1).collect()
     return {r[MONITORED]: None if r[VERSION] is None else str(r[VERSION]) for r in top}
@@ -101,8 +101,8 @@ def reference_edges(predictions: DataFrame, served: dict[date, str], config: Mon
     """Query 2: per monitored day, the rows of its reference days and their quantile edges, computed as
     metrics.score_psi computes them (percentile_approx at accuracy 10 000, ties merge bins)."""
     p, bins = config.predictions, config.drift.bins
-    rows = rows_of_days(predictions, served, p.date, p.model_version, config.drift.reference_days)
-    reference = rows.where(F.col(p.date) < F.col(MONITORED))
+    rows = rows_of_days(predictions, served, p.event_date, p.model_version, config.drift.reference_days)
+    reference = rows.where(F.col(p.event_date) < F.col(MONITORED))
     probabilities = F.array(*[F.lit(i / bins) for i in range(1, bins)])
     heads = reference.groupBy(MONITORED).agg(
         F.count(F.lit(1)).alias("_rows"),
@@ -122,11 +122,11 @@ def bin_counts_by_day(predictions: DataFrame, served: dict[date, str], edges: di
     # number, so `p > NaN` is false for any p, NaN included. A null score has a null bin, counted in no bin
     # as there (a day without reference rows has no edges and no PSI: only its row count is used).
     padded = {day: [*day_edges, *[math.nan] * (slots - len(day_edges))] for day, day_edges in edges.items()}
-    rows = rows_of_days(predictions, served, p.date, p.model_version, config.drift.reference_days,
+    rows = rows_of_days(predictions, served, p.event_date, p.model_version, config.drift.reference_days,
                         {day: padded.get(day, [math.nan] * slots) for day in served})
     probability = F.col(p.probability).cast("double")
     index = sum(((probability > F.col("_edges")[i]).cast("int") for i in range(slots)), F.lit(0))
-    grouped = rows.groupBy(MONITORED, (F.col(p.date) == F.col(MONITORED)).alias("_current"),
+    grouped = rows.groupBy(MONITORED, (F.col(p.event_date) == F.col(MONITORED)).alias("_current"),
                            index.alias("_bin")).count().collect()
     counts: dict[tuple[date, bool], tuple[int, list[int]]] = {}
     for r in grouped:
@@ -150,10 +150,10 @@ def realised_by_day(predictions: DataFrame, labels: DataFrame, served: dict[date
     for window_days days, the sums only for the (few hundred) bins a day fills."""
     p, lab, bins = config.predictions, config.labels, config.performance.bins
     matured = labels.where(F.col(lab.matured)).select(
-        F.col(lab.key).alias("_key"), F.col(lab.date).alias("_day"), F.col(lab.label).cast("int").alias("_label"))
+        F.col(lab.key).alias("_key"), F.col(lab.event_date).alias("_day"), F.col(lab.label).cast("int").alias("_label"))
     window_days = config.performance.window_days
-    joined = in_windows(predictions, served, p.date, window_days - 1).select(
-        F.col(p.key).alias("_key"), F.col(p.date).alias("_day"), F.col(p.probability).cast("double").alias("_p"),
+    joined = in_windows(predictions, served, p.event_date, window_days - 1).select(
+        F.col(p.key).alias("_key"), F.col(p.event_date).alias("_day"), F.col(p.probability).cast("double").alias("_p"),
         F.col(p.prediction).cast("int").alias("_pred"), F.col(p.model_version).alias("_version"),
     ).join(matured, ["_key", "_day"])
     label, flagged = F.col("_label"), F.col("_pred") == 1
