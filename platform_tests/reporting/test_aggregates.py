@@ -7,8 +7,8 @@ from datetime import date, timedelta
 import pytest
 
 from lakehouse.config.reporting import RealisedSection, load_reporting
+from lakehouse.ml.metrics import exact_roc_auc
 from lakehouse.reporting.aggregates import Period
-from lakehouse.reporting.realised import auc_by_period
 from lakehouse.reporting.sections import build_aggregates, prepare
 from platform_tests.reporting.synthetic import LABELS_SCHEMA, MONDAY, PREDICTIONS_SCHEMA, week_labels, week_rows
 
@@ -80,7 +80,7 @@ def test_probability_histogram_marks_each_threshold(spark):
 def test_auc_is_exact_with_ties(spark):
     scored = spark.createDataFrame([(MONDAY, 0.5, 1), (MONDAY, 0.8, 1), (MONDAY, 0.5, 0), (MONDAY, 0.2, 0),
                                     (TUESDAY, 0.3, 1)], "period_start date, p double, y int")
-    auc = {r.period_start: r.auc for r in auc_by_period(scored, "p", "y").collect()}
+    auc = {r.period_start: r.auc for r in exact_roc_auc(scored, "period_start", "p", "y").collect()}
     assert auc[MONDAY] == pytest.approx(3.5 / 4) and auc[TUESDAY] is None  # no negatives: undefined
 
 

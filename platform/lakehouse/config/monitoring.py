@@ -37,8 +37,9 @@ class Thresholds(StrictModel):
     min_pr_auc: float | None = Field(default=0.10, ge=0, le=1, description="Breach below; null disables.")
     min_recall: float | None = Field(default=0.30, ge=0, le=1, description="Breach below; null disables.")
     min_precision: float | None = Field(default=None, ge=0, le=1, description="Breach below; null disables.")
-    max_psi: float | None = Field(
-        default=0.25, gt=0, description="Breach above (< 0.1 stable, 0.1-0.25 moderate, > 0.25 shifted); null disables."
+    max_psi_vs_prior_days: float | None = Field(
+        default=0.25, gt=0, description="Breach when psi_vs_prior_days (the day's scores vs the reference days) is "
+        "above (< 0.1 stable, 0.1-0.25 moderate, > 0.25 shifted); null disables."
     )
 
 
@@ -61,7 +62,7 @@ class MonitoringConfig(StrictModel):
     predictions: PredictionColumns = Field(default_factory=PredictionColumns, description="Predictions columns read.")
     labels: LabelColumns = Field(default_factory=LabelColumns, description="Labels columns read.")
     performance: PerformanceSettings = Field(default_factory=PerformanceSettings, description="Realised performance.")
-    drift: DriftSettings = Field(default_factory=DriftSettings, description="Score drift (PSI).")
+    drift: DriftSettings = Field(default_factory=DriftSettings, description="Score drift (psi_vs_prior_days).")
     thresholds: Thresholds = Field(default_factory=Thresholds, description="Limits that request retraining.")
     retraining: RetrainingSettings = Field(default_factory=RetrainingSettings, description="The retraining sensor.")
 
