@@ -13,12 +13,12 @@ from pyspark.sql import DataFrame, SparkSession
 from lakehouse.config.dataset import load_dataset
 from lakehouse.config.monitoring import MonitoringConfig, load_monitoring_config
 from lakehouse.monitoring.assets import CHECK, build_monitoring_assets
-from lakehouse.monitoring.metrics import monitor_day, realised, score_psi, serving_version
+from lakehouse.monitoring.metrics import DayMetrics
+from lakehouse.monitoring.range_metrics import monitor_days
 from lakehouse.monitoring.sensors import REASON_TAG, build_retraining_sensor
 from lakehouse.partitions import build_calendar
 
 CONFIG = load_monitoring_config("card_fraud")
-P, L = CONFIG.predictions, CONFIG.labels
 D = date(2026, 2, 10)
 PRED_COLS = "transaction_id string, event_date date, probability double, prediction int, model_version string"
 LABEL_COLS = "transaction_id string, event_date date, is_fraud int, label_matured boolean"
@@ -30,25 +30,38 @@ def small(**performance: Any) -> MonitoringConfig:
     return CONFIG.model_copy(update={"performance": perf, "drift": drift})
 
 
+def monitor(predictions: DataFrame, labels: DataFrame, config: MonitoringConfig | None = None) -> DayMetrics:
+    """Day D monitored: the range of one day."""
+    return monitor_days(predictions, labels, [D], config or small())[0]
+
+
 def test_realised_performance_counts_matured_labels_only(spark: SparkSession) -> None:
     rows = [("k1", .9, 1, 1, True), ("k2", .8, 1, 0, True), ("k3", .7, 1, 1, True), ("k4", .4, 0, 1, True),
             ("k5", .3, 0, 0, True), ("k6", .2, 0, 0, True), ("k7", .95, 1, 0, False), ("k8", .1, 0, 1, False)]
     predictions = spark.createDataFrame([(k, D, p, y_hat, "2") for k, p, y_hat, _, _ in rows], PRED_COLS)
     labels = spark.createDataFrame([(k, D, y, m) for k, _, _, y, m in rows], LABEL_COLS)
-    result = realised(predictions, labels, P, L, bins=1000)
-    assert (result.rows, result.positives, result.first_day, result.last_day) == (6, 3, D, D)
+    result = monitor(predictions, labels)  # performance.bins 1000, as card_fraud's
+    assert (result.evaluated_rows, result.evaluated_positives) == (6, 3)
+    assert (result.evaluated_from, result.evaluated_to) == (D, D)
     assert result.precision == pytest.approx(2 / 3) and result.recall == pytest.approx(2 / 3)
     # PR curve (recall, precision): (0, 1) (1/3, 1) (1/3, .5) (2/3, 2/3) (1, .75) ... trapezoids = 0.7639
     assert result.pr_auc == pytest.approx(1 / 3 + (0.5 + 2 / 3) / 6 + (2 / 3 + 0.75) / 6, abs=1e-6)
 
 
-def test_psi_is_zero_for_the_same_distribution_and_large_for_a_shift(spark: SparkSession) -> None:
-    reference = spark.createDataFrame([(i / 400,) for i in range(400)], "p double")
-    same, ref_rows, cur_rows = score_psi(reference, reference, "p", 10)
-    assert same == pytest.approx(0.0, abs=1e-9) and (ref_rows, cur_rows) == (400, 400)
-    shifted = spark.createDataFrame([(0.8 + i / 1000,) for i in range(100)], "p double")
-    assert score_psi(shifted, reference, "p", 10)[0] > 0.25
-    assert score_psi(shifted, reference.limit(0), "p", 10) == (None, 0, 100)
+def test_psi_vs_prior_days_is_zero_for_the_same_distribution_and_large_for_a_shift(spark: SparkSession) -> None:
+    def scored(day: date, probabilities: list[float]) -> list[tuple]:
+        return [(f"{day}-{i}", day, p, int(p > 0.5), "2") for i, p in enumerate(probabilities)]
+
+    uniform, shifted = [i / 400 for i in range(400)], [0.8 + i / 1000 for i in range(100)]
+    reference = scored(D - timedelta(days=1), uniform)
+    no_labels = spark.createDataFrame([], LABEL_COLS)
+    same = monitor(spark.createDataFrame(reference + scored(D, uniform), PRED_COLS), no_labels)
+    assert same.psi_vs_prior_days == pytest.approx(0.0, abs=1e-9)
+    assert (same.reference_rows, same.scored_rows) == (400, 400)
+    moved = monitor(spark.createDataFrame(reference + scored(D, shifted), PRED_COLS), no_labels)
+    assert moved.psi_vs_prior_days is not None and moved.psi_vs_prior_days > 0.25
+    alone = monitor(spark.createDataFrame(scored(D, shifted), PRED_COLS), no_labels)  # no reference days
+    assert (alone.psi_vs_prior_days, alone.reference_rows, alone.scored_rows) == (None, 0, 100)
 
 
 def test_a_day_is_monitored_for_its_serving_version_only(spark: SparkSession) -> None:
@@ -59,12 +72,11 @@ def test_a_day_is_monitored_for_its_serving_version_only(spark: SparkSession) ->
     rows = day_rows(before, "1", 8, 0.5) + day_rows(yesterday, "2", 8, 0.0) + day_rows(D, "2", 10, 0.0)
     predictions = spark.createDataFrame(rows, PRED_COLS)
     labels = spark.createDataFrame([(k, d, int(p > 0.3), True) for k, d, p, _, _ in rows], LABEL_COLS)
-    assert serving_version(predictions.where(predictions.event_date == D), "model_version") == "2"
-    metrics = monitor_day(predictions, labels, D, small())
+    metrics = monitor(predictions, labels)
     assert (metrics.model_version, metrics.scored_rows, metrics.reference_rows) == ("2", 10, 8)  # v1 day excluded
     assert (metrics.evaluated_rows, metrics.evaluated_from, metrics.evaluated_to) == (18, yesterday, D)
-    assert metrics.psi is not None and metrics.pr_auc is not None
-    assert monitor_day(predictions, labels, D, small(min_rows=19)).recall is None  # too few matured rows
+    assert metrics.psi_vs_prior_days is not None and metrics.pr_auc is not None
+    assert monitor(predictions, labels, small(min_rows=19)).recall is None  # too few matured rows
 
 
 def tables(rows_by_day: dict[date, list[tuple]], labels_by_day: dict[date, list[tuple]]) -> list[Any]:

@@ -1,6 +1,7 @@
-"""monitor_days (a range in a fixed number of Spark jobs) against monitor_day, day by day, on data that
-exercises every branch: a promotion mid-range, a day without rows, a day scored by no version, a tie in
-serving version, immature and missing labels, days with too few rows for PSI or performance."""
+"""monitor_days over a range (a fixed number of Spark jobs) against the same days monitored one at a time
+(each the range of one day), on data that exercises every branch: a promotion mid-range, a day without
+rows, a day scored by no version, a tie in serving version, immature and missing labels, days with too
+few rows for PSI or performance."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import date, timedelta
 from pyspark.sql import DataFrame, SparkSession
 
 from lakehouse.config.monitoring import MonitoringConfig, load_monitoring_config
-from lakehouse.monitoring.metrics import monitor_day
+from lakehouse.monitoring.metrics import DayMetrics
 from lakehouse.monitoring.range_metrics import monitor_days
 
 PRED_COLS = "transaction_id string, event_date date, probability double, prediction int, model_version string"
@@ -26,6 +27,10 @@ def config() -> MonitoringConfig:
     perf = base.performance.model_copy(update={"window_days": 5, "min_rows": 40, "min_positives": 3, "bins": 50})
     drift = base.drift.model_copy(update={"reference_days": 3, "bins": 5, "min_rows": 25})
     return base.model_copy(update={"performance": perf, "drift": drift})
+
+
+def one_by_one(predictions: DataFrame, labels: DataFrame, days: list[date]) -> list[DayMetrics]:
+    return [monitor_days(predictions, labels, [day], config())[0] for day in days]
 
 
 def day_rows(rng: random.Random, day: date, version: str | None, n: int, shift: float) -> list[tuple]:
@@ -59,10 +64,10 @@ def frames(spark: SparkSession) -> tuple[DataFrame, DataFrame]:
     return spark.createDataFrame(predictions, PRED_COLS), spark.createDataFrame(labels, LABEL_COLS)
 
 
-def test_monitor_days_equals_monitor_day_for_every_day(spark: SparkSession) -> None:
+def test_a_range_equals_its_days_one_by_one(spark: SparkSession) -> None:
     predictions, labels = frames(spark)
     days = [FIRST + timedelta(days=i) for i in range(MONITORED)]
-    expected = [monitor_day(predictions, labels, day, config()) for day in days]
+    expected = one_by_one(predictions, labels, days)
     assert monitor_days(predictions, labels, days, config()) == expected
 
     # The data reaches every branch, so the equality above means something.
@@ -70,7 +75,8 @@ def test_monitor_days_equals_monitor_day_for_every_day(spark: SparkSession) -> N
     assert by_day[EMPTY_DAY].model_version is None and by_day[NO_VERSION_DAY].model_version is None
     assert by_day[TIE_DAY].model_version == "3" and by_day[PROMOTION].model_version == "2"
     assert by_day[PROMOTION - timedelta(days=1)].model_version == "1"
-    assert any(m.psi is not None for m in expected) and any(m.model_version and m.psi is None for m in expected)
+    assert any(m.psi_vs_prior_days is not None for m in expected)
+    assert any(m.model_version and m.psi_vs_prior_days is None for m in expected)
     assert any(m.pr_auc is not None for m in expected)
     assert any(m.model_version and m.evaluated_rows and m.pr_auc is None for m in expected)
 
@@ -88,7 +94,8 @@ def test_a_range_costs_the_same_spark_jobs_whatever_its_length(spark: SparkSessi
             spark.sparkContext.setLocalProperty("spark.jobGroup.id", None)
         return len(tracker.getJobIdsForGroup(group))
 
-    # 4 queries; adaptive execution runs each shuffle stage as a job of its own (monitor_day: ~14 jobs a day).
+    # 4 queries; adaptive execution runs each shuffle stage as a job of its own (the former per-day path: ~14
+    # jobs a day).
     assert jobs(MONITORED) == jobs(2) <= 20
 
 
@@ -96,6 +103,5 @@ def test_any_list_of_days_in_any_order(spark: SparkSession) -> None:
     predictions, labels = frames(spark)
     # After the data, the first day with data (its windows reach before it), a repeated day.
     days = [FIRST + timedelta(days=MONITORED), FIRST - timedelta(days=HISTORY), FIRST, FIRST]
-    assert monitor_days(predictions, labels, days, config()) == [monitor_day(predictions, labels, day, config())
-                                                                 for day in days]
+    assert monitor_days(predictions, labels, days, config()) == one_by_one(predictions, labels, days)
     assert monitor_days(predictions, labels, [], config()) == []

@@ -36,7 +36,7 @@ from lakehouse.partitions import build_calendar
 
 CAL = build_calendar(load_dataset("card_fraud").partitions)
 CONFIG = load_monitoring_config("card_fraud")
-HEALTHY = {"model_version": "3", "pr_auc": 0.42, "recall": 0.61, "psi": 0.04, "evaluated_rows": 5000}
+HEALTHY = {"model_version": "3", "pr_auc": 0.42, "recall": 0.61, "psi_vs_prior_days": 0.04, "evaluated_rows": 5000}
 DEGRADED = {**HEALTHY, "pr_auc": 0.07, "evaluated_from": "2026-01-10", "evaluated_to": "2026-02-07"}
 
 
@@ -110,10 +110,10 @@ def test_recovery_then_a_new_breach_is_a_new_request(instance: DagsterInstance) 
     first = tick().run_requests
     monitored(instance, "2026-03-03", HEALTHY)
     assert tick().run_requests == []
-    monitored(instance, "2026-03-04", {**HEALTHY, "psi": 0.4})
+    monitored(instance, "2026-03-04", {**HEALTHY, "psi_vs_prior_days": 0.4})
     second = tick().run_requests
     assert len(first) == len(second) == 1 and first[0].run_key != second[0].run_key
-    assert second[0].tags["lakehouse/breached_metrics"] == "psi"
+    assert second[0].tags["lakehouse/breached_metrics"] == "psi_vs_prior_days"
 
 
 def test_only_the_newest_day_is_judged(instance: DagsterInstance) -> None:

@@ -7,8 +7,8 @@ from datetime import date, timedelta
 import pytest
 
 from lakehouse.config.reporting import RealisedSection, load_reporting
+from lakehouse.ml.metrics import exact_roc_auc
 from lakehouse.reporting.aggregates import Period
-from lakehouse.reporting.realised import auc_by_period
 from lakehouse.reporting.sections import build_aggregates, prepare
 from platform_tests.reporting.synthetic import LABELS_SCHEMA, MONDAY, PREDICTIONS_SCHEMA, week_labels, week_rows
 
@@ -19,7 +19,7 @@ TUESDAY, WEDNESDAY = MONDAY + timedelta(days=1), MONDAY + timedelta(days=2)
 def aggregates(spark, periods, period="day", sections=None, labels=None, matured=True):
     predictions = spark.createDataFrame(week_rows(), PREDICTIONS_SCHEMA)
     labels = labels if labels is not None else spark.createDataFrame(week_labels(matured), LABELS_SCHEMA)
-    frame = prepare(spark, predictions, labels, periods, period, CONFIG.columns, CONFIG.labels)
+    frame = prepare(spark, predictions, labels, periods, period, CONFIG.predictions, CONFIG.labels)
     names = sections or list(CONFIG.sections)
     rows = build_aggregates(frame, [(n, CONFIG.sections[n]) for n in names]).collect()
     return {(r.period_start, r.section, r.series, r.bucket, r.metric): r.value for r in rows}, rows
@@ -80,7 +80,7 @@ def test_probability_histogram_marks_each_threshold(spark):
 def test_auc_is_exact_with_ties(spark):
     scored = spark.createDataFrame([(MONDAY, 0.5, 1), (MONDAY, 0.8, 1), (MONDAY, 0.5, 0), (MONDAY, 0.2, 0),
                                     (TUESDAY, 0.3, 1)], "period_start date, p double, y int")
-    auc = {r.period_start: r.auc for r in auc_by_period(scored, "p", "y").collect()}
+    auc = {r.period_start: r.auc for r in exact_roc_auc(scored, "period_start", "p", "y").collect()}
     assert auc[MONDAY] == pytest.approx(3.5 / 4) and auc[TUESDAY] is None  # no negatives: undefined
 
 
@@ -104,7 +104,7 @@ def test_realised_partial_maturity_respects_the_configured_fraction(spark):
     lenient = CONFIG.model_copy(update={"sections": {**CONFIG.sections, "realised": RealisedSection(
         kind="realised", title="Realised", min_matured_fraction=0.7)}})
     predictions = spark.createDataFrame(week_rows(), PREDICTIONS_SCHEMA)
-    frame = prepare(spark, predictions, labels, [day(MONDAY)], "day", CONFIG.columns, CONFIG.labels)
+    frame = prepare(spark, predictions, labels, [day(MONDAY)], "day", CONFIG.predictions, CONFIG.labels)
     got = {r.metric: r.value for r in build_aggregates(frame, [("realised", lenient.sections["realised"])]).collect()}
     assert got["complete"] == 1.0 and got["precision"] == 1.0  # matured: m2 tp, m1 tn, m3 fn
 

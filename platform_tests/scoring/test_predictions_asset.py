@@ -72,7 +72,7 @@ def test_overwrite_replaces_exactly_its_day_and_stamps_every_row(run, spark, mlf
     for result in (first, again):
         found = _checks(result)
         assert all(found[name].passed for name in (checks.ROWS, checks.CONTRACT, checks.VERSION))
-        assert isinstance(found[checks.DRIFT].metadata["psi"].value, float)
+        assert isinstance(found[checks.DRIFT].metadata[checks.PSI].value, float)
     # The drift reference was computed once per version and stored on it.
     assert REFERENCE_TAG in mlflow_store.client().get_model_version(NAME, "1").tags
 

@@ -11,23 +11,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from lakehouse.config.base import StrictModel, load_dataset_yaml
-
-
-class PredictionColumns(StrictModel):
-    asset: str = Field(default="scoring/predictions", description="Predictions asset key (`schema/table`).")
-    key: str = Field(default="transaction_id", description="Row key, joined to the labels' key.")
-    date: str = Field(default="event_date", description="Day column (the predictions' partition column).")
-    probability: str = Field(default="probability", description="Predicted probability of the positive class.")
-    prediction: str = Field(default="prediction", description="0/1 decision at the model version's threshold.")
-    model_version: str = Field(default="model_version", description="Registered model version that scored the row.")
-
-
-class LabelColumns(StrictModel):
-    asset: str = Field(default="gold/labels", description="Labels asset key (`schema/table`).")
-    key: str = Field(default="transaction_id", description="Row key, joined to the predictions' key.")
-    date: str = Field(default="event_date", description="Day column (the labels' partition column).")
-    label: str = Field(default="is_fraud", description="0/1 realised label.")
-    matured: str = Field(default="label_matured", description="True once the label is final (its window passed).")
+from lakehouse.config.columns import LabelColumns, PredictionColumns
 
 
 class PerformanceSettings(StrictModel):
@@ -53,8 +37,9 @@ class Thresholds(StrictModel):
     min_pr_auc: float | None = Field(default=0.10, ge=0, le=1, description="Breach below; null disables.")
     min_recall: float | None = Field(default=0.30, ge=0, le=1, description="Breach below; null disables.")
     min_precision: float | None = Field(default=None, ge=0, le=1, description="Breach below; null disables.")
-    max_psi: float | None = Field(
-        default=0.25, gt=0, description="Breach above (< 0.1 stable, 0.1-0.25 moderate, > 0.25 shifted); null disables."
+    max_psi_vs_prior_days: float | None = Field(
+        default=0.25, gt=0, description="Breach when psi_vs_prior_days (the day's scores vs the reference days) is "
+        "above (< 0.1 stable, 0.1-0.25 moderate, > 0.25 shifted); null disables."
     )
 
 
@@ -68,10 +53,16 @@ class RetrainingSettings(StrictModel):
 
 
 class MonitoringConfig(StrictModel):
-    predictions: PredictionColumns = Field(default_factory=PredictionColumns, description="Predictions input.")
-    labels: LabelColumns = Field(default_factory=LabelColumns, description="Labels input.")
+    predictions_asset: list[str] = Field(
+        default=["scoring", "predictions"], description="Asset key of the predictions (the asset's input)."
+    )
+    labels_asset: list[str] = Field(
+        default=["gold", "labels"], description="Asset key of the labels (the asset's input)."
+    )
+    predictions: PredictionColumns = Field(default_factory=PredictionColumns, description="Predictions columns read.")
+    labels: LabelColumns = Field(default_factory=LabelColumns, description="Labels columns read.")
     performance: PerformanceSettings = Field(default_factory=PerformanceSettings, description="Realised performance.")
-    drift: DriftSettings = Field(default_factory=DriftSettings, description="Score drift (PSI).")
+    drift: DriftSettings = Field(default_factory=DriftSettings, description="Score drift (psi_vs_prior_days).")
     thresholds: Thresholds = Field(default_factory=Thresholds, description="Limits that request retraining.")
     retraining: RetrainingSettings = Field(default_factory=RetrainingSettings, description="The retraining sensor.")
 

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from lakehouse.config.base import StrictModel, load_dataset_yaml
+from lakehouse.config.columns import LabelColumns, PredictionColumns
 from lakehouse.resources.catalog import validate_identifier
 
 _PERCENTILES = [0.05, 0.25, 0.5, 0.75, 0.95, 0.99]
@@ -111,36 +112,6 @@ SectionSpec = Annotated[
 ]
 
 
-class PredictionColumns(StrictModel):
-    key: str = Field(default="transaction_id", description="Row key, joined to the labels.")
-    event_date: str = Field(default="event_date", description="Date column; the predictions table's partition.")
-    event_time: str = Field(default="event_time", description="Event timestamp (hour-of-day patterns).")
-    probability: str = Field(default="probability", description="Predicted probability of the positive class.")
-    prediction: str = Field(default="prediction", description="Predicted class (0/1).")
-    threshold: str = Field(default="threshold", description="Decision threshold stored with each row.")
-    amount: str = Field(default="amount", description="Monetary value of the row.")
-    model_version: str = Field(default="model_version", description="Model version that scored the row.")
-
-    @model_validator(mode="after")
-    def _identifiers(self) -> PredictionColumns:
-        for name in self.model_dump().values():
-            validate_identifier(name, "column name")
-        return self
-
-
-class LabelColumns(StrictModel):
-    key: str = Field(default="transaction_id", description="Key joined to the predictions' key.")
-    event_date: str = Field(default="event_date", description="Date column of the labels table (its partition).")
-    label: str = Field(default="is_fraud", description="Realised label (0/1).")
-    matured: str = Field(default="label_matured", description="True once the label is final (its window has passed).")
-
-    @model_validator(mode="after")
-    def _identifiers(self) -> LabelColumns:
-        for name in self.model_dump().values():
-            validate_identifier(name, "column name")
-        return self
-
-
 class ReportSpec(StrictModel):
     name: str = Field(
         description="Report name: assets reporting/<name>_summary (Delta) and reporting/<name>_report (files)."
@@ -170,7 +141,7 @@ class ReportingConfig(StrictModel):
         description="Default report_path: files go to <report_root>/<period>/<partition>/; `{data_root}` is the "
         "profile's data root, resolved at run time.",
     )
-    columns: PredictionColumns = Field(default_factory=PredictionColumns, description="Predictions columns used.")
+    predictions: PredictionColumns = Field(default_factory=PredictionColumns, description="Predictions columns used.")
     labels: LabelColumns = Field(default_factory=LabelColumns, description="Labels columns used.")
     sections: dict[str, SectionSpec] = Field(description="Section definitions by name (the name is the Excel sheet).")
     reports: list[ReportSpec] = Field(min_length=1, description="Reports built; each is a pair of assets.")

@@ -2,8 +2,8 @@
 `monitoring.model_performance` (via the Delta IO manager), the same numbers as materialisation metadata
 (what the retraining sensor reads), and a WARN check `within_thresholds` that names any breach.
 
-Thin wiring: the Spark work is in range_metrics.py (metrics.py defines it day by day), thresholds and episodes
-in breach.py.
+Thin wiring: the Spark work is in range_metrics.py (a day is a range of one day), the row and its minimum-size
+rules in metrics.py, thresholds and episodes in breach.py.
 """
 
 # No `from __future__ import annotations`: Dagster inspects the context annotation.
@@ -40,7 +40,7 @@ SCHEMA = T.StructType([
     T.StructField("model_version", T.StringType()),
     T.StructField("scored_rows", T.LongType(), False),
     T.StructField("reference_rows", T.LongType(), False),
-    T.StructField("psi", T.DoubleType()),
+    T.StructField("psi_vs_prior_days", T.DoubleType()),
     T.StructField("evaluated_rows", T.LongType(), False),
     T.StructField("evaluated_positives", T.LongType(), False),
     T.StructField("evaluated_from", T.DateType()),
@@ -55,7 +55,8 @@ DESCRIPTIONS = {
     "model_version": "Serving version: the one that scored most of the day's rows; every metric is about it.",
     "scored_rows": "Rows of the day scored by that version.",
     "reference_rows": "Rows of the reference days (same version) the PSI compares with.",
-    "psi": "Population stability index of the day's probabilities vs the reference days; null: too few rows.",
+    "psi_vs_prior_days": "Population stability index of the day's probabilities vs the reference days (same "
+                         "version); null: too few rows.",
     "evaluated_rows": "Matured, labelled rows of the trailing window (same version).",
     "evaluated_positives": "Positive labels among them.",
     "evaluated_from": "First day with matured labels in the window.",
@@ -82,9 +83,9 @@ def build_monitoring_assets(
         ins={
             # Day D reads the predictions of the reference and performance windows before it, and the labels
             # of the performance window (labels of older days may have matured since: they are re-read).
-            "predictions": AssetIn(AssetKey.from_user_string(config.predictions.asset),
+            "predictions": AssetIn(AssetKey(config.predictions_asset),
                                    partition_mapping=lookback(predictions_days)),
-            "labels": AssetIn(AssetKey.from_user_string(config.labels.asset), partition_mapping=lookback(perf_days)),
+            "labels": AssetIn(AssetKey(config.labels_asset), partition_mapping=lookback(perf_days)),
         },
         metadata={"partition_expr": DAY, "column_descriptions": DESCRIPTIONS},
         check_specs=[AssetCheckSpec(CHECK, asset=MONITORING_KEY, description=f"WARN when a limit is crossed: {limits}.")],
@@ -105,9 +106,9 @@ def build_monitoring_assets(
         from lakehouse.monitoring.range_metrics import monitor_days
 
         # Four queries (~20 Spark jobs with adaptive execution's stages) whatever the number of days, where
-        # monitor_day runs 6 (~14 jobs) a day. make run's 77 days on a copy of its data (load ~3 on 2 cores):
-        # 69 s and 1,087 jobs with monitor_day (inputs cached, 4 days at a time in threads), 11 s now. One
-        # day is no slower (warm: 1.8-2.2 s vs 2.3-2.7 s with monitor_day): a day and a range share this path.
+        # the former per-day path ran 6 (~14 jobs) a day. make run's 77 days on a copy of its data (load ~3
+        # on 2 cores): 69 s and 1,087 jobs per day (inputs cached, 4 days at a time in threads), 11 s as a
+        # range. One day is no slower (warm: 1.8-2.2 s vs 2.3-2.7 s): a day and a range share this path.
         # Inputs not cached: four reads of the ~75k rows from Delta cost what filling a cache does (4-6 s warm).
         results = monitor_days(predictions, labels, days, config)
         found = [breaches(r.metadata(), config.thresholds) for r in results]
@@ -128,5 +129,5 @@ def build_monitoring_assets(
 
 
 def _values(m: Any) -> tuple[Any, ...]:  # a monitoring.metrics.DayMetrics
-    return (m.monitoring_date, m.model_version, m.scored_rows, m.reference_rows, m.psi, m.evaluated_rows,
+    return (m.monitoring_date, m.model_version, m.scored_rows, m.reference_rows, m.psi_vs_prior_days, m.evaluated_rows,
             m.evaluated_positives, m.evaluated_from, m.evaluated_to, m.precision, m.recall, m.pr_auc)

@@ -20,8 +20,9 @@ LIMITS: dict[str, tuple[str, str]] = {
     "pr_auc": ("min_pr_auc", "min"),
     "recall": ("min_recall", "min"),
     "precision": ("min_precision", "min"),
-    "psi": ("max_psi", "max"),
+    "psi_vs_prior_days": ("max_psi_vs_prior_days", "max"),
 }
+DRIFT = {"psi_vs_prior_days"}  # not evidence about labels: the matured window is not named after it
 
 
 @dataclass(frozen=True)
@@ -60,8 +61,8 @@ def reason(found: list[Breach], context: Mapping[str, Any]) -> str:
     if context.get("evaluated_from") and context.get("evaluated_to"):
         window = (f" (matured {context['evaluated_from']}..{context['evaluated_to']}, "
                   f"{context.get('evaluated_rows', '?')} rows)")
-    perf = [b.message() for b in found if b.metric != "psi"]
-    drift = [b.message() for b in found if b.metric == "psi"]
+    perf = [b.message() for b in found if b.metric not in DRIFT]
+    drift = [b.message() for b in found if b.metric in DRIFT]
     parts = ([", ".join(perf) + window] if perf else []) + drift
     return "; ".join(parts)
 

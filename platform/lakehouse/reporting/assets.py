@@ -143,10 +143,10 @@ def _summary_asset(settings: ReportingConfig, report: ReportSpec, common: dict[s
         config = cast(SummaryRunConfig, config)  # its per-report subclass: mypy cannot read that annotation
         periods = _periods(context)
         start, end = periods[0].start, periods[-1].end
-        predictions = _read_window(spark, config.data_table, settings.columns.event_date, start, end)
+        predictions = _read_window(spark, config.data_table, settings.predictions.event_date, start, end)
         labels = (_read_window(spark, config.labels_table, settings.labels.event_date, start, end)
                   if config.labels_table else None)
-        frame = prepare(spark.spark_session, predictions, labels, periods, report.period, settings.columns,
+        frame = prepare(spark.spark_session, predictions, labels, periods, report.period, settings.predictions,
                         settings.labels)
         # One Spark aggregation for every section, collected (a few hundred rows per period) and handed
         # to the IO manager as a small local frame.

@@ -3,7 +3,8 @@
 A label is final only after its window (e.g. 30 days of chargebacks) has passed, so a fresh report says
 `pending` with how many labels have matured; the metrics appear when the report is rebuilt after enough
 have (the refresh schedule in jobs.py). Confusion counts are always stored over the matured rows (they
-add up over days); precision, recall and AUC only once the period is complete.
+add up over days); precision, recall and AUC only once the period is complete. The confusion counts and
+the exact ROC AUC are lakehouse.ml.metrics' (the metrics module ML and monitoring use too).
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from pyspark.sql import DataFrame, Window
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse.config.reporting import RealisedSection
+from lakehouse.ml.metrics import confusion_sums, exact_roc_auc
 from lakehouse.reporting.aggregates import ALL, ROWS, TOTALS_INDEX, add, ratio, ratio_of
 from lakehouse.reporting.sections import Aggregated, Kind, Part
 
@@ -23,37 +25,17 @@ METRICS = (add("predictions", "labels_matured") + ratio("matured_fraction", "com
            + add("positives", "tp", "fp", "fn", "tn") + ratio("precision", "recall", "auc"))
 
 
-def auc_by_period(scored: DataFrame, score: str, label: str) -> DataFrame:
-    """Exact ROC AUC per period_start (Mann-Whitney, ties counted half): for each positive, the negatives
-    scored below it. One pass over the distinct scores, so it scales with the period's rows."""
-    grouped = scored.groupBy("period_start", score).agg(
-        F.sum((F.col(label) == 1).cast("long")).alias("_pos"), F.sum((F.col(label) == 0).cast("long")).alias("_neg"))
-    below = Window.partitionBy("period_start").orderBy(score).rowsBetween(Window.unboundedPreceding, -1)
-    with_below = grouped.withColumn("_neg_below", F.coalesce(F.sum("_neg").over(below), F.lit(0)))
-    sums = with_below.groupBy("period_start").agg(
-        F.sum(F.col("_pos") * (F.col("_neg_below") + 0.5 * F.col("_neg"))).alias("_u"),
-        F.sum("_pos").alias("_p"), F.sum("_neg").alias("_n"))
-    return sums.select("period_start", F.try_divide(F.col("_u"), (F.col("_p") * F.col("_n")).cast("double")).alias("auc"))
-
-
-def _among_matured(condition: Any) -> Any:
-    return F.sum(F.when(F.col("_matured") & condition, 1).otherwise(0))
-
-
 def _aggs(name: str, spec: RealisedSection) -> dict[str, Any]:
-    label, pred = F.col("_label"), F.col("_pred")
+    matured, label = F.col("_matured"), F.col("_label")
     return {
-        "labels_matured": F.sum(F.col("_matured").cast("long")),
-        "positives": _among_matured(label == 1),
-        "tp": _among_matured((pred == 1) & (label == 1)),
-        "fp": _among_matured((pred == 1) & (label == 0)),
-        "fn": _among_matured((pred == 0) & (label == 1)),
-        "tn": _among_matured((pred == 0) & (label == 0)),
+        "labels_matured": F.sum(matured.cast("long")),
+        "positives": F.sum(F.when(matured & (label == 1), 1).otherwise(0)),
+        **confusion_sums(F.col("_pred"), label, where=matured),
     }
 
 
 def _auc(base: DataFrame, name: str, spec: RealisedSection) -> dict[Any, float | None]:
-    rows = auc_by_period(base.where(F.col("_matured")), "_p", "_label").collect()
+    rows = exact_roc_auc(base.where(F.col("_matured")), "period_start", "_p", "_label").collect()
     return {r.period_start: r.auc for r in rows}
 
 

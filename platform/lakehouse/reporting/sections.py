@@ -20,7 +20,7 @@ import pandas as pd
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from lakehouse.config.reporting import LabelColumns, PredictionColumns
+from lakehouse.config.columns import LabelColumns, PredictionColumns
 from lakehouse.reporting.aggregates import (
     LONG_SCHEMA,
     PREDICTED_POSITIVE,

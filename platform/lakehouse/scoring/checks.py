@@ -14,7 +14,8 @@ versions on them, duplicate keys -- is one aggregation over the window read back
   per rule over the scored rows: ~2-3 s a run at 100k rows.
 - `model_version_exists` (blocking): the version is still registered and every committed row of the run
   names it.
-- `score_drift` (WARN): PSI of the day's scores against the model's test window (drift.py).
+- `score_drift` (WARN): `psi_vs_test_window`, the PSI of the day's scores against the model's test window
+  (drift.py).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from lakehouse.resources.catalog import double_literal, quote
 from lakehouse.scoring.drift import Reference, fractions, histogram_aggregate, psi
 
 ROWS, CONTRACT, VERSION, DRIFT = "rows_match_input", "contract", "model_version_exists", "score_drift"
+PSI = "psi_vs_test_window"  # score_drift's measure; monitoring's is psi_vs_prior_days (drift.py)
 
 
 def check_specs(key: AssetKey, contract_name: str, psi_warn: float) -> list[AssetCheckSpec]:
@@ -46,8 +48,8 @@ def check_specs(key: AssetKey, contract_name: str, psi_warn: float) -> list[Asse
         AssetCheckSpec(VERSION, asset=key, blocking=True,
                        description="The model version is registered and stamped on every row of this run."),
         AssetCheckSpec(DRIFT, asset=key,
-                       description=f"WARN when the population stability index of the scores against the model's "
-                                   f"test window exceeds {psi_warn}."),
+                       description=f"WARN when psi_vs_test_window, the population stability index of the scores "
+                                   f"against the model's test window, exceeds {psi_warn}."),
     ]
 
 
@@ -181,14 +183,14 @@ def version_result(key: AssetKey, client: Any, name: str, version: str, stamped:
 def drift_result(key: AssetKey, reference: Reference | str, histogram: list[int], psi_warn: float) -> AssetCheckResult:
     if isinstance(reference, str):  # no reference window: say so, visibly, without blocking scoring
         return AssetCheckResult(asset_key=key, check_name=DRIFT, passed=False, severity=AssetCheckSeverity.WARN,
-                                metadata={"psi": "n/a", "reason": f"no reference distribution: {reference}"})
+                                metadata={PSI: "n/a", "reason": f"no reference distribution: {reference}"})
     if not sum(histogram):
         return AssetCheckResult(asset_key=key, check_name=DRIFT, passed=False, severity=AssetCheckSeverity.WARN,
-                                metadata={"psi": "n/a", "reason": "no rows scored in the window"})
+                                metadata={PSI: "n/a", "reason": "no rows scored in the window"})
     value = psi(reference.fractions, fractions(histogram))
     return AssetCheckResult(
         asset_key=key, check_name=DRIFT, passed=value <= psi_warn, severity=AssetCheckSeverity.WARN,
-        metadata={"psi": round(value, 6), "psi_warn": psi_warn, "reference": reference.source,
+        metadata={PSI: round(value, 6), "psi_warn": psi_warn, "reference": reference.source,
                   "reference_rows": reference.rows, "bins": len(reference.fractions),
                   "reference_shares": ", ".join(f"{f:.3f}" for f in reference.fractions),
                   "current_shares": ", ".join(f"{f:.3f}" for f in fractions(histogram))},

@@ -1,12 +1,19 @@
-"""Score drift: the population stability index (PSI) of a day's fraud probabilities against the
-distribution the model produced on its own test window (the held-out days its metrics and the champion
-gate were measured on).
+"""Score drift: the population stability index (PSI), and scoring's reference distribution.
 
-The reference is computed once per model version -- score the test split of the training table at the
-Delta version the model was trained from (version tags `training_table`, `training_week`), cut it into
-quantile bins -- and stored as the version tag `scoring.score_reference`, so later runs read a tag
-instead of rescoring a week of rows. Bins: a score falls in bin sum_i(p > edge_i), the same expression
-for the reference and for the day, so ties at an edge are counted alike.
+PSI is computed here only, for two measures named for what they compare:
+- `psi_vs_test_window` (scoring's `score_drift` check): a day's probabilities against the distribution the
+  model produced on its own test window (the held-out days its metrics and the champion gate were
+  measured on);
+- `psi_vs_prior_days` (monitoring.model_performance): a day's probabilities against the same model
+  version's scores of the days before it (monitoring.yaml drift.reference_days).
+Both cut the reference into quantile bins (`quantiles`, `quantile_edges`: one percentile_approx sketch), put a
+score in bin sum_i(p > edge_i) (`bin_index`, the same expression for the reference and for the day, so
+ties at an edge are counted alike) and compare the shares per bin (`psi`).
+
+Scoring's reference is computed once per model version -- score the test split of the training table
+at the Delta version the model was trained from (version tags `training_table`, `training_week`), cut it
+into quantile bins -- and stored as the version tag `scoring.score_reference`, so later runs read a tag
+instead of rescoring a week of rows.
 """
 
 from __future__ import annotations
@@ -28,6 +35,9 @@ from lakehouse.scoring.predict import positive_probability
 
 REFERENCE_TAG = "scoring.score_reference"
 _FLOOR = 1e-4  # empty bins: PSI's log needs a positive share
+# percentile_approx's accuracy: rank error at most 1 / 10 000 of the rows, so the edges are true quantiles
+# to well within a bin (a bin holds 1 / bins of the rows).
+QUANTILE_ACCURACY = 10_000
 
 
 @dataclass(frozen=True)
@@ -45,25 +55,36 @@ class Reference:
         return cls(**json.loads(text))
 
 
-def bin_index(p: Column, edges: list[float]) -> Column:
+def quantiles(p: Column, bins: int) -> Column:
+    """The reference's bins - 1 inner quantiles of `p`, as ONE aggregate (to group or to run with others)."""
+    return F.percentile_approx(p, F.array(*[F.lit(i / bins) for i in range(1, bins)]), QUANTILE_ACCURACY)
+
+
+def quantile_edges(quantile_values: list[float]) -> list[float]:
+    """Bin edges from `quantiles`' values: rounded (float noise), ties (many equal scores) merge bins."""
+    return sorted(set(round(float(q), 9) for q in quantile_values))
+
+
+def bin_index(p: Column, bin_edges: list[float] | list[Column]) -> Column:
+    """The bin of score p: the number of edges below it (edges as numbers, or as columns of a joined row)."""
     index: Column = F.lit(0)
-    for edge in edges:
-        index = index + (p > F.lit(edge)).cast("int")
+    for edge in bin_edges:
+        index = index + (p > (edge if isinstance(edge, Column) else F.lit(edge))).cast("int")
     return index
 
 
-def bin_counts(p: Column, edges: list[float]) -> list[Column]:
+def bin_counts(p: Column, bin_edges: list[float]) -> list[Column]:
     """One aggregate per bin (to run in the same Spark job as other aggregates)."""
-    index = bin_index(p, edges)
-    return [F.sum((index == b).cast("long")).alias(f"_bin_{b}") for b in range(len(edges) + 1)]
+    index = bin_index(p, bin_edges)
+    return [F.sum((index == b).cast("long")).alias(f"_bin_{b}") for b in range(len(bin_edges) + 1)]
 
 
-def histogram_aggregate(column: str, edges: list[float]) -> Column:
+def histogram_aggregate(column: str, bin_edges: list[float]) -> Column:
     """Rows per bin (bin_index's bins) as ONE array aggregate, e.g. to observe during a write. Built as SQL
     text: the same expression from Column objects costs a py4j round trip per operator (~0.15 s a run
     on a busy driver, profiled)."""
-    index = " + ".join(f"CAST({quote(column)} > {double_literal(edge)} AS INT)" for edge in edges) or "0"
-    counts = ", ".join(f"count(CASE WHEN {index} = {b} THEN 1 END)" for b in range(len(edges) + 1))
+    index = " + ".join(f"CAST({quote(column)} > {double_literal(edge)} AS INT)" for edge in bin_edges) or "0"
+    counts = ", ".join(f"count(CASE WHEN {index} = {b} THEN 1 END)" for b in range(len(bin_edges) + 1))
     return F.expr(f"array({counts})")
 
 
@@ -85,13 +106,14 @@ def psi(reference: list[float], current: list[float]) -> float:
 
 def reference_from_scores(scores: DataFrame, bins: int, source: str) -> Reference:
     """Quantile edges of column `p` and the share of rows per bin (one quantile job, one count job)."""
-    quantiles = scores.approxQuantile("p", [i / bins for i in range(1, bins)], 0.001)
-    edges = sorted(set(round(q, 9) for q in quantiles))  # ties (many equal scores) merge bins
-    row = scores.agg(F.count(F.lit(1)).alias("_rows"), *bin_counts(F.col("p"), edges)).first()
+    head = scores.agg(quantiles(F.col("p"), bins).alias("_q")).first()
+    # A null quantile array: no rows, raised below.
+    cuts = quantile_edges(head["_q"]) if head is not None and head["_q"] is not None else []
+    row = scores.agg(F.count(F.lit(1)).alias("_rows"), *bin_counts(F.col("p"), cuts)).first()
     if row is None or not row["_rows"]:
         raise ValueError(f"No reference rows in {source}")
-    counts = [int(row[f"_bin_{b}"]) for b in range(len(edges) + 1)]
-    return Reference(edges=edges, fractions=[round(f, 6) for f in fractions(counts)], rows=int(row["_rows"]),
+    counts = [int(row[f"_bin_{b}"]) for b in range(len(cuts) + 1)]
+    return Reference(edges=cuts, fractions=[round(f, 6) for f in fractions(counts)], rows=int(row["_rows"]),
                      source=source)
 
 
