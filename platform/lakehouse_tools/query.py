@@ -1,4 +1,4 @@
-"""Query the lakehouse tables by name from a new Spark session: `python -m lakehouse.query "SQL"`.
+"""Query the lakehouse tables by name from a new Spark session: `python -m lakehouse_tools.query "SQL"`.
 
 The session is built exactly as the assets build theirs (same profile, same catalog registration), so
 `SELECT * FROM silver.transactions` works here, in a notebook (`session()`), or in any other process.

@@ -28,14 +28,14 @@ from lakehouse.config.features import load_features
 from lakehouse.config.ml import load_ml_config
 from lakehouse.config.profile import load_profile, resolve_data_root
 from lakehouse.config.sources import load_sources
-from lakehouse.demo.generator import land_next_days
-from lakehouse.demo.settings import GeneratorSettings
 from lakehouse.jobs import keys_partitioned_by
 from lakehouse.ml.assets import MODEL_KEY, TRAINING_SET_KEY
 from lakehouse.ml.schedules import ML_JOB
 from lakehouse.ml.training_set import window_bounds
 from lakehouse.partitions import build_calendar
-from lakehouse.summary import print_summary, say
+from lakehouse_tools.demo.generator import land_next_days
+from lakehouse_tools.demo.settings import GeneratorSettings
+from lakehouse_tools.summary import print_summary, say
 
 DEMO_WEEKS = 11  # the first week the model can train on: 6 weeks of window + 5 weeks of label maturity
 DEMO_ROWS_PER_DAY = 1_000

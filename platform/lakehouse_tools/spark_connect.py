@@ -6,7 +6,7 @@ Delta extension and catalog, the jars (Delta, JDBC drivers) from the Ivy cache, 
 (in-memory catalog over `<data root>/warehouse`). Its in-memory catalog lives in the server's shared
 state, so every client session sees the tables registered by any other.
 
-`python -m lakehouse.resources.spark_connect --port 15002` runs one in the foreground
+`python -m lakehouse_tools.spark_connect --port 15002` runs one in the foreground
 (`make spark-connect`); tests use `LocalConnectServer` as a context manager.
 """
 

@@ -77,4 +77,4 @@ def print_summary(profile: Profile, root: Path, seen: dict[str, list], seconds: 
     say("Dagster UI: make dev, then http://127.0.0.1:3000 (lineage under Assets > Global asset lineage)")
     ui = resources["mlflow"].ui_base()  # the profile's mlflow.ui_url: where `make mlflow` serves this store
     say(f"MLflow UI:  make mlflow, then {ui}" if ui else "MLflow UI:  none configured (profile mlflow.ui_url)")
-    say(f"Tables by name from SQL: .venv/bin/python -m lakehouse.query \"SELECT count(*) FROM {'.'.join(PREDICTIONS)}\"")
+    say(f"Tables by name from SQL: .venv/bin/python -m lakehouse_tools.query \"SELECT count(*) FROM {'.'.join(PREDICTIONS)}\"")

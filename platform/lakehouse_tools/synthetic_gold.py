@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from datetime import date, datetime
 
+from dagster import AssetKey
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
@@ -19,6 +20,10 @@ from lakehouse.ml.features import FeatureSpec
 from lakehouse.resources.delta_write import WriteSpec, write_delta
 from lakehouse.resources.spark import SparkResource
 
+# card_fraud's gold tables, which these stand in for (the pipeline's assets read the dataset's own:
+# processing.yaml features_table / labels_table).
+FEATURES_KEY = AssetKey(["gold", "transaction_features"])
+LABELS_KEY = AssetKey(["gold", "labels"])
 WEIGHTS = (1.4, -1.1, 0.9, 0.7)
 CATEGORIES = ("a", "b", "c", "d")
 

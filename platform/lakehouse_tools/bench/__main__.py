@@ -1,4 +1,4 @@
-"""`python -m lakehouse.bench [--rows N] [--stages ingestion,...]`: every stage's comparison in one run."""
+"""`python -m lakehouse_tools.bench [--rows N] [--stages ingestion,...]`: every stage's comparison in one run."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import argparse
 import shutil
 import sys
 
-from lakehouse.bench import backfill, growth, ingestion, loading, ml, processing, scoring
-from lakehouse.bench.harness import Bench, report, say
+from lakehouse_tools.bench import backfill, growth, ingestion, loading, ml, processing, scoring
+from lakehouse_tools.bench.harness import Bench, report, say
 
 STAGES = {
     "loading": loading.run,
@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stages", default=",".join(STAGES), help=f"Comma-separated subset of {list(STAGES)}")
     parser.add_argument("--keep", action="store_true", help="Keep the temporary data root")
     args = parser.parse_args(argv)
-    command = "make bench" if argv is None and len(sys.argv) == 1 else "python -m lakehouse.bench " + " ".join(sys.argv[1:])
+    command = "make bench" if argv is None and len(sys.argv) == 1 else "python -m lakehouse_tools.bench " + " ".join(sys.argv[1:])
     bench = Bench.start()
     say(f"Data root {bench.root}")
     try:

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from lakehouse.bench.harness import Bench, Comparison, say, timed
-from lakehouse.bench.ingestion import _dagster_runner
 from lakehouse.config.dataset import load_dataset
-from lakehouse.demo.generator import generate
-from lakehouse.demo.settings import GeneratorSettings
+from lakehouse_tools.bench.harness import Bench, Comparison, say, timed
+from lakehouse_tools.bench.ingestion import _dagster_runner
+from lakehouse_tools.demo.generator import generate
+from lakehouse_tools.demo.settings import GeneratorSettings
 
 DAYS = 30
 

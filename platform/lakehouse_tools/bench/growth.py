@@ -7,12 +7,12 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import partial
 
-from lakehouse.bench.harness import Bench, Comparison, say, timed
-from lakehouse.bench.ingestion import _dagster_runner
-from lakehouse.bench.processing import LOOKBACK_DAYS, gold_runner, write_inputs
 from lakehouse.config.dataset import load_dataset
-from lakehouse.demo.generator import generate
-from lakehouse.demo.settings import GeneratorSettings
+from lakehouse_tools.bench.harness import Bench, Comparison, say, timed
+from lakehouse_tools.bench.ingestion import _dagster_runner
+from lakehouse_tools.bench.processing import LOOKBACK_DAYS, gold_runner, write_inputs
+from lakehouse_tools.demo.generator import generate
+from lakehouse_tools.demo.settings import GeneratorSettings
 
 
 def run(bench: Bench, rows: int, repeats: int = 1) -> list[Comparison]:

@@ -6,17 +6,17 @@ from datetime import UTC, date, datetime, timedelta
 
 from dagster import AssetKey, DagsterInstance, materialize
 
-from lakehouse.bench.harness import Bench, Comparison, interleaved, say
 from lakehouse.config.contracts import load_contracts
 from lakehouse.config.dataset import load_dataset
 from lakehouse.config.profile import resolve_data_root
 from lakehouse.config.sources import load_sources
-from lakehouse.demo.generator import generate
-from lakehouse.demo.settings import GeneratorSettings
 from lakehouse.ingestion.assets import BUILDERS
 from lakehouse.ingestion.file_source import check_results, earlier_keys, find_files, in_window, prepare_load
 from lakehouse.partitions import build_calendar
 from lakehouse.resources.delta_write import TimeWindowFilter, WriteSpec, read_table, table_exists, write_delta
+from lakehouse_tools.bench.harness import Bench, Comparison, interleaved, say
+from lakehouse_tools.demo.generator import generate
+from lakehouse_tools.demo.settings import GeneratorSettings
 
 SOURCE = "transactions_pos"
 HISTORY_DAYS = 60

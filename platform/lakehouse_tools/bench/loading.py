@@ -7,7 +7,7 @@ import statistics
 import subprocess
 import sys
 
-from lakehouse.bench.harness import Bench, Comparison, say
+from lakehouse_tools.bench.harness import Bench, Comparison, say
 
 _PROBE = "import time; t = time.perf_counter(); {stmt}; print(time.perf_counter() - t)"
 

@@ -13,15 +13,15 @@ import time
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from lakehouse.bench.harness import Bench, Comparison, say
 from lakehouse.config.ml import MlConfig, load_ml_config
 from lakehouse.ml.features import load_feature_spec
 from lakehouse.ml.promotion import champion_gate
-from lakehouse.ml.synthetic import synthetic_gold, write_gold
 from lakehouse.ml.tracking import TrainingContext, log_and_register
 from lakehouse.ml.train import TrainingResult, train_candidates
 from lakehouse.ml.training_set import build_training_set, window_bounds
 from lakehouse.resources.delta_write import WriteSpec, write_delta
+from lakehouse_tools.bench.harness import Bench, Comparison, say
+from lakehouse_tools.synthetic_gold import synthetic_gold, write_gold
 
 START = date(2026, 1, 5)  # a Monday
 MODELS: dict[str, dict[str, Any]] = {

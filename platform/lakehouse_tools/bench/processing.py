@@ -16,7 +16,6 @@ from dagster import AssetKey, AssetSpec, DagsterInstance, materialize
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from lakehouse.bench.harness import Bench, Comparison, interleaved, say
 from lakehouse.config.dataset import load_dataset
 from lakehouse.config.features import FeatureRegistry, load_features
 from lakehouse.config.processing import load_processing
@@ -27,6 +26,7 @@ from lakehouse.processing.assets import build_processing_assets, read_dimension
 from lakehouse.processing.gold import build_features
 from lakehouse.processing.silver import in_days
 from lakehouse.resources.delta_write import TimeWindowFilter, WriteSpec, write_delta
+from lakehouse_tools.bench.harness import Bench, Comparison, interleaved, say
 
 HISTORY_DAYS = 60
 LOOKBACK_DAYS = 7

@@ -8,7 +8,7 @@
 
 Models: the three ml.yaml families at the largest point of its production grids (LR; RF 100 trees of
 depth 10; GBT 50 rounds of depth 5), trained on ~56k synthetic rows and registered in the bench store.
-`python -m lakehouse.bench.scoring --rows 100000` prints the table without touching docs/benchmarks.md.
+`python -m lakehouse_tools.bench.scoring --rows 100000` prints the table without touching docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from lakehouse.bench.harness import Bench, Comparison, interleaved, say
+from lakehouse_tools.bench.harness import Bench, Comparison, interleaved, say
 
 if TYPE_CHECKING:  # annotations only: the heavy imports stay inside the functions
     from dagster import AssetsDefinition
@@ -47,7 +47,7 @@ def _gold(bench: Bench, rows: int) -> None:
     from pyspark.sql import functions as F
 
     from lakehouse.ml.features import load_feature_spec
-    from lakehouse.ml.synthetic import synthetic_gold, write_gold
+    from lakehouse_tools.synthetic_gold import synthetic_gold, write_gold
 
     spec, spark = load_feature_spec("card_fraud"), bench.spark
     as_of = datetime.combine(SCORE_DAY + timedelta(days=40), datetime.min.time())
@@ -101,7 +101,8 @@ def _asset_runner(bench: Bench, with_checks: bool = True) -> Any:
     from lakehouse.config.dataset import load_dataset
     from lakehouse.config.scoring import load_scoring_config
     from lakehouse.partitions import build_calendar
-    from lakehouse.scoring.assets import FEATURES_KEY, PREDICTIONS_KEY, build_scoring_assets
+    from lakehouse.scoring.assets import PREDICTIONS_KEY, build_scoring_assets
+    from lakehouse_tools.synthetic_gold import FEATURES_KEY
 
     dataset = load_dataset("card_fraud")
     calendar = build_calendar(dataset.partitions)

@@ -2,7 +2,7 @@
 
 Entry points live in submodules (importing this package does nothing):
 
-- `lakehouse.demo.generator`: `generate(settings, root)`, `land_next_day(settings, root)`
-- `lakehouse.demo.settings`: `GeneratorSettings`, `DirtyRates`
-- `python -m lakehouse.demo generate|land-next-day ...`: the command line
+- `lakehouse_tools.demo.generator`: `generate(settings, root)`, `land_next_day(settings, root)`
+- `lakehouse_tools.demo.settings`: `GeneratorSettings`, `DirtyRates`
+- `python -m lakehouse_tools.demo generate|land-next-day ...`: the command line
 """

@@ -1,5 +1,5 @@
-"""`python -m lakehouse.demo ...`: see lakehouse.demo.cli."""
+"""`python -m lakehouse_tools.demo ...`: see lakehouse_tools.demo.cli."""
 
-from lakehouse.demo.cli import main
+from lakehouse_tools.demo.cli import main
 
 raise SystemExit(main())

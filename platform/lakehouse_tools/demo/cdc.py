@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lakehouse.demo import catalog as cat
-from lakehouse.demo.entities import Customers
-from lakehouse.demo.settings import GeneratorSettings
-from lakehouse.demo.streams import Stream, day_key, draw, rng
+from lakehouse_tools.demo import catalog as cat
+from lakehouse_tools.demo.entities import Customers
+from lakehouse_tools.demo.settings import GeneratorSettings
+from lakehouse_tools.demo.streams import Stream, day_key, draw, rng
 
 
 @dataclass(frozen=True)

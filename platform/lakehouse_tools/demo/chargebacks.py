@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from lakehouse.demo.files import atomic_write, file_record, remove_files
-from lakehouse.demo.streams import FORMAT_CODE, Stream, from_key, iso_utc, rng
-from lakehouse.demo.transactions import DayContext
+from lakehouse_tools.demo.files import atomic_write, file_record, remove_files
+from lakehouse_tools.demo.streams import FORMAT_CODE, Stream, from_key, iso_utc, rng
+from lakehouse_tools.demo.transactions import DayContext
 
 PENDING = Path("_generator/chargebacks_pending")
 STREAM = Path("stream/chargebacks")

@@ -1,4 +1,4 @@
-"""Command line: `python -m lakehouse.demo generate|land-next-day --root DIR ...`."""
+"""Command line: `python -m lakehouse_tools.demo generate|land-next-day --root DIR ...`."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from lakehouse.demo import manifest
-from lakehouse.demo.generator import GenerationSummary, generate, land_next_day
-from lakehouse.demo.settings import DirtyRates, GeneratorSettings
+from lakehouse_tools.demo import manifest
+from lakehouse_tools.demo.generator import GenerationSummary, generate, land_next_day
+from lakehouse_tools.demo.settings import DirtyRates, GeneratorSettings
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m lakehouse.demo", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m lakehouse_tools.demo", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     gen = commands.add_parser("generate", help="land days start_date .. start_date + days - 1")
     nxt = commands.add_parser(

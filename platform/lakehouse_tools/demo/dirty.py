@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lakehouse.demo.catalog import DROPPABLE_COLUMNS, EXTRA_COLUMNS, TRANSACTION_COLUMNS
-from lakehouse.demo.settings import DirtyRates, GeneratorSettings
-from lakehouse.demo.streams import FORMAT_CODE, Stream, iso_utc, rng
-from lakehouse.demo.transactions import Chunk
+from lakehouse_tools.demo.catalog import DROPPABLE_COLUMNS, EXTRA_COLUMNS, TRANSACTION_COLUMNS
+from lakehouse_tools.demo.settings import DirtyRates, GeneratorSettings
+from lakehouse_tools.demo.streams import FORMAT_CODE, Stream, iso_utc, rng
+from lakehouse_tools.demo.transactions import Chunk
 
 # Row-level kinds; code = index + 1 (0 = clean). Line kinds are applied to the rendered text.
 ROW_KINDS: tuple[str, ...] = (

@@ -12,9 +12,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from lakehouse.demo import catalog as cat
-from lakehouse.demo.settings import GeneratorSettings
-from lakehouse.demo.streams import Stream, day_key, draw, rng
+from lakehouse_tools.demo import catalog as cat
+from lakehouse_tools.demo.settings import GeneratorSettings
+from lakehouse_tools.demo.streams import Stream, day_key, draw, rng
 
 NEVER = np.iinfo(np.int64).max // 2  # "deleted on" for customers who are never deleted
 

@@ -1,7 +1,7 @@
 """Public API: land demo days under a root folder and keep the source tables in step.
 
-    from lakehouse.demo.generator import generate, land_next_day
-    from lakehouse.demo.settings import GeneratorSettings
+    from lakehouse_tools.demo.generator import generate, land_next_day
+    from lakehouse_tools.demo.settings import GeneratorSettings
 
     generate(GeneratorSettings(days=7, rows_per_day=50_000), Path(".lakehouse"))
     land_next_day(GeneratorSettings(rows_per_day=50_000), Path(".lakehouse"))
@@ -21,17 +21,17 @@ from typing import Any
 
 import numpy as np
 
-from lakehouse.demo import catalog as cat
-from lakehouse.demo import chargebacks, manifest
-from lakehouse.demo.cdc import day_changes, state_as_of
-from lakehouse.demo.dirty import ALL_KINDS
-from lakehouse.demo.entities import Entities, entities_for
-from lakehouse.demo.files import atomic_write
-from lakehouse.demo.settings import GeneratorSettings
-from lakehouse.demo.sources import default_url, make_engine, sync_sources
-from lakehouse.demo.streams import day_key, from_key, iso_utc, to_datetime
-from lakehouse.demo.transactions import day_context
-from lakehouse.demo.writer import write_format
+from lakehouse_tools.demo import catalog as cat
+from lakehouse_tools.demo import chargebacks, manifest
+from lakehouse_tools.demo.cdc import day_changes, state_as_of
+from lakehouse_tools.demo.dirty import ALL_KINDS
+from lakehouse_tools.demo.entities import Entities, entities_for
+from lakehouse_tools.demo.files import atomic_write
+from lakehouse_tools.demo.settings import GeneratorSettings
+from lakehouse_tools.demo.sources import default_url, make_engine, sync_sources
+from lakehouse_tools.demo.streams import day_key, from_key, iso_utc, to_datetime
+from lakehouse_tools.demo.transactions import day_context
+from lakehouse_tools.demo.writer import write_format
 
 TRUTH = Path("_generator/truth")
 

@@ -29,8 +29,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from lakehouse.demo.files import atomic_write
-from lakehouse.demo.settings import GeneratorSettings
+from lakehouse_tools.demo.files import atomic_write
+from lakehouse_tools.demo.settings import GeneratorSettings
 
 MANIFEST = Path("_generator/manifest.json")
 FORMAT_VERSION = 1

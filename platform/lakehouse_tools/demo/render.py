@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from lakehouse.demo.catalog import TRANSACTION_COLUMNS
+from lakehouse_tools.demo.catalog import TRANSACTION_COLUMNS
 
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")
 Values = dict[str, "str | None"]

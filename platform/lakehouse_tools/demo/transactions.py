@@ -13,10 +13,10 @@ from datetime import date
 
 import numpy as np
 
-from lakehouse.demo import catalog as cat
-from lakehouse.demo.entities import Entities, entities_for
-from lakehouse.demo.settings import GeneratorSettings
-from lakehouse.demo.streams import FORMAT_CODE, Stream, amount_text, day_key, draw, iso_utc, rng
+from lakehouse_tools.demo import catalog as cat
+from lakehouse_tools.demo.entities import Entities, entities_for
+from lakehouse_tools.demo.settings import GeneratorSettings
+from lakehouse_tools.demo.streams import FORMAT_CODE, Stream, amount_text, day_key, draw, iso_utc, rng
 
 CHUNK_ROWS = 100_000  # rows generated and written at a time; fixed so output never depends on memory
 _COUNTRY = np.array(cat.COUNTRIES, dtype=object)

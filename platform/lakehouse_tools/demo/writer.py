@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from lakehouse.demo import chargebacks
-from lakehouse.demo.catalog import TRANSACTION_COLUMNS
-from lakehouse.demo.dirty import (
+from lakehouse_tools.demo import chargebacks
+from lakehouse_tools.demo.catalog import TRANSACTION_COLUMNS
+from lakehouse_tools.demo.dirty import (
     ID_DAMAGING,
     LINE_KINDS,
     ROW_KINDS,
@@ -22,10 +22,10 @@ from lakehouse.demo.dirty import (
     plan_file,
     plan_rows,
 )
-from lakehouse.demo.files import AtomicFile, atomic_write, file_record, remove_files
-from lakehouse.demo.render import Layout, Values, render_fast, render_row
-from lakehouse.demo.streams import FORMAT_CODE, Stream, rng
-from lakehouse.demo.transactions import CHUNK_ROWS, Chunk, DayContext, generate_chunk
+from lakehouse_tools.demo.files import AtomicFile, atomic_write, file_record, remove_files
+from lakehouse_tools.demo.render import Layout, Values, render_fast, render_row
+from lakehouse_tools.demo.streams import FORMAT_CODE, Stream, rng
+from lakehouse_tools.demo.transactions import CHUNK_ROWS, Chunk, DayContext, generate_chunk
 
 LANDING = {"csv": Path("landing/transactions_csv"), "jsonl": Path("landing/transactions_json")}
 SOURCE = {"csv": "transactions_csv", "jsonl": "transactions_json"}

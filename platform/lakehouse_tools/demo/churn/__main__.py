@@ -1,4 +1,4 @@
-"""`python -m lakehouse.demo.churn --root DIR --first YYYY-MM-DD --last YYYY-MM-DD [--accounts N] [--seed S]`."""
+"""`python -m lakehouse_tools.demo.churn --root DIR --first YYYY-MM-DD --last YYYY-MM-DD [--accounts N] [--seed S]`."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import argparse
 from datetime import date
 from pathlib import Path
 
-from lakehouse.demo.churn.generator import land_days
-from lakehouse.demo.churn.settings import ChurnSettings
+from lakehouse_tools.demo.churn.generator import land_days
+from lakehouse_tools.demo.churn.settings import ChurnSettings
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m lakehouse.demo.churn", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m lakehouse_tools.demo.churn", description=__doc__)
     parser.add_argument("--root", type=Path, required=True, help="data root (landing/, stream/, sources/)")
     parser.add_argument("--first", type=date.fromisoformat, required=True, help="first day to land")
     parser.add_argument("--last", type=date.fromisoformat, required=True, help="last day to land")

@@ -11,11 +11,11 @@ from typing import Any
 import numpy as np
 import sqlalchemy as sa
 
-from lakehouse.demo.churn.population import COUNTRIES, FEES, NEVER, PAYMENTS, PLANS, Population
+from lakehouse_tools.demo.churn.population import COUNTRIES, FEES, NEVER, PAYMENTS, PLANS, Population
 
-# The storage types sqlite-jdbc parses into Spark timestamps and dates (see lakehouse.demo.sources).
-from lakehouse.demo.sources import _DATE, _TS, make_engine, sync_table
-from lakehouse.demo.streams import day_key, from_key, to_datetime
+# The storage types sqlite-jdbc parses into Spark timestamps and dates (see lakehouse_tools.demo.sources).
+from lakehouse_tools.demo.sources import _DATE, _TS, make_engine, sync_table
+from lakehouse_tools.demo.streams import day_key, from_key, to_datetime
 
 DEFAULT_SQLITE = Path("sources/churn_sources.sqlite")
 

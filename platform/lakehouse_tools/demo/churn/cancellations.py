@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from lakehouse.demo.churn.population import NEVER, REASONS, Population
-from lakehouse.demo.files import atomic_write, remove_files
-from lakehouse.demo.streams import day_key, iso_utc
+from lakehouse_tools.demo.churn.population import NEVER, REASONS, Population
+from lakehouse_tools.demo.files import atomic_write, remove_files
+from lakehouse_tools.demo.streams import day_key, iso_utc
 
 STREAM = Path("stream/cancellations")
 

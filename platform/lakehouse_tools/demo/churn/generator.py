@@ -1,7 +1,7 @@
 """Public API: land churn demo days under a root folder and keep the billing database in step.
 
-    from lakehouse.demo.churn.generator import land_days
-    from lakehouse.demo.churn.settings import ChurnSettings
+    from lakehouse_tools.demo.churn.generator import land_days
+    from lakehouse_tools.demo.churn.settings import ChurnSettings
 
     land_days(ChurnSettings(), Path(".lakehouse"), date(2026, 1, 1), date(2026, 1, 28))
 
@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from lakehouse.demo.churn.accounts import account_rows, default_url, sync_accounts
-from lakehouse.demo.churn.cancellations import exported_on, write_stream
-from lakehouse.demo.churn.population import build_population
-from lakehouse.demo.churn.settings import ChurnSettings
-from lakehouse.demo.churn.usage import landed_rows, write_landing
+from lakehouse_tools.demo.churn.accounts import account_rows, default_url, sync_accounts
+from lakehouse_tools.demo.churn.cancellations import exported_on, write_stream
+from lakehouse_tools.demo.churn.population import build_population
+from lakehouse_tools.demo.churn.settings import ChurnSettings
+from lakehouse_tools.demo.churn.usage import landed_rows, write_landing
 
 
 @dataclass(frozen=True)

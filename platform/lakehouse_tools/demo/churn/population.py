@@ -14,8 +14,8 @@ from enum import IntEnum
 
 import numpy as np
 
-from lakehouse.demo.churn.settings import ChurnSettings
-from lakehouse.demo.streams import day_key
+from lakehouse_tools.demo.churn.settings import ChurnSettings
+from lakehouse_tools.demo.streams import day_key
 
 PLANS = ("basic", "standard", "premium")
 # Whole euros: demo.sources.sync_table compares numbers as integers, and a cent would make it rewrite rows.

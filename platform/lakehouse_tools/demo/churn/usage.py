@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from lakehouse.demo.churn.population import DEVICES, Population, Stream, rng
-from lakehouse.demo.churn.settings import ChurnSettings
-from lakehouse.demo.files import atomic_write, remove_files
-from lakehouse.demo.streams import day_key, iso_utc
+from lakehouse_tools.demo.churn.population import DEVICES, Population, Stream, rng
+from lakehouse_tools.demo.churn.settings import ChurnSettings
+from lakehouse_tools.demo.files import atomic_write, remove_files
+from lakehouse_tools.demo.streams import day_key, iso_utc
 
 LANDING = {"usage_web": Path("landing/usage_web"), "usage_app": Path("landing/usage_app")}
 COLUMNS = ("usage_id", "account_id", "event_time", "minutes", "sessions", "errors", "device")
