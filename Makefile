@@ -15,7 +15,7 @@ endif
 .PHONY: run test lint soak dev bench mlflow setup java jars lock clean-data dagster-home secret-scan spark-connect spark-standalone spark-standalone-stop databricks-upload
 
 run: setup dagster-home ## Generate the demo data and materialise the whole asset graph (embedded default)
-	$(PY) -m lakehouse.run
+	$(PY) -m lakehouse_tools.run
 
 test: setup ## Start the test databases and run the test suites (each runs and reports; any failure fails)
 	bash scripts/test_databases.sh
@@ -44,7 +44,7 @@ dev: setup dagster-home ## Dagster UI + daemon on 127.0.0.1:3000 with a persiste
 	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 bench: setup ## Every stage's comparison at stated sizes, as ratios measured in one run (docs/benchmarks.md)
-	$(PY) -m lakehouse.bench
+	$(PY) -m lakehouse_tools.bench
 
 mlflow: setup ## MLflow UI on http://127.0.0.1:5000 over the local tracking store
 	mkdir -p "$(abspath $(DATA_ROOT))/mlflow"
@@ -55,7 +55,7 @@ dagster-home:
 	test -f "$(DAGSTER_HOME)/dagster.yaml" || cp "$$($(PY) -c 'from lakehouse.config.profile import load_profile; print(load_profile().dagster.instance_template)')" "$(DAGSTER_HOME)/dagster.yaml"
 
 spark-connect: setup ## Spark Connect server on sc://127.0.0.1:15002 (then: make run PROFILE=remote)
-	$(PY) -m lakehouse.resources.spark_connect --port 15002
+	$(PY) -m lakehouse_tools.spark_connect --port 15002
 
 spark-standalone: setup ## Standalone master + 2 workers + a Connect server (scripts/spark_standalone.sh)
 	bash scripts/spark_standalone.sh start
@@ -74,15 +74,18 @@ setup: java $(VENV)/.installed jars
 java:
 	@bash scripts/check_java.sh
 
-$(VENV)/.installed: pyproject.toml requirements.lock setup.cfg
+# Two editable distributions over the one source root platform/: lakehouse (the pipeline, the only
+# package in the deployable wheel) and lakehouse-tools (tools/pyproject.toml: demo data, make run,
+# bench, servers, set-up; local only).
+$(VENV)/.installed: pyproject.toml tools/pyproject.toml requirements.lock setup.cfg
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c requirements.lock -e '.[test]'
+	$(PY) -m pip install --quiet -c requirements.lock -e '.[test]' -e ./tools
 	touch $@
 
 # Warm Spark's Ivy cache (Delta + JDBC drivers) once, so later sessions start offline.
 jars: $(VENV)/.installed
-	$(PY) -m lakehouse.resources.warm_jars
+	$(PY) -m lakehouse_tools.warm_jars
 
 lock: ## Re-resolve requirements.lock from pyproject.toml
 	$(PY) -m pip freeze --exclude-editable | grep -v '^lakehouse' > requirements.lock.new

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from lakehouse.run import CAPTURE_EVERY_DAYS, DEMO_WEEKS, capture_chunks, require_demo_dataset, trainable_week
+from lakehouse_tools.run import CAPTURE_EVERY_DAYS, DEMO_WEEKS, capture_chunks, require_demo_dataset, trainable_week
 
 
 @pytest.mark.parametrize("days", [1, 2, 15, 16, DEMO_WEEKS * 7])

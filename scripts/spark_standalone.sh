@@ -2,7 +2,7 @@
 # A local Spark standalone cluster (one master, two workers) with a Spark Connect server in front of
 # it, all from the pyspark distribution in .venv: the `remote` profile then runs on real executors.
 #   bash scripts/spark_standalone.sh start   # master :7077 (UI :8080), 2 workers, Connect :15002
-#   LAKEHOUSE_PROFILE=remote make run         # or: LAKEHOUSE_PROFILE=remote .venv/bin/python -m lakehouse.run
+#   LAKEHOUSE_PROFILE=remote make run         # or: LAKEHOUSE_PROFILE=remote .venv/bin/python -m lakehouse_tools.run
 #   bash scripts/spark_standalone.sh stop
 # Everything shares one data root (LAKEHOUSE_DATA_ROOT or .lakehouse): on one machine the driver, the
 # executors and the Dagster process see the same paths. See docs/remote-spark.md.
@@ -42,7 +42,7 @@ start() {
     start_bg "worker$i" "$SPARK_HOME/bin/spark-class" org.apache.spark.deploy.worker.Worker \
       --host 127.0.0.1 --cores "$WORKER_CORES" --memory "$WORKER_MEMORY" --webui-port $((8080 + i)) "$MASTER_URL"
   done
-  start_bg connect "$PY" -m lakehouse.resources.spark_connect --master "$MASTER_URL" --port 15002
+  start_bg connect "$PY" -m lakehouse_tools.spark_connect --master "$MASTER_URL" --port 15002
   wait_port 15002 300
   echo "Spark Connect on sc://127.0.0.1:15002 in front of $MASTER_URL (UI http://127.0.0.1:8080)"
 }

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from lakehouse.demo import writer
-from lakehouse.demo.dirty import ALL_KINDS, FILE_KINDS, ROW_KINDS
-from lakehouse.demo.generator import generate
-from lakehouse.demo.render import Layout, render_fast, render_row
-from lakehouse.demo.settings import DirtyRates, GeneratorSettings
-from lakehouse.demo.transactions import day_context, generate_chunk
+from lakehouse_tools.demo import writer
+from lakehouse_tools.demo.dirty import ALL_KINDS, FILE_KINDS, ROW_KINDS
+from lakehouse_tools.demo.generator import generate
+from lakehouse_tools.demo.render import Layout, render_fast, render_row
+from lakehouse_tools.demo.settings import DirtyRates, GeneratorSettings
+from lakehouse_tools.demo.transactions import day_context, generate_chunk
 from platform_tests.demo.landed import COLUMNS, FOLDERS, scan_day
 
 START = date(2026, 1, 1)

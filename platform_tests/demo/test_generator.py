@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lakehouse.demo.cli import main
-from lakehouse.demo.generator import generate, land_next_day
-from lakehouse.demo.settings import DirtyRates, GeneratorSettings
+from lakehouse_tools.demo.cli import main
+from lakehouse_tools.demo.generator import generate, land_next_day
+from lakehouse_tools.demo.settings import DirtyRates, GeneratorSettings
 from platform_tests.demo.landed import COLUMNS, FOLDERS, scan_day, tree
 
 START = date(2026, 1, 1)

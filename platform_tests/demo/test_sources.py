@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from lakehouse.demo.entities import entities_for
-from lakehouse.demo.generator import customer_rows, generate, land_next_day, merchant_rows
-from lakehouse.demo.settings import DirtyRates, GeneratorSettings
-from lakehouse.demo.sources import make_engine, sync_sources, tables
-from lakehouse.demo.streams import day_key
+from lakehouse_tools.demo.entities import entities_for
+from lakehouse_tools.demo.generator import customer_rows, generate, land_next_day, merchant_rows
+from lakehouse_tools.demo.settings import DirtyRates, GeneratorSettings
+from lakehouse_tools.demo.sources import make_engine, sync_sources, tables
+from lakehouse_tools.demo.streams import day_key
 
 CUSTOMER_COLUMNS = {
     "customer_id": "VARCHAR(16)",

@@ -17,14 +17,14 @@ from sqlalchemy.engine import Engine
 
 from lakehouse.config.dataset import load_dataset
 from lakehouse.config.sources import load_sources
-from lakehouse.demo.entities import entities_for
-from lakehouse.demo.generator import customer_rows, merchant_rows
-from lakehouse.demo.settings import DirtyRates, GeneratorSettings
-from lakehouse.demo.sources import make_engine, sync_sources, tables
-from lakehouse.demo.streams import day_key
 from lakehouse.ingestion.jdbc_assets import build_jdbc_asset
 from lakehouse.partitions import build_calendar
 from lakehouse.resources.jdbc import JdbcConnection
+from lakehouse_tools.demo.entities import entities_for
+from lakehouse_tools.demo.generator import customer_rows, merchant_rows
+from lakehouse_tools.demo.settings import DirtyRates, GeneratorSettings
+from lakehouse_tools.demo.sources import make_engine, sync_sources, tables
+from lakehouse_tools.demo.streams import day_key
 
 TINY = GeneratorSettings(customers=20, merchants=30, rows_per_day=10, dirty=DirtyRates.none())
 

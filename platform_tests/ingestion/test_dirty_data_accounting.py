@@ -12,10 +12,10 @@ from pyspark.sql import functions as F
 
 from lakehouse.config.dataset import load_dataset
 from lakehouse.config.sources import load_sources
-from lakehouse.demo.generator import generate
-from lakehouse.demo.settings import DirtyRates, GeneratorSettings
 from lakehouse.ingestion.assets import BUILDERS
 from lakehouse.partitions import build_calendar
+from lakehouse_tools.demo.generator import generate
+from lakehouse_tools.demo.settings import DirtyRates, GeneratorSettings
 
 DAYS = ["2026-03-01", "2026-03-02"]
 ROW_RATE, FILE_RATE = 0.02, 0.35

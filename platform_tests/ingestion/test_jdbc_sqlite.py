@@ -5,8 +5,8 @@ import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from lakehouse.demo import manifest
-from lakehouse.demo.generator import generate
+from lakehouse_tools.demo import manifest
+from lakehouse_tools.demo.generator import generate
 from platform_tests.ingestion.jdbc_fixtures import TINY, checks_passed, metadata, run, unique_table
 
 

@@ -20,12 +20,12 @@ from dagster import DagsterInstance, DefaultSensorStatus, Definitions, SensorDef
 from lakehouse.config.dataset import load_dataset
 from lakehouse.config.profile import DATA_ROOT_ENV_VAR, load_profile
 from lakehouse.config.sources import load_sources
-from lakehouse.demo.generator import generate, land_next_day
-from lakehouse.demo.settings import GeneratorSettings
 from lakehouse.ingestion.assets import BUILDERS
 from lakehouse.ingestion.sensors import assets_by_source, build_landing_sensor
 from lakehouse.partitions import build_calendar
 from lakehouse.resources import build_resources
+from lakehouse_tools.demo.generator import generate, land_next_day
+from lakehouse_tools.demo.settings import GeneratorSettings
 
 FILE_SOURCES = {"transactions_pos": "landing/transactions_csv", "transactions_online": "landing/transactions_json"}
 TINY = GeneratorSettings(days=3, rows_per_day=20, customers=10, merchants=30)

@@ -8,12 +8,12 @@ import pytest
 from pyspark.sql import functions as F
 
 from lakehouse.config.contracts import load_contracts
-from lakehouse.demo.generator import generate, land_next_day
-from lakehouse.demo.settings import GeneratorSettings
 from lakehouse.ingestion.assets import BUILDERS
 from lakehouse.ingestion.stream import JsonFileStream, UnsupportedStreamFormat, stream_source_for
 from lakehouse.ingestion.stream_assets import build_stream_asset
 from lakehouse.ingestion.stream_batch import utc_date
+from lakehouse_tools.demo.generator import generate, land_next_day
+from lakehouse_tools.demo.settings import GeneratorSettings
 from platform_tests.ingestion.stream_helpers import SOURCE, StreamCase, event, stream_asset
 
 

@@ -13,11 +13,11 @@ from pyspark.sql import DataFrame
 
 from lakehouse.config.ml import MlConfig, load_ml_config
 from lakehouse.ml.features import FeatureSpec, load_feature_spec
-from lakehouse.ml.synthetic import synthetic_gold, write_gold
 from lakehouse.ml.training_set import build_training_set
 from lakehouse.resources.delta_write import WriteSpec, write_delta
 from lakehouse.resources.mlflow import MlflowResource
 from lakehouse.resources.spark import SparkResource
+from lakehouse_tools.synthetic_gold import synthetic_gold, write_gold
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")  # no usage reporting from tests
 

@@ -17,12 +17,13 @@ from dagster import AssetSpec, DagsterInstance, Definitions, build_schedule_cont
 from pyspark.sql import functions as F
 
 from lakehouse.config.dataset import load_dataset
-from lakehouse.ml.assets import FEATURES_KEY, GATE, LABELS_KEY, MODEL_KEY, TRAINING_SET_KEY, build_ml_assets
+from lakehouse.ml.assets import GATE, MODEL_KEY, TRAINING_SET_KEY, build_ml_assets
 from lakehouse.ml.promotion import ModelVersionNotFound, champion_gate, decide, resolve_model_version
 from lakehouse.ml.schedules import ML_JOB, ML_SCHEDULE, build_ml_schedules
 from lakehouse.ml.tracking import TrainingContext
 from lakehouse.ml.workflow import train_register_promote
 from lakehouse.partitions import build_calendar
+from lakehouse_tools.synthetic_gold import FEATURES_KEY, LABELS_KEY
 from platform_tests.ml.conftest import GBT, GOLD_SCHEMA, LR, WEEK, tiny_config
 
 NAME = "card_fraud_classifier"

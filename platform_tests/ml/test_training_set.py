@@ -9,9 +9,9 @@ from pyspark.sql import functions as F
 
 from lakehouse.config.dataset import load_dataset
 from lakehouse.config.ml import TrainingSetSettings
-from lakehouse.ml.synthetic import synthetic_gold
 from lakehouse.ml.training_set import SplitStats, build_training_set, class_weights, window_bounds, window_mapping
 from lakehouse.partitions import build_calendar
+from lakehouse_tools.synthetic_gold import synthetic_gold
 from platform_tests.ml.conftest import START, WEEK, tiny_config
 
 

@@ -26,9 +26,9 @@ from dagster import (
 from lakehouse.config.dataset import load_dataset
 from lakehouse.config.profile import DATA_ROOT_ENV_VAR, PROFILE_ENV_VAR, load_profile
 from lakehouse.config.sources import load_sources
-from lakehouse.demo.generator import generate, land_next_day
-from lakehouse.demo.settings import GeneratorSettings
-from lakehouse.resources.spark_connect import LocalConnectServer
+from lakehouse_tools.demo.generator import generate, land_next_day
+from lakehouse_tools.demo.settings import GeneratorSettings
+from lakehouse_tools.spark_connect import LocalConnectServer
 
 pytestmark = [pytest.mark.remote_spark, pytest.mark.timeout(600)]
 

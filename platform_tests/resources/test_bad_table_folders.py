@@ -2,7 +2,7 @@
 
 One folder in the warehouse with a bad name, no `_delta_log` or a corrupt one used to stop every new Spark
 session on the data root. Now each is a warning naming it, a query on it fails with that message, and
-every other table, a materialisation and `lakehouse.query` (a new session in a new process) work.
+every other table, a materialisation and `lakehouse_tools.query` (a new session in a new process) work.
 """
 
 import logging
@@ -92,10 +92,10 @@ def test_bad_folders_are_warnings_and_every_other_table_stays_usable(spark, spar
     spark_resource.register(spark_resource.table("testing", planted["no_log"].name))
     assert spark.table(f"testing.{planted['no_log'].name}").count() == 2
 
-    # A new session in another process, as `python -m lakehouse.query` builds it, starts and answers.
+    # A new session in another process, as `python -m lakehouse_tools.query` builds it, starts and answers.
     env = {**os.environ, "LAKEHOUSE_DATA_ROOT": str(data_root)}
     sql = f"SELECT count(*) AS n FROM {planted['good'].name}"
-    out = subprocess.run([sys.executable, "-m", "lakehouse.query", sql], env=env, capture_output=True,
+    out = subprocess.run([sys.executable, "-m", "lakehouse_tools.query", sql], env=env, capture_output=True,
                          text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
     assert "|4|" in out.stdout.replace(" ", ""), out.stdout

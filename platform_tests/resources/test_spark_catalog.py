@@ -16,7 +16,7 @@ def test_a_second_process_reads_tables_by_name_while_this_session_is_alive(spark
     env = {**os.environ, "LAKEHOUSE_DATA_ROOT": str(data_root)}
     # A separate JVM with its own catalog: with an embedded Derby metastore this would fail to lock.
     out = subprocess.run(
-        [sys.executable, "-m", "lakehouse.query", "SELECT count(*) AS n FROM testing.shared_by_name"],
+        [sys.executable, "-m", "lakehouse_tools.query", "SELECT count(*) AS n FROM testing.shared_by_name"],
         env=env, capture_output=True, text=True, timeout=300,
     )
     assert out.returncode == 0, out.stderr[-3000:]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from lakehouse.resources.warm_jars import (
+from lakehouse_tools.warm_jars import (
     Resolution,
     broken_files,
     cache_lock,

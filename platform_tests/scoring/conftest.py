@@ -17,9 +17,7 @@ from pyspark.sql import functions as F
 
 from lakehouse.config.dataset import load_dataset
 from lakehouse.config.scoring import ScoringSettings, load_scoring_config
-from lakehouse.ml.assets import FEATURES_KEY
 from lakehouse.ml.features import FeatureSpec, load_feature_spec
-from lakehouse.ml.synthetic import synthetic_gold, write_gold
 from lakehouse.ml.tracking import TrainingContext, log_and_register
 from lakehouse.ml.train import TrainingResult, train_candidates
 from lakehouse.ml.training_set import build_training_set
@@ -27,6 +25,7 @@ from lakehouse.partitions import build_calendar
 from lakehouse.resources.delta_write import WriteSpec, write_delta
 from lakehouse.resources.mlflow import MlflowResource
 from lakehouse.resources.spark import SparkResource
+from lakehouse_tools.synthetic_gold import FEATURES_KEY, synthetic_gold, write_gold
 from platform_tests.ml.conftest import GBT, LR, RF, tiny_config
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")

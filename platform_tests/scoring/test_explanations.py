@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from datetime import UTC, date, datetime
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -16,12 +17,19 @@ from lakehouse.config.contracts import load_contracts
 from lakehouse.ingestion.file_source import in_window
 from lakehouse.scoring.model import load_scoring_model
 from lakehouse.scoring.predict import score, stamp_for
-from lakehouse.scoring.treeshap import base_value, shap_dict
+from lakehouse.scoring.treeshap import shap_dict
 from platform_tests.scoring.conftest import NAME
 
 CONTRACT = load_contracts("card_fraud")["predictions"]
 DAY = date(2026, 1, 27)
 NOW = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
+
+
+def base_value(model: dict[str, Any]) -> float:
+    """The explainer's expected value: what the contributions of a row are added to."""
+    import shap
+
+    return float(np.asarray(shap.TreeExplainer(model).expected_value).reshape(-1)[0])
 
 
 def _day(gold):

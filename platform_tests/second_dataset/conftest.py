@@ -25,9 +25,9 @@ from dagster import AssetSelection, DagsterInstance, Definitions, ExecuteInProce
 
 from lakehouse.config.profile import DATA_ROOT_ENV_VAR, ConnectionSettings, Profile
 from lakehouse.definitions import build_definitions
-from lakehouse.demo.churn.generator import LandingSummary, land_days
-from lakehouse.demo.churn.settings import ChurnSettings
 from lakehouse.ml.schedules import ML_JOB
+from lakehouse_tools.demo.churn.generator import LandingSummary, land_days
+from lakehouse_tools.demo.churn.settings import ChurnSettings
 
 DATASET = "subscription_churn"
 FIRST, MID, LAST = date(2026, 1, 1), date(2026, 1, 14), date(2026, 1, 28)

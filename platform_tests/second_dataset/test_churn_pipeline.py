@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 from dagster import AssetKey
 from pyspark.sql import functions as F
 
-from lakehouse.demo.churn.population import NEVER, PLANS, build_population
-from lakehouse.demo.streams import day_key
+from lakehouse_tools.demo.churn.population import NEVER, PLANS, build_population
+from lakehouse_tools.demo.streams import day_key
 from platform_tests.second_dataset.conftest import FIRST, LAST, MID, SETTINGS, WEEK, Replay
 
 DEVICES = {"web", "tv", "ios", "android"}

@@ -7,11 +7,11 @@ import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
 
-from lakehouse.demo.churn.accounts import DEFAULT_SQLITE
-from lakehouse.demo.churn.generator import land_days
-from lakehouse.demo.churn.population import NEVER, build_population
-from lakehouse.demo.churn.settings import ChurnSettings
-from lakehouse.demo.streams import day_key
+from lakehouse_tools.demo.churn.accounts import DEFAULT_SQLITE
+from lakehouse_tools.demo.churn.generator import land_days
+from lakehouse_tools.demo.churn.population import NEVER, build_population
+from lakehouse_tools.demo.churn.settings import ChurnSettings
+from lakehouse_tools.demo.streams import day_key
 
 FIRST, MIDDLE, LAST = date(2026, 1, 1), date(2026, 1, 7), date(2026, 1, 14)
 SETTINGS = ChurnSettings(accounts=40)

@@ -74,7 +74,7 @@ class Soak:
             shutil.copytree(self.base / "dagster_home", self.home)
         write_instance_yaml(self.home)
         if self.base is None:
-            subprocess.run([sys.executable, "-m", "lakehouse.run"], cwd=REPO, env=soak_env(self.root, self.home),
+            subprocess.run([sys.executable, "-m", "lakehouse_tools.run"], cwd=REPO, env=soak_env(self.root, self.home),
                            check=True)
         self.instance = DagsterInstance.from_config(str(self.home))
 
@@ -89,7 +89,7 @@ class Soak:
     # ---- events ---------------------------------------------------------------------------------------
     def land_next_day(self, name: str = "new day", kill: bool = False) -> Phase:
         started = time.time()
-        subprocess.run([sys.executable, "-m", "lakehouse.demo", "land-next-day", "--root", str(self.root)],
+        subprocess.run([sys.executable, "-m", "lakehouse_tools.demo", "land-next-day", "--root", str(self.root)],
                        cwd=REPO, env=soak_env(self.root, self.home), check=True, capture_output=True)
         return self.follow(Phase(name, self.newest_landed_day(), started), kill)
 

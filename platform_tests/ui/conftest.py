@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from lakehouse.demo.generator import generate
-from lakehouse.demo.settings import GeneratorSettings
+from lakehouse_tools.demo.generator import generate
+from lakehouse_tools.demo.settings import GeneratorSettings
 from platform_tests.ui.browser import Chromium, find_or_install_chromium
 from platform_tests.ui.webserver import Webserver, start_webserver, stop_webserver
 

@@ -47,10 +47,6 @@ from lakehouse.resources.spark import SparkResource
 if TYPE_CHECKING:  # tracking.py imports MLflow, which loading definitions must not pay for
     from lakehouse.ml.tracking import Registered
 
-# card_fraud's gold tables, for callers standing in for gold (tests, benchmarks); the assets below read
-# the dataset's own (processing.yaml features_table / labels_table).
-FEATURES_KEY = AssetKey(["gold", "transaction_features"])
-LABELS_KEY = AssetKey(["gold", "labels"])
 TRAINING_SET_KEY = AssetKey(["ml", "training_set"])
 MODEL_KEY = AssetKey(["ml", "model"])
 GATE = "champion_gate"

@@ -107,7 +107,7 @@ def require_database_file(url: str) -> None:
     if path is not None and not path.is_file():
         raise FileNotFoundError(
             f"source database file {path} not found (nothing was created); generate the demo sources "
-            "(`make run`, or `python -m lakehouse.demo generate --root <data root>`) or point the "
+            "(`make run`, or `python -m lakehouse_tools.demo generate --root <data root>`) or point the "
             "connection's URL at an existing file"
         )
 

@@ -44,7 +44,6 @@ from lakehouse.scoring.model import model_for_run
 from lakehouse.scoring.predict import score, stamp_for
 
 PREDICTIONS_KEY = AssetKey(["scoring", "predictions"])
-FEATURES_KEY = AssetKey(["gold", "transaction_features"])  # card_fraud's input (tests and benchmarks)
 OUTPUT_MODES = ("overwrite", "append", "merge")
 OP_NAME, OUTPUT = "scoring__predictions", "predictions"  # run config: ops: {scoring__predictions: {config: ...}}
 

@@ -122,10 +122,3 @@ def tree_explanations(
     pairs = F.zip_with(_NAMES, _VALUES, lambda f, v: F.struct(f.alias("feature"), v.alias("contribution")))
     explained = frame.mapInPandas(run, schema)
     return explained.select(*[f.name for f in keep], pairs.cast(EXPLANATION_TYPE).alias(EXPLANATION))
-
-
-def base_value(model: dict[str, Any]) -> float:
-    """The explainer's expected value: what the contributions of a row are added to."""
-    import shap
-
-    return float(np.asarray(shap.TreeExplainer(model).expected_value).reshape(-1)[0])

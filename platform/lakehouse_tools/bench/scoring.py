@@ -1,0 +1,234 @@
+"""Scoring benchmarks, measured in one run on the same rows:
+
+1. throughput of the asset path (`scoring/predictions` materialised by Dagster: version resolution, model
+   load, scoring, stamps, the Delta write with the metadata's stats observed during it, the four checks)
+   against a raw script (load the same version, `PipelineModel.transform`, the same columns, the same
+   Delta partition overwrite), explanations off. Goal: asset throughput >= 0.9 x raw, i.e. time <= 1.11 x.
+2. the cost of explanations per 100k rows, per family: scoring + write with explanations on vs off.
+
+Models: the three ml.yaml families at the largest point of its production grids (LR; RF 100 trees of
+depth 10; GBT 50 rounds of depth 5), trained on ~56k synthetic rows and registered in the bench store.
+`python -m lakehouse_tools.bench.scoring --rows 100000` prints the table without touching docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from lakehouse_tools.bench.harness import Bench, Comparison, interleaved, say
+
+if TYPE_CHECKING:  # annotations only: the heavy imports stay inside the functions
+    from dagster import AssetsDefinition
+    from pyspark.sql import DataFrame
+
+START = date(2026, 1, 5)  # a Monday; 28 training days, then the scored day
+TRAIN_DAYS, TRAIN_ROWS_PER_DAY = 28, 2_000
+SCORE_DAY = START + timedelta(days=TRAIN_DAYS + 7)
+NAME = "bench_scoring_classifier"
+GOLD, OUT = "bench_scoring_gold", "bench_scoring"
+MODELS: dict[str, dict[str, Any]] = {
+    "logistic_regression": {"estimator": "pyspark.ml.classification.LogisticRegression", "scale": True,
+                            "params": {"maxIter": 100, "regParam": 0.01}},
+    "random_forest": {"estimator": "pyspark.ml.classification.RandomForestClassifier",
+                      "params": {"numTrees": 100, "maxDepth": 10, "featureSubsetStrategy": "sqrt"}},
+    "gbt": {"estimator": "pyspark.ml.classification.GBTClassifier",
+            "params": {"maxIter": 50, "maxDepth": 5, "stepSize": 0.1}},
+}
+
+
+def _gold(bench: Bench, rows: int) -> None:
+    """Training days (small) and the scored day (`rows` rows) in one gold schema."""
+    from pyspark.sql import functions as F
+
+    from lakehouse.ml.features import load_feature_spec
+    from lakehouse_tools.synthetic_gold import synthetic_gold, write_gold
+
+    spec, spark = load_feature_spec("card_fraud"), bench.spark
+    as_of = datetime.combine(SCORE_DAY + timedelta(days=40), datetime.min.time())
+    train = synthetic_gold(spark, spec, START, TRAIN_DAYS, TRAIN_ROWS_PER_DAY, as_of, base_rate=0.02)
+    day: tuple[DataFrame, ...] = synthetic_gold(spark, spec, SCORE_DAY, 1, rows, as_of, base_rate=0.02, seed=11)
+    # Distinct ids across the two draws, and amounts the predictions contract accepts (>= 0, not null).
+    day = tuple(d.withColumn("transaction_id", F.concat(F.lit("s"), "transaction_id")) for d in day)
+    fix = F.coalesce(F.col("amount") + 10.0, F.lit(10.0))
+    write_gold(bench.resources["spark"], train[0].unionByName(day[0]).withColumn("amount", fix),
+               train[1].unionByName(day[1]), schema=GOLD)
+
+
+def _register(bench: Bench) -> dict[str, str]:
+    """Train the three families once and register each (v1 LR = champion, v2 RF, v3 GBT)."""
+    from lakehouse.config.ml import MlConfig, load_ml_config
+    from lakehouse.ml.features import load_feature_spec
+    from lakehouse.ml.tracking import TrainingContext, log_and_register
+    from lakehouse.ml.train import TrainingResult, train_candidates
+    from lakehouse.ml.training_set import build_training_set
+    from lakehouse.resources.delta_write import WriteSpec, write_delta
+
+    spark, resource, spec = bench.spark, bench.resources["spark"], load_feature_spec("card_fraud")
+    base = load_ml_config("card_fraud").model_dump()
+    base.update(models=MODELS, feature_selection={"method": "none", "params": {}},
+                training_set={**base["training_set"], "window_weeks": 4, "maturity_lag_weeks": 0},
+                cross_validation={**base["cross_validation"], "folds": 2},
+                registry={**base["registry"], "model_name": NAME})
+    config = MlConfig.model_validate(base)
+    week = START + timedelta(weeks=3)  # lag 0, 4 weeks: the window is [START, START + 28 days)
+    rows, _ = build_training_set(spark.table(f"{GOLD}.transaction_features"), spark.table(f"{GOLD}.labels"),
+                                 spec, config.training_set, week)
+    ref = resource.table(GOLD, "training_set")
+    write_delta(spark, rows, ref, WriteSpec(schema_mode="overwrite"), None)
+    resource.register(ref)
+    stored = spark.table(ref.name)
+    result = train_candidates(stored, spec, config)
+    ctx = TrainingContext(table_name=ref.name, table_location=ref.location, table_version=0, training_week=str(week),
+                          test_from="", test_to="", tags={"bench": "scoring"})
+    mlflow = bench.resources["mlflow"]
+    versions = {}
+    for c in sorted(result.candidates, key=lambda c: list(MODELS).index(c.family)):
+        alone = TrainingResult([c], c, result.selection_metric, result.prep_seconds)
+        versions[c.family] = log_and_register(mlflow, alone, stored, ctx, spec, config).version
+    mlflow.client().set_registered_model_alias(NAME, "champion", versions["logistic_regression"])
+    return versions
+
+
+def _asset_runner(bench: Bench, with_checks: bool = True) -> Any:
+    from dagster import AssetSelection, AssetSpec, DagsterInstance, materialize
+
+    from lakehouse.config.dataset import load_dataset
+    from lakehouse.config.scoring import load_scoring_config
+    from lakehouse.partitions import build_calendar
+    from lakehouse.scoring.assets import PREDICTIONS_KEY, build_scoring_assets
+    from lakehouse_tools.synthetic_gold import FEATURES_KEY
+
+    dataset = load_dataset("card_fraud")
+    calendar = build_calendar(dataset.partitions)
+    settings = load_scoring_config("card_fraud").model_copy(update={
+        "model_name": NAME, "input_table": f"{GOLD}.transaction_features", "output_table": f"{OUT}.predictions"})
+    gold = AssetSpec(FEATURES_KEY, partitions_def=calendar.daily)
+    assets: list[AssetsDefinition | AssetSpec] = [gold, *build_scoring_assets(dataset, calendar, settings)]
+    instance = DagsterInstance.ephemeral()
+    selection = AssetSelection.assets(PREDICTIONS_KEY)
+
+    def run() -> None:
+        materialize(assets, partition_key=SCORE_DAY.isoformat(), resources=bench.resources, instance=instance,
+                    selection=selection if with_checks else selection.without_checks(),
+                    run_config={"ops": {"scoring__predictions": {"config": {"model_version": "1"}}}})
+
+    return run
+
+
+def _features(bench: Bench, limit: int | None = None) -> Any:
+    day = bench.spark.table(f"{GOLD}.transaction_features").where(f"event_date = DATE'{SCORE_DAY}'")
+    return day if limit is None else day.limit(limit)
+
+
+def _write_day(bench: Bench, scored: Any, table: str) -> None:
+    from lakehouse.resources.delta_write import TimeWindowFilter, WriteSpec, write_delta
+
+    day = datetime.combine(SCORE_DAY, datetime.min.time())
+    window = TimeWindowFilter("event_date", day, day + timedelta(days=1))
+    spec = WriteSpec(partition_expr="event_date", partition_by=("event_date",))
+    write_delta(bench.spark, scored, bench.resources["spark"].table(OUT, table), spec, window)
+
+
+def _raw_script(bench: Bench, version: str) -> None:
+    """What a notebook would do: load the version, transform, select the same columns, overwrite the day."""
+    import mlflow
+    from pyspark.sql import functions as F
+
+    from lakehouse.config.contracts import load_contracts
+    from lakehouse.scoring.explain import EXPLANATION, EXPLANATION_TYPE
+    from lakehouse.scoring.predict import Stamp, output_columns
+
+    with bench.resources["mlflow"].activate():
+        pipeline = mlflow.spark.load_model(f"models:/{NAME}/{version}")
+    stamp = Stamp(NAME, version, "raw", 0.5, datetime.now(UTC))
+    columns = output_columns(load_contracts("card_fraud")["predictions"], stamp)
+    no_explanation = F.lit(None).cast(EXPLANATION_TYPE).alias(EXPLANATION)
+    scored = pipeline.transform(_features(bench)).select(*columns, no_explanation)
+    _write_day(bench, scored, "raw")
+
+
+def _score_and_write(bench: Bench, model: Any, top_k: int | None, table: str, limit: int | None = None,
+                     positives: bool = False) -> None:
+    """score() (explanations on when top_k is set) and the day's overwrite, for an already loaded model."""
+    from lakehouse.config.contracts import load_contracts
+    from lakehouse.ml.features import load_feature_spec
+    from lakehouse.scoring.predict import score, stamp_for
+
+    contract, features = load_contracts("card_fraud")["predictions"], load_feature_spec("card_fraud").columns
+    stamp = stamp_for(model, datetime.now(UTC))
+    scored = score(model, _features(bench, limit), contract, stamp, features, top_k, positives)
+    _write_day(bench, scored, table)
+
+
+def run(bench: Bench, rows: int, repeats: int = 3, explanations: bool = True) -> list[Comparison]:
+    # TreeSHAP runs in Python workers, which must be this interpreter (numpy, shap).
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    say(f"Scoring: gold with {TRAIN_DAYS} x {TRAIN_ROWS_PER_DAY:,} training rows and one day of {rows:,} rows")
+    _gold(bench, rows)
+    versions = _register(bench)
+    say(f"Registered {versions}; warm-up, then alternating asset / raw runs")
+    asset, bare = _asset_runner(bench), _asset_runner(bench, with_checks=False)
+    asset()
+    bare()
+    _raw_script(bench, versions["logistic_regression"])
+    lr = versions["logistic_regression"]
+    results = []
+    for runner, what in ((asset, "with its 4 checks"), (bare, "checks deselected")):
+        subject, baseline = interleaved(repeats, runner, lambda: _raw_script(bench, lr))
+        results.append(Comparison(
+            "scoring", f"one day of {rows:,} rows, LR, explanations off: asset ({what}) / raw transform + write",
+            subject, baseline, "<= 1.11",
+            f"asset throughput = {baseline / subject:.2f} x raw (goal >= 0.9); asset: Dagster run, version "
+            f"resolution, model load, write with observed stats"
+            f"{', checks (one aggregation over the committed window)' if runner is asset else ''}; "
+            f"raw: model load, transform, write; medians of {repeats}"))
+    from lakehouse.scoring.model import load_scoring_model
+
+    for family, version in versions.items() if explanations else ():
+        say(f"Explanations: {family}")
+        model = load_scoring_model(bench.resources["mlflow"], NAME, version)
+        _score_and_write(bench, model, 5, f"warm_{family}", limit=2_000)  # Python workers start, shap imports
+        linear = family == "logistic_regression"
+        # A forest's TreeSHAP takes minutes per 100k rows: one run each there, medians elsewhere.
+        n = repeats if linear else 1
+        for rows_explained in ("all",) if linear else ("all", "positive"):
+            positives = rows_explained == "positive"
+            # partial binds this iteration's model / family / positives (a lambda would read the loop variables).
+            explained = partial(_score_and_write, bench, model, 5, f"on_{family}", positives=positives)
+            t_on, t_off = interleaved(n, explained, partial(_score_and_write, bench, model, None, f"off_{family}"))
+            goal = "<= 1.5" if linear else "<= 3" if positives else "<= 20"
+            results.append(Comparison(
+                "scoring", f"{rows:,} rows, {family}: explanations on (top 5, {rows_explained} rows) / off",
+                t_on, t_off, goal, f"explanations cost {(t_on - t_off) * 100_000 / rows:.1f} s per 100k rows "
+                f"({'exact, in the JVM' if linear else 'TreeSHAP in mapInPandas'}); "
+                f"{'medians of ' + str(n) if n > 1 else 'one run each'}"))
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=100_000, help="Rows of the scored day")
+    parser.add_argument("--repeats", type=int, default=3, help="Runs per measurement (median)")
+    parser.add_argument("--no-explanations", action="store_true", help="Throughput comparisons only")
+    args = parser.parse_args(argv)
+    bench = Bench.start()
+    try:
+        results = run(bench, args.rows, args.repeats, explanations=not args.no_explanations)
+    finally:
+        shutil.rmtree(bench.root, ignore_errors=True)
+    print("| comparison | subject s | baseline s | ratio | goal | met |\n|---|---:|---:|---:|---|---|")
+    for r in results:
+        print(f"| {r.name} | {r.subject_seconds:.2f} | {r.baseline_seconds:.2f} | {r.ratio:.3f} | {r.goal} | "
+              f"{'yes' if r.met() else 'NO'} |")
+    print("\n".join(f"- {r.name}: {r.detail}" for r in results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
