@@ -3,6 +3,7 @@ run; off by default."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from dagster import AssetKey, AssetMaterialization, DagsterInstance, build_sensor_context
@@ -22,7 +23,7 @@ def promote(instance: DagsterInstance, version: str, promoted: bool = True) -> N
     instance.report_runless_asset_event(AssetMaterialization(asset_key=MODEL, partition=week, metadata=metadata))
 
 
-def score(instance: DagsterInstance, days: list[str]) -> None:
+def score(instance: DagsterInstance, days: Sequence[str]) -> None:
     for day in days:
         instance.report_runless_asset_event(AssetMaterialization(asset_key=PREDICTIONS, partition=day))
 
@@ -61,7 +62,7 @@ def test_a_promoted_champion_rescores_the_newest_scored_days_once_in_one_run(ins
 def test_a_gap_in_the_scored_days_ends_the_range(instance: DagsterInstance) -> None:
     """A day not scored (held by a failed check) cannot be in a range run that scores every day in it."""
     keys = CAL.daily.get_partition_keys()
-    score(instance, keys[-20:-16] + keys[-15:-13])  # keys[-16] never scored
+    score(instance, [*keys[-20:-16], *keys[-15:-13]])  # keys[-16] never scored
     sensor = build_champion_rescore_sensor(ChampionRescore(enabled=True, days=7), CAL.daily)
     assert sensor is not None
     first = sensor.evaluate_tick(build_sensor_context(instance=instance))
