@@ -3,9 +3,9 @@ format, defaulting to the source's entry in sources.yaml (lakehouse/run_config.p
 
 from typing import Any
 
-from dagster import Config, Field
-from pydantic import Field as PydanticField
-from pydantic import field_validator
+from dagster import Config
+from dagster import Field as DagsterField
+from pydantic import Field, field_validator
 
 from lakehouse.config.identifiers import validate_target_table
 from lakehouse.config.sources import SourceConfig
@@ -18,15 +18,15 @@ CDC_LOOKBACK_HOURS = 72
 class IngestionRunConfig(Config):
     """The seed notebook's `data_ingestion` parameters; each defaults to the source's sources.yaml entry."""
 
-    data_source: str = PydanticField(description=(
-        "Where to read. csv / json: the landing folder; stream: the stream folder (default: `location`); "
-        "jdbc: the table (or schema.table) on the source's connection (default: `table`)."))
-    target_table: str = PydanticField(description="Bronze table <schema>.<table> (default: `target_table`).")
-    ingest_mode: str = PydanticField(description=(
+    data_source: str = Field(description=(
+        "Where to read: the landing folder (csv / json) or the stream folder (stream), default the source's "
+        "`location`; the table (or schema.table) on the source's connection (jdbc), default its `table`."))
+    target_table: str = Field(description="Bronze table <schema>.<table> (default: `target_table`).")
+    ingest_mode: str = Field(description=(
         "`incremental`: files: the requested days; stream: new events only, exactly once; jdbc (CDC only): "
         "changes since the high-water mark. `full`: files: every landed day; stream: delete the checkpoint "
         "and rebuild from all files; jdbc: the whole table. Default: `ingest_mode`."))
-    checkpoint_path: str = PydanticField(description=(
+    checkpoint_path: str = Field(description=(
         "Stream sources: checkpoint folder under the data root (default: `checkpoint`, else "
         "checkpoints/<source>); unused by other formats."))
 
@@ -40,7 +40,7 @@ class IngestionRunConfig(Config):
 class CdcRunConfig(IngestionRunConfig):
     """A JDBC CDC source's run config: the seed's parameters and the look-back below the high-water mark."""
 
-    cdc_lookback_hours: int = PydanticField(
+    cdc_lookback_hours: int = Field(
         default=CDC_LOOKBACK_HOURS, ge=0, description="Re-read changes this far below the high-water mark."
     )
 
@@ -59,6 +59,6 @@ def source_defaults(source: SourceConfig) -> dict[str, Any]:
     }
 
 
-def source_config_schema(source: SourceConfig) -> dict[str, Field]:
+def source_config_schema(source: SourceConfig) -> dict[str, DagsterField]:
     """The `config_schema` of the source's bronze asset (read back with `op_config(context, run_config_class(source))`)."""
     return config_schema(run_config_class(source), source_defaults(source))
