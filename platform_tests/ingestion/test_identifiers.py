@@ -12,8 +12,9 @@ from lakehouse.config.dataset import load_dataset
 from lakehouse.config.operations import OptimizeTarget
 from lakehouse.config.profile import load_profile
 from lakehouse.config.sources import load_sources
-from lakehouse.ingestion.assets import BUILDERS, run_config_class
+from lakehouse.ingestion.assets import BUILDERS
 from lakehouse.ingestion.jdbc import source_table_name
+from lakehouse.ingestion.run_config import run_config_class, source_defaults
 from lakehouse.partitions import build_calendar
 from lakehouse.resources import build_resources
 from lakehouse.resources.catalog import TableRef, quote, validate_identifier
@@ -93,10 +94,11 @@ def test_sources_yaml_names_are_checked():
 
 @pytest.mark.parametrize("source_name", ["transactions_pos", "merchants", "chargebacks"])
 def test_the_run_config_refuses_a_bad_target_table(source_name):
-    config_class = run_config_class(load_sources("card_fraud")[source_name])
-    assert config_class(target_table="bronze.other").target_table == "bronze.other"
+    source = load_sources("card_fraud")[source_name]
+    config_class, defaults = run_config_class(source), source_defaults(source)
+    assert config_class(**{**defaults, "target_table": "bronze.other"}).target_table == "bronze.other"
     with pytest.raises(ValidationError, match="Invalid target_table"):
-        config_class(target_table="bronze.t7nl\n")
+        config_class(**{**defaults, "target_table": "bronze.t7nl\n"})
 
 
 def test_a_launchpad_target_table_with_a_newline_fails_the_run_before_anything_is_written(tmp_path: Path, instance):

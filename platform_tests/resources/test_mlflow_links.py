@@ -17,7 +17,7 @@ from lakehouse.config.scoring import load_scoring_config
 from lakehouse.ml.assets import _links
 from lakehouse.ml.tracking import Registered
 from lakehouse.resources.mlflow import MlflowResource, mlflow_resource_for
-from lakehouse.scoring.assets import _metadata, run_config_class
+from lakehouse.scoring.assets import ScoringRunConfig, _metadata, run_defaults
 from lakehouse.scoring.model import ScoringModel
 from lakehouse.scoring.predict import Stamp
 
@@ -78,7 +78,7 @@ class LogisticRegressionModel(Transformer):
 
 
 def test_the_predictions_materialisation_links_the_model_that_scored(tmp_path: Path) -> None:
-    config = run_config_class(load_scoring_config("card_fraud"))()
+    config = ScoringRunConfig(**run_defaults(load_scoring_config("card_fraud")))
     pipeline = PipelineModel([LogisticRegressionModel()])
     model = ScoringModel("card_fraud_classifier", "4", "run4", "7", 0.5, pipeline=pipeline, tags={})
     stamp = Stamp(model.name, model.version, model.run_id, model.threshold, datetime(2026, 1, 2, tzinfo=UTC))

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from lakehouse.config.scoring import ScoringSettings, load_scoring_config
 from lakehouse.scoring import checks
-from lakehouse.scoring.assets import PREDICTIONS_KEY, build_scoring_assets, run_config_class
+from lakehouse.scoring.assets import PREDICTIONS_KEY, ScoringRunConfig, build_scoring_assets, run_defaults
 from platform_tests.scoring.conftest import CALENDAR, DATASET
 
 
@@ -21,7 +21,7 @@ def test_shipped_config_defaults_the_notebook_parameters():
     assert (config.model_version, config.input_table, config.output_table, config.output_mode) == (
         "production", "gold.transaction_features", "scoring.predictions", "overwrite")
     assert config.explanations.mode == "off"
-    defaults = run_config_class(config)()
+    defaults = ScoringRunConfig(**run_defaults(config))
     assert defaults.model_dump() == {"model_name": "card_fraud_classifier", "model_version": "production",
                                      "input_table": "gold.transaction_features",
                                      "output_table": "scoring.predictions", "output_mode": "overwrite"}

@@ -8,11 +8,11 @@ received files); `full` rebuilds every landed day. Late events stay in the parti
 landed; their `event_date` tells silver which day they belong to.
 """
 
-# No `from __future__ import annotations`: Dagster resolves the per-source config class annotation.
+# No `from __future__ import annotations`: Dagster resolves the resource annotations at definition time.
 
 from collections.abc import Callable
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from dagster import (
     AssetExecutionContext,
@@ -20,53 +20,26 @@ from dagster import (
     AssetOut,
     AssetsDefinition,
     BackfillPolicy,
-    Config,
     FreshnessPolicy,
     MetadataValue,
     Output,
     multi_asset,
 )
-from pydantic import Field, create_model, field_validator
 
 from lakehouse.config.contracts import load_contracts
 from lakehouse.config.dataset import DatasetConfig
-from lakehouse.config.identifiers import validate_target_table
 from lakehouse.config.sources import SourceConfig, load_sources
 from lakehouse.ingestion import checks
 from lakehouse.ingestion.file_source import check_results, earlier_keys, find_files, in_window, prepare_load
 from lakehouse.ingestion.jdbc_assets import build_jdbc_asset
 from lakehouse.ingestion.quarantine_rate import quarantine_rate_specs
+from lakehouse.ingestion.run_config import IngestionRunConfig, source_config_schema
 from lakehouse.ingestion.sensors import LANDING_FINGERPRINTS, scan_landing
 from lakehouse.ingestion.stream_assets import build_stream_asset
 from lakehouse.partitions import Calendar
 from lakehouse.resources.delta_write import read_table, table_exists
 from lakehouse.resources.spark import SparkResource
-
-
-class IngestionRunConfig(Config):
-    """The seed notebook's `data_ingestion` parameters (defaults come from the source's config)."""
-
-    if TYPE_CHECKING:  # for type checkers only: run_config_class adds the fields with each source's defaults
-        data_source: str
-        target_table: str
-        ingest_mode: str
-        checkpoint_path: str
-
-    # Checked when the run starts, before any read or write: the name becomes a folder and SQL text.
-    @field_validator("target_table", check_fields=False)
-    @classmethod
-    def _target_table(cls, value: str) -> str:
-        return validate_target_table(value)
-
-
-def run_config_class(source: SourceConfig) -> type[Config]:
-    fields: dict[str, Any] = {
-        "data_source": (str, Field(default=source.location or "", description="Landing folder or JDBC URL.")),
-        "target_table": (str, Field(default=source.target_table, description="Bronze table <schema>.<table>.")),
-        "ingest_mode": (str, Field(default=source.ingest_mode, description="`incremental`: the requested days; `full`: every landed day.")),
-        "checkpoint_path": (str, Field(default=f"checkpoints/{source.name}", description="Checkpoint folder (streaming sources).")),
-    }
-    return create_model(f"{source.name}_ingestion_config", __base__=IngestionRunConfig, **fields)
+from lakehouse.run_config import op_config
 
 
 def _file_source_asset(source: SourceConfig, dataset: DatasetConfig, calendar: Calendar) -> AssetsDefinition:
@@ -94,8 +67,6 @@ def _file_source_asset(source: SourceConfig, dataset: DatasetConfig, calendar: C
             kinds={"spark", "delta"},
         ),
     }
-    config_class = run_config_class(source)
-
     @multi_asset(
         name=f"ingest_{source.name}",
         outs=outs,
@@ -104,9 +75,10 @@ def _file_source_asset(source: SourceConfig, dataset: DatasetConfig, calendar: C
         description=f"Ingest source `{source.name}` ({source.format}) into bronze.",
         check_specs=[*checks.check_specs(table_key, contract), *quarantine_rate_specs(table_key, source)],
         backfill_policy=BackfillPolicy.single_run(),
+        config_schema=source_config_schema(source),
     )
-    def _ingest(context: AssetExecutionContext, config: config_class, spark: SparkResource):  # type: ignore[valid-type]
-        config = cast(IngestionRunConfig, config)  # its per-source subclass: mypy cannot read that annotation
+    def _ingest(context: AssetExecutionContext, spark: SparkResource):
+        config = op_config(context, IngestionRunConfig)
         if config.ingest_mode not in ("full", "incremental"):
             raise ValueError(f"Source {source.name!r}: unknown ingest_mode {config.ingest_mode!r}; expected full or incremental")
         # Confined before anything is listed or read (config/locations.py), and before Spark starts.

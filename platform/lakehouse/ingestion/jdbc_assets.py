@@ -22,11 +22,9 @@ connection (the connection and its credentials come from the profile, never from
 high-water mark lives in the history table.
 """
 
-# No `from __future__ import annotations`: Dagster resolves the per-source config class annotation.
-
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from dagster import AssetExecutionContext as Context
 from dagster import (
@@ -52,19 +50,16 @@ from lakehouse.ingestion.jdbc_support import (
     asset_common,
     day_rows,
     freshness,
-    jdbc_run_config_class,
     read_metadata,
     stamp_for,
     start_run,
     target_ref,
 )
+from lakehouse.ingestion.run_config import CdcRunConfig, IngestionRunConfig, source_config_schema
 from lakehouse.ingestion.typed import split_typed, with_row_hash
 from lakehouse.partitions import Calendar
 from lakehouse.resources.delta_write import read_table
-
-if TYPE_CHECKING:  # imported for annotations only: ingestion/assets.py imports this module
-    from lakehouse.ingestion.assets import IngestionRunConfig
-    from lakehouse.ingestion.jdbc_support import CdcRunConfig
+from lakehouse.run_config import op_config
 
 # One partition per run: the database can only be read as it is now (see the module docstring).
 ONE_DAY_PER_RUN = BackfillPolicy.multi_run(max_partitions_per_run=1)
@@ -100,8 +95,6 @@ def _snapshot_asset(
             **asset_common(source, dataset),
         ),
     }
-    config_class = jdbc_run_config_class(source)
-
     @multi_asset(
         name=f"ingest_{source.name}",
         outs=outs,
@@ -110,10 +103,11 @@ def _snapshot_asset(
         group_name="ingestion",
         required_resource_keys={"spark", connection},
         check_specs=checks.check_specs(table_key, contract),
+        config_schema=source_config_schema(source),
         description=f"Snapshot of JDBC table `{source.table}` ({connection}) into bronze, one partition per day.",
     )
-    def _ingest(context: Context, config: config_class) -> Iterator[Any]:  # type: ignore[valid-type]
-        config = cast("IngestionRunConfig", config)  # its per-source subclass: mypy cannot read that annotation
+    def _ingest(context: Context) -> Iterator[Any]:
+        config = op_config(context, IngestionRunConfig)
         spark_resource, conn, day = start_run(context, source, config.ingest_mode)
         session = spark_resource.spark_session
         plan = ReadPlan(
@@ -171,8 +165,6 @@ def _cdc_asset(
             **asset_common(source, dataset),
         ),
     ]
-    config_class = jdbc_run_config_class(source)
-
     @multi_asset(
         name=f"ingest_{name}",
         specs=specs,
@@ -182,10 +174,11 @@ def _cdc_asset(
         required_resource_keys={"spark", connection},
         pool=f"jdbc_{name}",
         check_specs=checks.check_specs(table_key, contract),
+        config_schema=source_config_schema(source),
         description=f"CDC of JDBC table `{source.table}` ({connection}) by `{source.cdc_column}` into bronze.",
     )
-    def _ingest(context: Context, config: config_class) -> Iterator[Any]:  # type: ignore[valid-type]
-        config = cast("CdcRunConfig", config)  # its per-source subclass: mypy cannot read that annotation
+    def _ingest(context: Context) -> Iterator[Any]:
+        config = op_config(context, CdcRunConfig)
         spark_resource, conn, day = start_run(context, source, config.ingest_mode)
         session = spark_resource.spark_session
         refs = (target_ref(spark_resource, source, config.target_table, s) for s in ("", "_history", "_quarantine"))

@@ -1,12 +1,9 @@
 """Dagster-side helpers shared by the two JDBC asset shapes (snapshot and CDC) in jdbc_assets.py."""
 
-# No `from __future__ import annotations`: the run config class is built for Dagster to inspect.
-
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from dagster import AssetExecutionContext, Config, FreshnessPolicy
-from pydantic import Field, create_model
+from dagster import AssetExecutionContext, FreshnessPolicy
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
@@ -18,37 +15,7 @@ from lakehouse.ingestion.jdbc_read import JdbcRead
 from lakehouse.resources.catalog import TableRef
 from lakehouse.resources.jdbc import JdbcConnection
 
-# Covers the demo's out-of-order updates (written up to ~3 days late) and slow source transactions.
-CDC_LOOKBACK_HOURS = 72
 KINDS = {"jdbc", "spark", "delta"}
-
-
-if TYPE_CHECKING:
-    from lakehouse.ingestion.assets import IngestionRunConfig
-
-    class CdcRunConfig(IngestionRunConfig):
-        """For type checkers only: a CDC source's run config also has the look-back (jdbc_run_config_class)."""
-
-        cdc_lookback_hours: int
-
-
-def jdbc_run_config_class(source: SourceConfig) -> type[Config]:
-    """The seed's parameters (run_config_class) with JDBC meanings and defaults."""
-    # Imported here: ingestion/assets.py imports jdbc_assets to register the builder.
-    from lakehouse.ingestion.assets import run_config_class
-
-    fields: dict[str, Any] = {
-        "data_source": (
-            str,
-            Field(default=source.table, description=f"Table (or schema.table) on connection `{source.connection}`."),
-        ),
-    }
-    if source.cdc_column:
-        fields["cdc_lookback_hours"] = (
-            int,
-            Field(default=CDC_LOOKBACK_HOURS, ge=0, description="Re-read changes this far below the high-water mark."),
-        )
-    return create_model(f"{source.name}_jdbc_ingestion_config", __base__=run_config_class(source), **fields)
 
 
 def start_run(context: AssetExecutionContext, source: SourceConfig, mode: str) -> tuple[Any, JdbcConnection, str]:

@@ -27,24 +27,22 @@ session catalog, so `spark.table("bronze.chargebacks")` works. Only one run per 
 a time: the asset is in the pool `stream_<source>` (set that pool's limit to 1 in the instance).
 """
 
-# No `from __future__ import annotations`: Dagster resolves the config class annotation of the asset.
+# No `from __future__ import annotations`: Dagster resolves the resource annotations at definition time.
 
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from dagster import (
     AssetExecutionContext,
     AssetsDefinition,
     AssetSpec,
-    Config,
     MaterializeResult,
     MetadataValue,
     TableColumn,
     TableSchema,
     multi_asset,
 )
-from pydantic import Field, create_model
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
@@ -52,6 +50,7 @@ from lakehouse.config.contracts import Contract, load_contracts
 from lakehouse.config.dataset import DatasetConfig
 from lakehouse.config.identifiers import split_table_name
 from lakehouse.config.sources import SourceConfig
+from lakehouse.ingestion.run_config import IngestionRunConfig, source_config_schema
 from lakehouse.ingestion.stream import (
     StreamRun,
     checkpoint_has_commits,
@@ -65,9 +64,7 @@ from lakehouse.partitions import Calendar
 from lakehouse.resources.catalog import TableRef
 from lakehouse.resources.delta_write import last_commit, read_table, table_exists
 from lakehouse.resources.spark import SparkResource
-
-if TYPE_CHECKING:  # imported for annotations only: ingestion/assets.py imports this module
-    from lakehouse.ingestion.assets import IngestionRunConfig
+from lakehouse.run_config import op_config
 
 
 def event_columns(source: SourceConfig, contract: Contract) -> tuple[str, str]:
@@ -79,20 +76,6 @@ def event_columns(source: SourceConfig, contract: Contract) -> tuple[str, str]:
     if "partition_column" in source.model_fields_set:
         return stamps[0], source.partition_column
     return stamps[0], re.sub(r"(_at|_time)$", "", stamps[0]) + "_date"
-
-
-def stream_config_class(source: SourceConfig) -> type[Config]:
-    # Imported here, not at module level: ingestion/assets.py imports this module to register the builder.
-    from lakehouse.ingestion.assets import run_config_class
-
-    mode = "`incremental`: new events only, exactly once; `full`: delete the checkpoint, rebuild from all files."
-    checkpoint = source.checkpoint or f"checkpoints/{source.name}"
-    return create_model(
-        f"{source.name}_stream_ingestion_config",
-        __base__=run_config_class(source),
-        ingest_mode=(str, Field(default=source.ingest_mode, description=mode)),
-        checkpoint_path=(str, Field(default=checkpoint, description="Checkpoint folder under the data root.")),
-    )
 
 
 def build_stream_asset(source: SourceConfig, dataset: DatasetConfig, calendar: Calendar) -> AssetsDefinition:
@@ -127,18 +110,15 @@ def build_stream_asset(source: SourceConfig, dataset: DatasetConfig, calendar: C
             group_name="ingestion",
         ),
     ]
-    config_class = stream_config_class(source)
-
     @multi_asset(
         name=f"ingest_{source.name}",
         specs=specs,
         description=f"Stream `{source.name}` ({source.stream_format}) into bronze: availableNow, exactly once.",
         pool=f"stream_{source.name}",
+        config_schema=source_config_schema(source),
     )
-    def _ingest(
-        context: AssetExecutionContext, config: config_class, spark: SparkResource  # type: ignore[valid-type]
-    ) -> Iterator[MaterializeResult]:
-        config = cast("IngestionRunConfig", config)  # its per-source subclass: mypy cannot read that annotation
+    def _ingest(context: AssetExecutionContext, spark: SparkResource) -> Iterator[MaterializeResult]:
+        config = op_config(context, IngestionRunConfig)
         mode = config.ingest_mode
         if mode not in ("full", "incremental"):
             raise ValueError(f"Source {source.name!r}: unknown ingest_mode {mode!r}; expected full or incremental")

@@ -10,11 +10,11 @@ Thin wiring: aggregations in sections.py / realised.py, rendering in render.py. 
 range of partitions in one run (single-run backfills, `make run`): every period gets its own report.
 """
 
-# No `from __future__ import annotations`: Dagster resolves the config and resource annotations.
+# No `from __future__ import annotations`: Dagster resolves the resource annotations at definition time.
 
 import base64
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from dagster import (
     AssetDep,
@@ -29,7 +29,7 @@ from dagster import (
     Output,
     asset,
 )
-from pydantic import Field, create_model
+from pydantic import Field
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
@@ -41,6 +41,7 @@ from lakehouse.reporting.aggregates import COLUMN_DESCRIPTIONS, LONG_COLUMNS, Pe
 from lakehouse.resources.catalog import TableRef
 from lakehouse.resources.delta_write import read_table, table_exists
 from lakehouse.resources.spark import SparkResource
+from lakehouse.run_config import config_schema, op_config
 
 SCHEMA = "reporting"
 
@@ -61,32 +62,18 @@ def group_name(report: ReportSpec) -> str:
 class SummaryRunConfig(Config):
     """The seed notebook's `data_table` (and the labels table); defaults come from reporting.yaml."""
 
-    if TYPE_CHECKING:  # for type checkers only: _summary_config adds the fields with reporting.yaml's defaults
-        data_table: str
-        labels_table: str
+    data_table: str = Field(description="Predictions table <schema>.<table> (default: reporting.yaml `data_table`).")
+    labels_table: str = Field(description=(
+        "Labels table for realised metrics, <schema>.<table>; empty: no labels (realised stays pending). "
+        "Default: reporting.yaml `labels_table`."))
 
 
 class ReportRunConfig(Config):
     """The seed notebook's `report_path`; the default comes from reporting.yaml."""
 
-    if TYPE_CHECKING:  # for type checkers only: _report_config adds the field with reporting.yaml's default
-        report_path: str
-
-
-def _summary_config(config: ReportingConfig, report: ReportSpec) -> type[Config]:
-    fields: dict[str, Any] = {
-        "data_table": (str, Field(default=config.data_table, description="Predictions table <schema>.<table>.")),
-        "labels_table": (str, Field(default=config.labels_table or "", description=(
-            "Labels table for realised metrics, <schema>.<table>; empty: no labels (realised stays pending)."))),
-    }
-    return create_model(f"{report.name}_summary_config", __base__=SummaryRunConfig, **fields)
-
-
-def _report_config(config: ReportingConfig, report: ReportSpec) -> type[Config]:
-    description = ("Reports root; files go to <report_path>/<report>/<partition>/. `{data_root}` is the profile's "
-                   "data root; dbfs:/ paths map to the Databricks FUSE mounts.")
-    fields: dict[str, Any] = {"report_path": (str, Field(default=config.report_root, description=description))}
-    return create_model(f"{report.name}_report_config", __base__=ReportRunConfig, **fields)
+    report_path: str = Field(description=(
+        "Reports root; files go to <report_path>/<report>/<partition>/. `{data_root}` is the profile's data root; "
+        "dbfs:/ paths map to the Databricks FUSE mounts. Default: reporting.yaml `report_root`."))
 
 
 def _periods(context: AssetExecutionContext) -> list[Period]:
@@ -126,7 +113,6 @@ def build_reporting_assets(
 
 
 def _summary_asset(settings: ReportingConfig, report: ReportSpec, common: dict[str, Any]) -> AssetsDefinition:
-    config_class = _summary_config(settings, report)
     deps = [AssetDep(settings.predictions_asset), *([AssetDep(settings.labels_asset)] if settings.labels_asset else [])]
     sections = [(name, settings.sections[name]) for name in report.sections]
 
@@ -135,12 +121,14 @@ def _summary_asset(settings: ReportingConfig, report: ReportSpec, common: dict[s
         metadata={"partition_expr": "period_start", "column_descriptions": COLUMN_DESCRIPTIONS},
         description=(f"Aggregates of the {report.name} report ({', '.join(report.sections)}), one row per period, "
                      "section, series, bucket and metric; additive values sum over sub-periods."),
+        config_schema=config_schema(
+            SummaryRunConfig, {"data_table": settings.data_table, "labels_table": settings.labels_table or ""}),
         **common,
     )
-    def summary(context: AssetExecutionContext, config: config_class, spark: SparkResource):  # type: ignore[valid-type]
+    def summary(context: AssetExecutionContext, spark: SparkResource):
         from lakehouse.reporting.sections import build_aggregates, prepare
 
-        config = cast(SummaryRunConfig, config)  # its per-report subclass: mypy cannot read that annotation
+        config = op_config(context, SummaryRunConfig)
         periods = _periods(context)
         start, end = periods[0].start, periods[-1].end
         predictions = _read_window(spark, config.data_table, settings.predictions.event_date, start, end)
@@ -159,21 +147,20 @@ def _summary_asset(settings: ReportingConfig, report: ReportSpec, common: dict[s
 def _report_asset(
     settings: ReportingConfig, report: ReportSpec, dataset: DatasetConfig, common: dict[str, Any]
 ) -> AssetsDefinition:
-    config_class = _report_config(settings, report)
     source = summary_key(report)
 
     @asset(
         key=report_key(report), ins={"aggregates": AssetIn(source)}, kinds={"html", "pdf", "excel"},
         description=f"{report.description} Files: HTML (charts embedded), PDF, Excel, CSV, PNG.",
+        config_schema=config_schema(ReportRunConfig, {"report_path": settings.report_root}),
         **common,
     )
-    def report_files(context: AssetExecutionContext, config: config_class, spark: SparkResource,  # type: ignore[valid-type]
-                     aggregates: DataFrame) -> MaterializeResult:
+    def report_files(context: AssetExecutionContext, spark: SparkResource, aggregates: DataFrame) -> MaterializeResult:
         from lakehouse.reporting.parallel import render_all
         from lakehouse.reporting.paths import resolve_report_root
         from lakehouse.reporting.render import ReportContext, report_directory
 
-        config = cast(ReportRunConfig, config)  # its per-report subclass: mypy cannot read that annotation
+        config = op_config(context, ReportRunConfig)
         root = resolve_report_root(config.report_path, resolve_data_root(spark.data_root))
         import pandas as pd  # here, not at module level: loading definitions must not pay for pandas
 

@@ -5,7 +5,7 @@ The notebook's parameters are the asset's run config (Launchpad), defaulting fro
 wiring: model.py loads, predict.py scores, explain.py / treeshap.py explain, checks.py / drift.py check.
 """
 
-# No `from __future__ import annotations`: Dagster resolves the config and resource annotations.
+# No `from __future__ import annotations`: Dagster resolves the resource annotations at definition time.
 
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +21,7 @@ from dagster import (
     Output,
     multi_asset,
 )
-from pydantic import Field, create_model
+from pydantic import Field
 from pyspark.errors import AnalysisException
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
@@ -37,6 +37,7 @@ from lakehouse.resources.delta_io_manager import ObservedFrame
 from lakehouse.resources.delta_write import read_table, table_exists
 from lakehouse.resources.mlflow import MlflowResource
 from lakehouse.resources.spark import SparkResource
+from lakehouse.run_config import config_schema, op_config
 from lakehouse.scoring import checks
 from lakehouse.scoring.drift import Reference, reference_for
 from lakehouse.scoring.explain import EXPLANATION
@@ -49,20 +50,22 @@ OP_NAME, OUTPUT = "scoring__predictions", "predictions"  # run config: ops: {sco
 
 
 class ScoringRunConfig(Config):
-    """The seed notebook's `batch_scoring` parameters (defaults come from scoring.yaml)."""
+    """The seed notebook's `batch_scoring` parameters; each defaults to scoring.yaml."""
+
+    model_name: str = Field(description="Registered MLflow model name.")
+    model_version: str = Field(description=(
+        "`production` (the champion alias), `latest` (highest version), a version number, or an alias."))
+    input_table: str = Field(description="Gold features, <schema>.<table>.")
+    output_table: str = Field(description="Predictions, <schema>.<table>.")
+    output_mode: str = Field(description=(
+        "overwrite: replace the partition window; append: add rows; merge: upsert on the key."))
 
 
-def run_config_class(settings: ScoringSettings) -> type[Config]:
-    fields: dict[str, Any] = {
-        "model_name": (str, Field(default=settings.model_name, description="Registered MLflow model name.")),
-        "model_version": (str, Field(default=settings.model_version, description=(
-            "`production` (the champion alias), `latest` (highest version), a version number, or an alias."))),
-        "input_table": (str, Field(default=settings.input_table, description="Gold features, <schema>.<table>.")),
-        "output_table": (str, Field(default=settings.output_table, description="Predictions, <schema>.<table>.")),
-        "output_mode": (str, Field(default=settings.output_mode, description=(
-            "overwrite: replace the partition window; append: add rows; merge: upsert on the key."))),
-    }
-    return create_model("scoring_predictions_config", __base__=ScoringRunConfig, **fields)
+def run_defaults(settings: ScoringSettings) -> dict[str, Any]:
+    """scoring.yaml's values of the notebook's parameters (the Launchpad's defaults)."""
+    return {"model_name": settings.model_name, "model_version": settings.model_version,
+            "input_table": settings.input_table, "output_table": settings.output_table,
+            "output_mode": settings.output_mode}
 
 
 def build_scoring_assets(
@@ -73,7 +76,6 @@ def build_scoring_assets(
     contract = load_contracts(dataset.name)[settings.contract]
     champion_alias = (ml or load_ml_config(dataset.name)).registry.champion_alias
     model_features = load_feature_spec(dataset.name).columns  # the gold columns models read (used_by_model)
-    config_class = run_config_class(settings)
     descriptions = {**contract.descriptions(), EXPLANATION: (
         "Top-k features by |contribution| to this row's score: [{feature, contribution}], null when explanations "
         "are off (linear: coefficient x standardised value, logit scale; trees: SHAP values).")}
@@ -101,19 +103,16 @@ def build_scoring_assets(
         can_subset=True,
         group_name="scoring",
         backfill_policy=BackfillPolicy.single_run(),
+        config_schema=config_schema(ScoringRunConfig, run_defaults(settings)),
     )
-    def predictions(
-        context: AssetExecutionContext,
-        config: config_class,  # type: ignore[valid-type]
-        spark: SparkResource,
-        mlflow: MlflowResource,
-    ):
+    def predictions(context: AssetExecutionContext, spark: SparkResource, mlflow: MlflowResource):
+        config = op_config(context, ScoringRunConfig)
         yield from _score_window(context, config, spark, mlflow, settings, contract, champion_alias, model_features)
 
     return [predictions]
 
 
-def _score_window(context: AssetExecutionContext, config: Any, spark: SparkResource, mlflow: MlflowResource,
+def _score_window(context: AssetExecutionContext, config: ScoringRunConfig, spark: SparkResource, mlflow: MlflowResource,
                   settings: ScoringSettings, contract: Contract, champion_alias: str, model_features: list[str]):
     if config.output_mode not in OUTPUT_MODES:
         raise ValueError(f"output_mode {config.output_mode!r} is not one of {OUTPUT_MODES}")
@@ -171,7 +170,7 @@ def _input_rows(session: Any, source: Any) -> DataFrame:
     return rows
 
 
-def _metadata(config: Any, model: Any, mlflow: MlflowResource, stamp: Any, explained: str) -> dict[str, Any]:
+def _metadata(config: ScoringRunConfig, model: Any, mlflow: MlflowResource, stamp: Any, explained: str) -> dict[str, Any]:
     """What is known before the write; the IO manager adds the observed stats (rows_scored, ...)."""
     url = mlflow.run_url(model.experiment_id, model.run_id) if model.experiment_id else None
     version_url = mlflow.model_version_url(model.name, model.version)

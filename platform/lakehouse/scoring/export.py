@@ -6,7 +6,7 @@ whose run config is the range, format, path and table. The default path is
 nested types, so `explanation` is written as its JSON text there; Parquet keeps the structure.
 """
 
-# No `from __future__ import annotations`: Dagster resolves the config and resource annotations.
+# No `from __future__ import annotations`: Dagster resolves the resource annotations at definition time.
 
 import shutil
 import uuid
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from dagster import Config, JobDefinition, MetadataValue, OpExecutionContext, Output, job, op
-from pydantic import Field, create_model
+from pydantic import Field
 from pyspark.sql import DataFrame, Observation
 from pyspark.sql import functions as F
 
@@ -26,6 +26,7 @@ from lakehouse.config.scoring import ScoringSettings, load_scoring_config, split
 from lakehouse.ingestion.file_source import in_window
 from lakehouse.resources.delta_write import read_table, table_exists
 from lakehouse.resources.spark import SparkResource
+from lakehouse.run_config import config_schema, op_config
 from lakehouse.scoring.explain import EXPLANATION
 
 FORMATS = ("csv", "parquet")
@@ -77,31 +78,26 @@ def export_predictions(
 
 
 class ExportConfig(Config):
-    """Which predictions to export, and where."""
+    """Which predictions to export, and where; `format` and `table` default to scoring.yaml."""
 
     start: str = Field(description="First day exported (YYYY-MM-DD), inclusive.")
     end: str = Field(description="Last day exported (YYYY-MM-DD), inclusive.")
-    format: str = Field(default="parquet", description="csv or parquet.")
+    format: str = Field(description="csv or parquet (default: scoring.yaml `export.format`).")
     path: str = Field(
         default="", description="Target file. Empty: <data_root>/exports/predictions_<start>_<end>.<format>."
     )
-    table: str = Field(default="scoring.predictions", description="Predictions table, <schema>.<table>.")
+    table: str = Field(description="Predictions table, <schema>.<table> (default: scoring.yaml `output_table`).")
 
 
 def build_export_job(dataset: DatasetConfig, settings: ScoringSettings | None = None) -> JobDefinition:
     """Job `export_predictions` (one op); defaults of format and table come from scoring.yaml."""
     settings = settings or load_scoring_config(dataset.name)
-    config_class = create_model(
-        "export_predictions_config", __base__=ExportConfig,
-        format=(str, Field(default=settings.export.format, description="csv or parquet.")),
-        table=(str, Field(default=settings.output_table, description="Predictions table, <schema>.<table>.")),
-    )
+    defaults = {"format": settings.export.format, "table": settings.output_table}
 
     @op(name="export_predictions_op", description="Write the predictions of a date range to one CSV or Parquet file.",
-        tags={"kind": "spark"})
-    def export_op(
-        context: OpExecutionContext, config: config_class, spark: SparkResource  # type: ignore[valid-type]
-    ) -> Output[str]:
+        tags={"kind": "spark"}, config_schema=config_schema(ExportConfig, defaults))
+    def export_op(context: OpExecutionContext, spark: SparkResource) -> Output[str]:
+        config = op_config(context, ExportConfig)
         start, end = date.fromisoformat(config.start), date.fromisoformat(config.end)
         ref = spark.table(*split_table(config.table))
         session = spark.spark_session
