@@ -14,7 +14,7 @@ from pydantic import Field, field_validator, model_validator
 
 from lakehouse.config.base import StrictModel, load_dataset_yaml
 from lakehouse.config.columns import LabelColumns, PredictionColumns
-from lakehouse.resources.catalog import validate_identifier
+from lakehouse.config.identifiers import validate_identifier
 
 _PERCENTILES = [0.05, 0.25, 0.5, 0.75, 0.95, 0.99]
 

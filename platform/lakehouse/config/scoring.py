@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from lakehouse.config.base import StrictModel, read_dataset_yaml, validate
-from lakehouse.resources.catalog import validate_identifier
+from lakehouse.config.identifiers import validate_identifier
 
 OutputMode = Literal["overwrite", "append", "merge"]
 ExportFormat = Literal["csv", "parquet"]
