@@ -7,8 +7,11 @@ non-zero). Slot names come from Spark's ML attribute metadata of the assembled v
 - Linear models (LogisticRegression): exact, in the JVM: contribution = coefficient x the value the
   classifier saw, i.e. the standardised value when the family scales (StandardScaler withMean=False:
   x / sd). Contributions plus the intercept sum to the logit.
-- Trees (RandomForest, GBT, DecisionTree): TreeSHAP (treeshap.py), in mapInPandas. Contributions plus
-  the explainer's base value sum to the class-1 probability (forest, tree) or the margin (GBT).
+- Trees (RandomForest, GBT, DecisionTree): TreeSHAP (treeshap.py, which builds on this module), in
+  mapInPandas. Contributions plus the explainer's base value sum to the class-1 probability (forest,
+  tree) or the margin (GBT).
+
+Which method a model gets is decided by the scoring function (predict.py), above both.
 """
 
 from __future__ import annotations
@@ -89,28 +92,16 @@ def linear_contributions(classifier: Any, x: Column, slots: SlotMap) -> Column:
     return F.array(*[F.struct(F.lit(f).alias("feature"), s.alias("contribution")) for f, s in pairs])
 
 
-def explain(scored: DataFrame, columns: list[Column], model: Any, slots: SlotMap, k: int,
-            positives_only: bool = False) -> DataFrame:
-    """`scored` (the pipeline's output) -> `columns` plus `explanation` (top k), for a supported classifier;
-    with `positives_only`, rows the model predicts negative get a null explanation (and cost nothing)."""
-    vector, _ = classifier_input(model.pipeline)
-    family = model.family
-    if family in LINEAR_MODELS:
-        from pyspark.ml.functions import vector_to_array
+def linear_explanations(scored: DataFrame, columns: list[Column], vector: str, classifier: Any, slots: SlotMap,
+                        k: int, positives_only: bool = False) -> DataFrame:
+    """`columns` plus `explanation` (top k) for a linear classifier reading `vector`; with `positives_only`,
+    rows the model predicts negative get a null explanation."""
+    from pyspark.ml.functions import vector_to_array
 
-        # The vector becomes an array in its own projection: referenced once per slot, the conversion
-        # would otherwise run once per slot (Spark keeps a non-cheap expression used many times apart).
-        with_x = scored.select("*", vector_to_array(F.col(vector)).alias(_X))
-        explanation = top_k(linear_contributions(model.classifier, F.col(_X), slots), k)
-        if positives_only:
-            explanation = F.when(F.col("prediction") == 1.0, explanation)
-        return with_x.select(*columns, explanation.cast(EXPLANATION_TYPE).alias(EXPLANATION))
-    if model.tree_nodes is not None:
-        from lakehouse.scoring.treeshap import shap_dict, tree_explanations
-
-        return tree_explanations(scored, columns, vector, shap_dict(model.tree_nodes, model.classifier), slots, k,
-                                 positives_only)
-    raise ValueError(
-        f"Explanations are not supported for {family} (model {model.name} v{model.version}): linear models "
-        f"{LINEAR_MODELS} and Spark tree models are; set explanations.mode: off in scoring.yaml"
-    )
+    # The vector becomes an array in its own projection: referenced once per slot, the conversion
+    # would otherwise run once per slot (Spark keeps a non-cheap expression used many times apart).
+    with_x = scored.select("*", vector_to_array(F.col(vector)).alias(_X))
+    explanation = top_k(linear_contributions(classifier, F.col(_X), slots), k)
+    if positives_only:
+        explanation = F.when(F.col("prediction") == 1.0, explanation)
+    return with_x.select(*columns, explanation.cast(EXPLANATION_TYPE).alias(EXPLANATION))

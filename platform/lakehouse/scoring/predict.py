@@ -3,7 +3,8 @@
 The registered PipelineModel does all preprocessing (its fitted feature stages), so the rows need only
 the model's gold columns; the contract's other columns are carried from the input and cast to the
 contract's types. Every row is stamped with the model name, version, MLflow run and threshold, and one
-`scored_at` per run (a literal, so the checks can find exactly the rows this run wrote).
+`scored_at` per run (a literal, so the checks can find exactly the rows this run wrote). Explanations
+come from explain.py (linear) or treeshap.py (trees); the choice between them is made here, above both.
 """
 
 from __future__ import annotations
@@ -16,7 +17,16 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse.config.contracts import Contract
-from lakehouse.scoring.explain import EXPLANATION, EXPLANATION_TYPE, explain, slot_map
+from lakehouse.scoring.explain import (
+    EXPLANATION,
+    EXPLANATION_TYPE,
+    LINEAR_MODELS,
+    SlotMap,
+    classifier_input,
+    linear_explanations,
+    slot_map,
+)
+from lakehouse.scoring.treeshap import shap_dict, tree_explanations
 
 # Contract columns scoring produces; every other contract column is carried from the input.
 SCORED = ("probability", "prediction", "threshold", "model_name", "model_version", "mlflow_run_id", "scored_at")
@@ -78,3 +88,20 @@ def score(
         return scored.select(*columns, F.lit(None).cast(EXPLANATION_TYPE).alias(EXPLANATION))
     slots = slot_map(model.pipeline, features, model_features)
     return explain(scored, columns, model, slots, explain_top_k, positives_only)
+
+
+def explain(scored: DataFrame, columns: list[Column], model: Any, slots: SlotMap, k: int,
+            positives_only: bool = False) -> DataFrame:
+    """`scored` (the pipeline's output) -> `columns` plus `explanation` (top k), by the method the model's
+    family allows: exact linear terms (explain.py) or TreeSHAP (treeshap.py); with `positives_only`, rows
+    the model predicts negative get a null explanation (and cost nothing)."""
+    vector, _ = classifier_input(model.pipeline)
+    if model.family in LINEAR_MODELS:
+        return linear_explanations(scored, columns, vector, model.classifier, slots, k, positives_only)
+    if model.tree_nodes is not None:
+        return tree_explanations(scored, columns, vector, shap_dict(model.tree_nodes, model.classifier), slots, k,
+                                 positives_only)
+    raise ValueError(
+        f"Explanations are not supported for {model.family} (model {model.name} v{model.version}): linear models "
+        f"{LINEAR_MODELS} and Spark tree models are; set explanations.mode: off in scoring.yaml"
+    )
