@@ -9,7 +9,8 @@ import pytest
 from lakehouse.config.reporting import RealisedSection, load_reporting
 from lakehouse.ml.metrics import exact_roc_auc
 from lakehouse.reporting.aggregates import Period
-from lakehouse.reporting.sections import build_aggregates, prepare
+from lakehouse.reporting.grouping_sets import build_aggregates
+from lakehouse.reporting.sections import prepare
 from platform_tests.reporting.synthetic import LABELS_SCHEMA, MONDAY, PREDICTIONS_SCHEMA, week_labels, week_rows
 
 CONFIG = load_reporting("card_fraud")

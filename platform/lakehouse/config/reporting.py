@@ -1,8 +1,8 @@
 """Reporting configuration (seed notebook `reporting`): which reports exist, their period and sections.
 
 Config is data: a report is an entry of `reports`, a section an entry of `sections` whose `kind` picks
-one of the builders in lakehouse/reporting/sections.py (summary, timeline, breakdown, histogram,
-realised). One reporting.yaml per dataset; docs/reporting.md explains adding either.
+one of the kinds in lakehouse/reporting/grouping_sets.py's REGISTRY (summary, timeline, breakdown,
+histogram, realised). One reporting.yaml per dataset; docs/reporting.md explains adding either.
 """
 
 from __future__ import annotations

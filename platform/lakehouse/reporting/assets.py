@@ -126,7 +126,8 @@ def _summary_asset(settings: ReportingConfig, report: ReportSpec, common: dict[s
         **common,
     )
     def summary(context: AssetExecutionContext, spark: SparkResource):
-        from lakehouse.reporting.sections import build_aggregates, prepare
+        from lakehouse.reporting.grouping_sets import build_aggregates
+        from lakehouse.reporting.sections import prepare
 
         config = op_config(context, SummaryRunConfig)
         periods = _periods(context)
