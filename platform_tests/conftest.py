@@ -10,7 +10,7 @@ import pytest
 from dagster import DagsterInstance
 
 from lakehouse.config.profile import DATA_ROOT_ENV_VAR, Profile, load_profile
-from lakehouse.resources import build_resources
+from lakehouse.profile_resources import build_resources
 from lakehouse.resources.spark import SparkResource
 
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")

@@ -32,9 +32,9 @@ from lakehouse.operations.maintenance_job import build_maintenance
 from lakehouse.partitions import Calendar, build_calendar
 from lakehouse.processing.assets import build_processing_assets
 from lakehouse.processing.schedules import build_labels_refresh
+from lakehouse.profile_resources import build_resources
 from lakehouse.reporting.assets import build_reporting_assets
 from lakehouse.reporting.jobs import build_reporting_jobs, build_reporting_schedules
-from lakehouse.resources import build_resources
 from lakehouse.scoring.assets import build_scoring_assets
 from lakehouse.scoring.export import build_export_job
 

@@ -9,8 +9,8 @@ from typing import Any
 
 from lakehouse.config.ml import load_ml_config
 from lakehouse.config.profile import Profile
+from lakehouse.profile_resources import build_resources
 from lakehouse.reporting.paths import report_paths
-from lakehouse.resources import build_resources
 from lakehouse.resources.delta_write import table_exists
 
 PREDICTIONS = ("scoring", "predictions")

@@ -15,9 +15,8 @@ from dagster import DagsterInstance, EnvVar, materialize
 from lakehouse.config.dataset import load_dataset
 from lakehouse.config.profile import load_profile
 from lakehouse.databricks.assets import build_compute_processing_assets
-from lakehouse.databricks.compute import DatabricksCompute, LocalCompute
+from lakehouse.databricks.compute import DatabricksCompute, LocalCompute, compute_resource_for
 from lakehouse.partitions import build_calendar
-from lakehouse.resources.databricks import compute_resource_for
 from lakehouse.resources.spark import spark_resource_for
 
 DAY = "2026-07-02"

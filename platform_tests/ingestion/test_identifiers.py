@@ -16,7 +16,7 @@ from lakehouse.ingestion.assets import BUILDERS
 from lakehouse.ingestion.jdbc import source_table_name
 from lakehouse.ingestion.run_config import run_config_class, source_defaults
 from lakehouse.partitions import build_calendar
-from lakehouse.resources import build_resources
+from lakehouse.profile_resources import build_resources
 from lakehouse.resources.catalog import TableRef, quote, validate_identifier
 
 REJECTED = {

@@ -23,7 +23,7 @@ from lakehouse.config.sources import load_sources
 from lakehouse.ingestion.assets import BUILDERS
 from lakehouse.ingestion.sensors import assets_by_source, build_landing_sensor
 from lakehouse.partitions import build_calendar
-from lakehouse.resources import build_resources
+from lakehouse.profile_resources import build_resources
 from lakehouse_tools.demo.generator import generate, land_next_day
 from lakehouse_tools.demo.settings import GeneratorSettings
 

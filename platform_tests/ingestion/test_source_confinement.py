@@ -12,7 +12,7 @@ from lakehouse.config.profile import StorageSettings, load_profile
 from lakehouse.config.sources import load_sources
 from lakehouse.ingestion.assets import BUILDERS
 from lakehouse.partitions import build_calendar
-from lakehouse.resources import build_resources
+from lakehouse.profile_resources import build_resources
 
 CSV = "transaction_id,customer_id,merchant_id,event_time,amount,currency,channel,category,country,device_id,entry_mode\n"
 

@@ -14,10 +14,10 @@ from lakehouse.config.dataset import load_dataset
 from lakehouse.config.profile import load_profile
 from lakehouse.config.reporting import ReportingConfig, load_reporting
 from lakehouse.partitions import build_calendar
+from lakehouse.profile_resources import build_resources
 from lakehouse.reporting.assets import build_reporting_assets, group_name
 from lakehouse.reporting.jobs import build_reporting_jobs, build_reporting_schedules, matured_partition, period_keys
 from lakehouse.reporting.paths import resolve_report_root
-from lakehouse.resources import build_resources
 
 DATASET = load_dataset("card_fraud")
 CALENDAR = build_calendar(DATASET.partitions)

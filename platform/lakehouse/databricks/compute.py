@@ -7,6 +7,10 @@ Every processing asset does `return compute.run(context, step)`. The implementat
   function and reports the materialisation and check results back.
 - PipesSubprocessCompute: the same entry script as a local subprocess through PipesSubprocessClient,
   to exercise the cluster path (context in, results back) without a workspace.
+
+`compute_resource_for(profile)` picks one. Secrets: the workspace URL and token are dagster.EnvVar
+references, resolved when a run starts, so loading definitions reads no secret and none reaches logs or
+the UI.
 """
 
 from __future__ import annotations
@@ -15,11 +19,11 @@ import sys
 from datetime import date
 from typing import Any
 
-from dagster import AssetExecutionContext, ConfigurableResource, MaterializeResult, PipesSubprocessClient
+from dagster import AssetExecutionContext, ConfigurableResource, EnvVar, MaterializeResult, PipesSubprocessClient
 from pydantic import Field
 
 from lakehouse.config.databricks import DBFS_ASSETS_DIR, DatabricksSettings, load_cluster_spec
-from lakehouse.config.profile import resolve_data_root
+from lakehouse.config.profile import Profile, resolve_data_root
 from lakehouse.databricks.steps import run_step
 from lakehouse.resources.spark import SparkResource
 
@@ -144,3 +148,18 @@ class DatabricksCompute(_PipesCompute):
         invocation = client.run(context=context, extras=self.extras(step), task=self.submit_task(step),
                                 submit_args=submit_args)
         return invocation.get_materialize_result()
+
+
+def compute_resource_for(profile: Profile, spark: SparkResource, data_root: str | None = None) -> ComputeResource:
+    """The profile's compute: its `databricks` section picks Pipes (a cluster or a subprocess); without one,
+    the run's own Spark session."""
+    settings = profile.databricks
+    if settings is None:
+        return LocalCompute(dataset=profile.dataset, spark=spark)
+    common: dict[str, Any] = dict(dataset=profile.dataset, catalog=profile.storage.catalog, catalog_name=profile.storage.catalog_name,
+                  profile=profile.name, data_root=data_root or profile.storage.data_root)
+    if settings.compute == "pipes_subprocess":
+        return PipesSubprocessCompute(**common)
+    return DatabricksCompute.from_settings(
+        settings, host=EnvVar(settings.host_env), token=EnvVar(settings.token_env), **common
+    )

@@ -1,28 +1,5 @@
-"""Resources built per environment profile: Spark, the Delta IO manager, MLflow, sources, Databricks."""
+"""Resources: Spark, the Delta IO manager, MLflow, JDBC connections, table identity and the path catalog.
 
-from __future__ import annotations
-
-from typing import Any
-
-from lakehouse.config.profile import Profile
-from lakehouse.resources.delta_io_manager import DeltaSparkIOManager
-from lakehouse.resources.jdbc import jdbc_connections
-from lakehouse.resources.mlflow import mlflow_resource_for
-from lakehouse.resources.spark import spark_resource_for
-
-
-def build_resources(profile: Profile, data_root: str | None = None) -> dict[str, Any]:
-    """Every resource the assets use, for one profile. Constructing them starts nothing."""
-    # Imported here: the compute resource's module imports the processing steps, which import this package.
-    from lakehouse.resources.databricks import compute_resource_for
-
-    spark = spark_resource_for(profile, data_root)
-    return {
-        "spark": spark,
-        "io_manager": DeltaSparkIOManager(spark=spark),
-        "mlflow": mlflow_resource_for(profile, data_root),
-        # Where the processing steps run: this Spark session, or a Databricks cluster through Pipes.
-        "compute": compute_resource_for(profile, spark, data_root),
-        # One JDBC resource per profile connection, keyed by its name (e.g. customers_db).
-        **jdbc_connections(profile, data_root),
-    }
+Built per profile by lakehouse/profile_resources.py (`build_resources`), which sits above the stages: this
+package imports only config, so any stage may import it.
+"""

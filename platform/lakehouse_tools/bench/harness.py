@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from lakehouse.config.profile import DATA_ROOT_ENV_VAR, REPO_ROOT, load_profile
-from lakehouse.resources import build_resources
+from lakehouse.profile_resources import build_resources
 
 RESULTS_JSON = REPO_ROOT / "docs" / "benchmarks.json"
 RESULTS_MD = REPO_ROOT / "docs" / "benchmarks.md"
