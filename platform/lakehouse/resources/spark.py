@@ -1,6 +1,10 @@
-"""The Spark resource: dagster-pyspark's lazy session, configured for Delta and the table catalog.
+"""The Spark resource: a lazy Spark session, configured for Delta and the table catalog.
 
-Loading definitions starts no JVM: the session is built on first use inside a run.
+Loading definitions starts no JVM: the session is built on first use inside a run. The resource is a
+plain ConfigurableResource rather than a dagster-pyspark LazyPySparkResource: building the session our
+way (Connect URL override, catalog registration) would mean overriding that class's private
+`_init_session` / `_spark_session`, and its public surface (`spark_config`, a lazy `spark_session`) is
+all this class keeps of it.
 
 Catalog design (why no Hive metastore locally): an embedded Derby metastore admits one process, yet the
 daemon, sensor-launched runs and a notebook must use the tables at the same time. In the `path` catalog
@@ -18,9 +22,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from dagster_pyspark import LazyPySparkResource
-from dagster_pyspark.resources import spark_session_from_config
-from pydantic import Field
+from dagster import ConfigurableResource
+from pydantic import Field, PrivateAttr
+from pyspark.sql import SparkSession
 
 from lakehouse.config.locations import SourceRoots
 from lakehouse.config.profile import Profile, resolve_data_root
@@ -34,9 +38,12 @@ log = logging.getLogger(__name__)
 _REGISTERED = "spark.lakehouse.catalog.registered"
 
 
-class SparkResource(LazyPySparkResource):
+class SparkResource(ConfigurableResource):
     """Lazy Spark session (classic local/cluster, or Spark Connect) with Delta and a table catalog."""
 
+    spark_config: dict[str, Any] = Field(
+        description="Spark builder settings (`spark.*` keys; `spark.remote` selects Spark Connect), from the profile."
+    )
     data_root: str = Field(description="Data root of the profile (resolved at run time).")
     catalog: str = Field(default="path", description="`path` (register tables by location) or `unity`.")
     catalog_name: str | None = Field(default=None, description="Unity Catalog name when catalog = unity.")
@@ -59,9 +66,16 @@ class SparkResource(LazyPySparkResource):
     def table(self, schema: str, table: str) -> TableRef:
         return table_ref(schema, table, self.warehouse, self.catalog_name if self.catalog == "unity" else None)
 
-    def _init_session(self) -> None:
-        if self._spark_session is not None:
-            return
+    # One session per resource instance, built on first use (PrivateAttr: not config, not serialised).
+    _session: SparkSession | None = PrivateAttr(default=None)
+
+    @property
+    def spark_session(self) -> SparkSession:
+        if self._session is None:
+            self._session = self._build_session()
+        return self._session
+
+    def _build_session(self) -> SparkSession:
         config = dict(self.spark_config)
         if "spark.remote" in config and os.environ.get("SPARK_REMOTE"):
             # The standard variable overrides the profile's Connect URL (another host or port), read at
@@ -75,14 +89,15 @@ class SparkResource(LazyPySparkResource):
             config.setdefault("spark.sql.warehouse.dir", self.warehouse)
             config.setdefault("spark.sql.catalogImplementation", "in-memory")
             Path(self.warehouse).mkdir(parents=True, exist_ok=True)
-        self._spark_session = spark_session_from_config(config)
+        session = SparkSession.builder.config(map=config).getOrCreate()
         # Dagster builds a fresh resource for every run, but a process keeps one Spark session: register
         # the warehouse once per session (the IO manager registers what it writes afterwards).
-        if self.catalog == "path" and self._spark_session.conf.get(_REGISTERED, "") != self.warehouse:
+        if self.catalog == "path" and session.conf.get(_REGISTERED, "") != self.warehouse:
             # Never fails on a bad table folder: it is logged as a warning and fails only when queried.
-            registered = register_path_catalog(self._spark_session, Path(self.warehouse))
-            self._spark_session.conf.set(_REGISTERED, self.warehouse)
+            registered = register_path_catalog(session, Path(self.warehouse))
+            session.conf.set(_REGISTERED, self.warehouse)
             log.info("Registered %d Delta tables from %s", registered, self.warehouse)
+        return session
 
     def register(self, ref: TableRef) -> None:
         """Make a newly written path table visible by name in this session (replacing a placeholder that
