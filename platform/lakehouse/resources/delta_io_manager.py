@@ -94,9 +94,12 @@ class ObservedFrame:
 def _reported(observation: Observation) -> dict[str, Any] | None:
     # Classic: `get` blocks until an action reports, forever if none ran the plan; the JVM future says
     # whether one did (observations complete synchronously with their action). Connect: {} if none did.
-    jvm_observation = getattr(observation, "_jo", None)
-    if jvm_observation is not None and not jvm_observation.future().isCompleted():
-        return None
+    if isinstance(observation, Observation):  # classic: Connect's Observation is a class of its own
+        # Private `_jo`: pyspark has no public "has an action reported?"; platform_tests/resources/
+        # test_private_apis.py fails when `_jo` or the JVM Observation's `future()` changes.
+        jvm_observation = observation._jo
+        if jvm_observation is None or not jvm_observation.future().isCompleted():
+            return None
     return dict(observation.get) or None
 
 
