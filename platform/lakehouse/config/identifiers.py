@@ -1,17 +1,26 @@
-"""The one rule for names that reach SQL text or a path: schemas, tables, columns, sources.
+"""The one rule for names that reach SQL text or a path: schemas, tables, columns, sources; and the one
+parser of qualified table names (`split_table_name`) and rule from asset key to table (`key_table`).
+
+A table's only name is its asset key [<schema>, <table>]: configuration names keys (`scoring/predictions`),
+the table is `<schema>.<table>` (the Spark resource adds the Unity catalog), and tables written beside an
+asset's own (`_quarantine`, `_history`) are named from its key by `side_key`.
 
 A name is 1-128 ASCII letters, digits and underscores, not starting with a digit. The whole string must
 match (`re.fullmatch`): `re.match` with `$` also accepts a final newline, and a table once created as
 "bronze.t7nl\n" broke the catalog of every new Spark session. The allowed characters exclude whitespace,
 quotes, backticks, `;`, `/`, `\\` and `.`, so a valid name can neither inject SQL nor leave its folder.
 
-This module imports nothing from the project (and no pyspark): config models, resources and the IO
+This module imports nothing from the project (and no pyspark; pydantic only for `AssetKeyName`): config models, resources and the IO
 manager all use it without import cycles.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 MAX_LENGTH = 128
 # Tables a bronze target brings along (<table>_quarantine, <table>_history): their names must be valid
@@ -35,17 +44,66 @@ def validate_identifier(name: object, what: str = "identifier") -> str:
     return str(name)
 
 
-def split_table_name(value: object, what: str = "table") -> tuple[str, str]:
-    """`<schema>.<table>` -> (schema, table), both validated."""
-    if not isinstance(value, str) or value.count(".") != 1:
-        raise ValueError(f"Invalid {what} {value!r}: must be <schema>.<table>")
-    schema, table = value.split(".")
+def split_table_name(value: object, what: str = "table", separator: str = ".") -> tuple[str, str]:
+    """`<schema>.<table>` (or, with separator "/", the asset key `<schema>/<table>`) -> (schema, table),
+    both validated. The one parser of qualified table names: every other module calls this one."""
+    if not isinstance(value, str) or value.count(separator) != 1:
+        example = separator.join(("<schema>", "<table>"))
+        raise ValueError(f"Invalid {what} {value!r}: must be {example}")
+    schema, table = value.split(separator)
     return validate_identifier(schema, f"{what} schema name"), validate_identifier(table, f"{what} table name")
 
 
 def validate_table_name(value: str, what: str = "table") -> str:
     """`value` unchanged if it is a valid `<schema>.<table>` (for pydantic field validators)."""
     split_table_name(value, what)
+    return value
+
+
+def validate_asset_key(value: str, what: str = "asset key") -> str:
+    """`value` unchanged if it is an asset key `<schema>/<table>`: how configuration names a table."""
+    split_table_name(value, what, "/")
+    return value
+
+
+def key_parts(value: str) -> tuple[str, str]:
+    """An asset key as configuration writes it, `<schema>/<table>` -> (schema, table) for `AssetKey(...)`."""
+    return split_table_name(value, "asset key", "/")
+
+
+# A config field naming a table: its asset key `<schema>/<table>`, validated when the YAML loads.
+AssetKeyName = Annotated[str, AfterValidator(validate_asset_key)]
+
+
+def key_table(key: Sequence[str], what: str = "asset key") -> tuple[str, str]:
+    """The table an asset key names: key [schema, table] -> (schema, table). The one rule from asset key
+    to table; resources/spark.py `SparkResource.table_for` adds the location (or the Unity catalog)."""
+    parts = list(key)
+    if len(parts) != 2:
+        raise ValueError(f"Invalid {what} {'/'.join(parts)!r}: a table's asset key is [<schema>, <table>]")
+    return validate_identifier(parts[0], f"{what} schema name"), validate_identifier(parts[1], f"{what} table name")
+
+
+def table_name_of(key: Sequence[str]) -> str:
+    """`<schema>.<table>` of an asset key: the seed's table parameters show and accept this form."""
+    return ".".join(key_table(key))
+
+
+def side_key(key: Sequence[str], suffix: str) -> tuple[str, str]:
+    """The key of a table written beside an asset's own (DERIVED_SUFFIXES: `bronze/customers` ->
+    `bronze/customers_history`, `bronze/customers_quarantine`): same schema, the table name + suffix."""
+    if suffix not in DERIVED_SUFFIXES:
+        raise ValueError(f"Unknown side-table suffix {suffix!r}; known: {DERIVED_SUFFIXES}")
+    schema, table = key_table(key)
+    return schema, validate_identifier(table + suffix, "side table name")
+
+
+def validate_source_table_name(value: str) -> str:
+    """A table on a JDBC source database: `table` or `schema.table` (pasted into the SQL sent to it)."""
+    if "." in value:
+        split_table_name(value, "source table name")
+    else:
+        validate_identifier(value, "source table name")
     return value
 
 

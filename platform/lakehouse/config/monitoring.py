@@ -12,6 +12,7 @@ from pydantic import Field, model_validator
 
 from lakehouse.config.base import StrictModel, load_dataset_yaml
 from lakehouse.config.columns import LabelColumns, PredictionColumns
+from lakehouse.config.identifiers import AssetKeyName
 
 
 class PerformanceSettings(StrictModel):
@@ -53,11 +54,11 @@ class RetrainingSettings(StrictModel):
 
 
 class MonitoringConfig(StrictModel):
-    predictions_asset: list[str] = Field(
-        default=["scoring", "predictions"], description="Asset key of the predictions (the asset's input)."
+    predictions_asset: AssetKeyName = Field(
+        default="scoring/predictions", description="Asset key (<schema>/<table>) of the predictions (the asset's input)."
     )
-    labels_asset: list[str] = Field(
-        default=["gold", "labels"], description="Asset key of the labels (the asset's input)."
+    labels_asset: AssetKeyName = Field(
+        default="gold/labels", description="Asset key (<schema>/<table>) of the labels (the asset's input)."
     )
     predictions: PredictionColumns = Field(default_factory=PredictionColumns, description="Predictions columns read.")
     labels: LabelColumns = Field(default_factory=LabelColumns, description="Labels columns read.")

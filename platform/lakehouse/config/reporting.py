@@ -14,21 +14,9 @@ from pydantic import Field, field_validator, model_validator
 
 from lakehouse.config.base import StrictModel, load_dataset_yaml
 from lakehouse.config.columns import LabelColumns, PredictionColumns
-from lakehouse.config.identifiers import validate_identifier
+from lakehouse.config.identifiers import AssetKeyName, key_parts, validate_identifier
 
 _PERCENTILES = [0.05, 0.25, 0.5, 0.75, 0.95, 0.99]
-
-
-def _table_name(value: str | None) -> str | None:
-    """`<schema>.<table>` or `<catalog>.<schema>.<table>`, each part a plain identifier."""
-    if value is None:
-        return None
-    parts = value.split(".")
-    if len(parts) not in (2, 3):
-        raise ValueError(f"Table {value!r} must be <schema>.<table> or <catalog>.<schema>.<table>")
-    for part in parts:
-        validate_identifier(part, "table name part")
-    return value
 
 
 class _Section(StrictModel):
@@ -130,12 +118,12 @@ class ReportSpec(StrictModel):
 
 
 class ReportingConfig(StrictModel):
-    data_table: str = Field(description="Predictions table read by default (the seed's data_table; run config overrides).")
-    labels_table: str | None = Field(
-        default=None, description="Labels table for realised metrics (run config overrides); null: always pending."
-    )
-    predictions_asset: list[str] = Field(description="Asset key of the predictions (lineage in the UI).")
-    labels_asset: list[str] | None = Field(default=None, description="Asset key of the labels (lineage in the UI).")
+    predictions_asset: AssetKeyName = Field(description=(
+        "Asset key (<schema>/<table>) of the predictions read: the summaries' upstream, whose table is the "
+        "seed's `data_table`."))
+    labels_asset: AssetKeyName | None = Field(default=None, description=(
+        "Asset key of the labels for realised metrics (the run config's `labels_table` is its table); "
+        "null: no labels, realised stays pending."))
     report_root: str = Field(
         default="{data_root}/reports",
         description="Default report_path: files go to <report_root>/<period>/<partition>/; `{data_root}` is the "
@@ -155,10 +143,13 @@ class ReportingConfig(StrictModel):
         "parallel; matplotlib is single-threaded and Spark idles meanwhile. 1: render in the run's own process.",
     )
 
-    @field_validator("data_table", "labels_table")
-    @classmethod
-    def _tables(cls, value: str | None) -> str | None:
-        return _table_name(value)
+    @property
+    def predictions_key(self) -> tuple[str, str]:
+        return key_parts(self.predictions_asset)
+
+    @property
+    def labels_key(self) -> tuple[str, str] | None:
+        return key_parts(self.labels_asset) if self.labels_asset else None
 
     @model_validator(mode="after")
     def _references(self) -> ReportingConfig:

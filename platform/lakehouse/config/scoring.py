@@ -11,18 +11,10 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from lakehouse.config.base import StrictModel, read_dataset_yaml, validate
-from lakehouse.config.identifiers import validate_identifier
+from lakehouse.config.identifiers import AssetKeyName, key_parts, validate_identifier
 
 OutputMode = Literal["overwrite", "append", "merge"]
 ExportFormat = Literal["csv", "parquet"]
-
-
-def split_table(name: str) -> tuple[str, str]:
-    """`schema.table` -> (schema, table), both validated identifiers (they reach SQL text)."""
-    schema, _, table = name.rpartition(".")
-    if not schema:
-        raise ValueError(f"Table {name!r} must be <schema>.<table>")
-    return validate_identifier(schema, "schema name"), validate_identifier(table, "table name")
 
 
 class ExplanationSettings(StrictModel):
@@ -72,9 +64,13 @@ class ScoringSettings(StrictModel):
         default="production",
         description="`production` (the champion alias), `latest` (highest version), a version number, or an alias.",
     )
-    # No defaults for names that differ per dataset (input table, key): each scoring.yaml sets its own.
-    input_table: str = Field(description="Features to score, <schema>.<table>, partitioned by day.")
-    output_table: str = Field(default="scoring.predictions", description="Where predictions go, <schema>.<table>.")
+    # No defaults for names that differ per dataset (features, key): each scoring.yaml sets its own.
+    features_asset: AssetKeyName = Field(description=(
+        "Asset key (<schema>/<table>) of the gold features scored, partitioned by day: the declared upstream, "
+        "whose table is the default of the seed's `input_table`."))
+    predictions_asset: AssetKeyName = Field(default="scoring/predictions", description=(
+        "Asset key (<schema>/<table>) of the predictions asset; its table is the seed's `output_table`. "
+        "Monitoring and reporting name this key."))
     output_mode: OutputMode = Field(
         default="overwrite",
         description="overwrite: replace exactly the partition window; append: add rows; merge: upsert on the key.",
@@ -86,11 +82,13 @@ class ScoringSettings(StrictModel):
     drift: DriftSettings = Field(default_factory=DriftSettings, description="Score drift check (WARN).")
     export: ExportSettings = Field(default_factory=ExportSettings, description="Exports of predictions.")
 
-    @field_validator("input_table", "output_table")
-    @classmethod
-    def _table_name(cls, value: str) -> str:
-        split_table(value)
-        return value
+    @property
+    def features_key(self) -> tuple[str, str]:
+        return key_parts(self.features_asset)
+
+    @property
+    def predictions_key(self) -> tuple[str, str]:
+        return key_parts(self.predictions_asset)
 
     @field_validator("key", "event_date")
     @classmethod

@@ -12,13 +12,16 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from lakehouse.config.base import StrictModel, load_dataset_entries
-from lakehouse.config.identifiers import validate_identifier, validate_target_table
+from lakehouse.config.identifiers import validate_identifier, validate_source_table_name, validate_target_table
 
 IngestMode = Literal["full", "incremental"]
+BRONZE = "bronze"  # the schema (first key component) of every source's asset
 
 
 class SourceConfig(StrictModel):
-    name: str = Field(description="Source name; the bronze asset is bronze/<name>.")
+    name: str = Field(description=(
+        "Source name. Its asset key is bronze/<name>, and that key is the table's only name: the bronze table "
+        "is bronze.<name> (with bronze.<name>_quarantine, and bronze.<name>_history for CDC, beside it)."))
     description: str = Field(description="What the source is and who produces it.")
     format: Literal["csv", "json", "jdbc", "stream"] = Field(description="How the source is read.")
     location: str | None = Field(
@@ -28,7 +31,6 @@ class SourceConfig(StrictModel):
     )
     contract: str = Field(description="Contract name in contracts.yaml.")
     ingest_mode: IngestMode = Field(default="incremental", description="Default `ingest_mode` run config.")
-    target_table: str = Field(description="Default `target_table` (<schema>.<table>) run config.")
     partition_column: str = Field(
         default="landing_date",
         description="Date column of the bronze table that holds its daily partition.",
@@ -100,10 +102,16 @@ class SourceConfig(StrictModel):
     def _key_columns(cls, value: list[str]) -> list[str]:
         return [validate_identifier(name, "key column name") for name in value]
 
-    @field_validator("target_table")
+    @field_validator("name")
     @classmethod
-    def _target_table(cls, value: str) -> str:
-        return validate_target_table(value)
+    def _room_for_side_tables(cls, value: str) -> str:
+        validate_target_table(f"{BRONZE}.{value}", "source name")
+        return value
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """The bronze asset's key, [bronze, <name>]: the table is named from it (config/identifiers.py)."""
+        return BRONZE, self.name
 
     @model_validator(mode="after")
     def _quarantine_shares(self) -> SourceConfig:
@@ -115,13 +123,7 @@ class SourceConfig(StrictModel):
     @field_validator("table")
     @classmethod
     def _source_table(cls, value: str | None) -> str | None:
-        """JDBC: `table` or `schema.table` on the source database."""
-        if value is not None:
-            for part in value.split("."):
-                validate_identifier(part, "source table name")
-            if value.count(".") > 1:
-                raise ValueError(f"Invalid source table name {value!r}: use table or schema.table")
-        return value
+        return None if value is None else validate_source_table_name(value)
 
 
 @cache

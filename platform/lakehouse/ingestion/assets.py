@@ -28,18 +28,18 @@ from dagster import (
 
 from lakehouse.config.contracts import load_contracts
 from lakehouse.config.dataset import DatasetConfig
+from lakehouse.config.identifiers import side_key
 from lakehouse.config.sources import SourceConfig, load_sources
 from lakehouse.ingestion import checks
 from lakehouse.ingestion.file_source import check_results, earlier_keys, find_files, in_window, prepare_load
 from lakehouse.ingestion.jdbc_assets import build_jdbc_asset
 from lakehouse.ingestion.quarantine_rate import quarantine_rate_specs
-from lakehouse.ingestion.run_config import IngestionRunConfig, source_config_schema
+from lakehouse.ingestion.run_config import IngestionRunConfig, source_config_schema, source_run_config
 from lakehouse.ingestion.sensors import LANDING_FINGERPRINTS, scan_landing
 from lakehouse.ingestion.stream_assets import build_stream_asset
 from lakehouse.partitions import Calendar
 from lakehouse.resources.delta_write import read_table, table_exists
 from lakehouse.resources.spark import SparkResource
-from lakehouse.run_config import op_config
 
 
 def _file_source_asset(source: SourceConfig, dataset: DatasetConfig, calendar: Calendar) -> AssetsDefinition:
@@ -47,7 +47,7 @@ def _file_source_asset(source: SourceConfig, dataset: DatasetConfig, calendar: C
     part = source.partition_column
     common = {"partition_expr": part}
     owners = source.owners or [dataset.owner]
-    table_key, quarantine_key = AssetKey(["bronze", source.name]), AssetKey(["bronze", f"{source.name}_quarantine"])
+    table_key, quarantine_key = AssetKey(source.key), AssetKey(side_key(source.key, "_quarantine"))
     freshness = FreshnessPolicy.time_window(fail_window=timedelta(hours=source.freshness_hours))
     outs = {
         "table": AssetOut(
@@ -78,7 +78,7 @@ def _file_source_asset(source: SourceConfig, dataset: DatasetConfig, calendar: C
         config_schema=source_config_schema(source),
     )
     def _ingest(context: AssetExecutionContext, spark: SparkResource):
-        config = op_config(context, IngestionRunConfig)
+        config = source_run_config(context, source, IngestionRunConfig)
         if config.ingest_mode not in ("full", "incremental"):
             raise ValueError(f"Source {source.name!r}: unknown ingest_mode {config.ingest_mode!r}; expected full or incremental")
         # Confined before anything is listed or read (config/locations.py), and before Spark starts.
@@ -90,8 +90,7 @@ def _file_source_asset(source: SourceConfig, dataset: DatasetConfig, calendar: C
         # Each file too: a symlinked day folder or file inside the landing zone may point out of it.
         files = roots.check_all(find_files(root, days, source), f"Source {source.name!r}: landed file")
         session = spark.spark_session
-        schema, _, table = config.target_table.rpartition(".")  # the table actually written
-        target = spark.table(schema, table)
+        target, quarantine = spark.table_for(table_key.path), spark.table_for(quarantine_key.path)
         # Keys earlier landing days already loaded: a key is kept once however the days were grouped in runs.
         existing = read_table(session, target) if days and table_exists(session, target) else None
         loaded_before = earlier_keys(existing, source, contract, date.fromisoformat(min(days)) if days else None)
@@ -100,11 +99,8 @@ def _file_source_asset(source: SourceConfig, dataset: DatasetConfig, calendar: C
         try:
             runtime: dict[str, Any] = {"write_mode": "overwrite", **({"full_refresh": True} if days is None else {})}
             table_meta: dict[str, Any] = {**runtime, "files_read": len(files), LANDING_FINGERPRINTS: MetadataValue.json(landed)}
-            if config.target_table != source.target_table:
-                table_meta["table"] = config.target_table
             yield Output(load.table, output_name="table", metadata=table_meta)
-            quarantine_meta = {**runtime, **({"table": f"{config.target_table}_quarantine"} if "table" in table_meta else {})}
-            yield Output(load.quarantine, output_name="quarantine", metadata=quarantine_meta)
+            yield Output(load.quarantine, output_name="quarantine", metadata=runtime)
             load.read_by_day()  # counted from the persisted rows, before they are released
         finally:
             load.checked.unpersist()
@@ -112,8 +108,7 @@ def _file_source_asset(source: SourceConfig, dataset: DatasetConfig, calendar: C
         window = context.partition_time_window if days is not None else None
         start, end = (window.start.date(), window.end.date()) if window else (None, None)
         written, rejected = (
-            in_window(session.table(spark.table(schema, name).name), part, start, end)
-            for name in (table, f"{table}_quarantine")
+            in_window(session.table(ref.name), part, start, end) for ref in (target, quarantine)
         )
         yield from check_results(session, load, written, rejected, source, contract, table_key)
 

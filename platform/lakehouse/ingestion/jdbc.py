@@ -18,6 +18,7 @@ from datetime import datetime
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
+from lakehouse.config.identifiers import validate_source_table_name
 from lakehouse.ingestion.typed import ROW_HASH
 from lakehouse.resources.catalog import TableRef, quote, validate_identifier
 from lakehouse.resources.delta_write import WriteSpec, merge_into, read_table, table_exists, write_delta
@@ -35,11 +36,7 @@ def sql_timestamp(value: datetime) -> str:
 
 def source_table_name(name: str) -> str:
     """`table` or `schema.table`, validated, since it is pasted into SQL sent to the database."""
-    for part in name.split("."):
-        validate_identifier(part, "source table name")
-    if name.count(".") > 1:
-        raise ValueError(f"Invalid source table name {name!r}: use table or schema.table")
-    return name
+    return validate_source_table_name(name)
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ from pyspark.sql import functions as F
 
 from lakehouse.config.contracts import Contract, load_contracts
 from lakehouse.config.dataset import DatasetConfig
+from lakehouse.config.identifiers import side_key
 from lakehouse.config.sources import SourceConfig
 from lakehouse.ingestion import checks
 from lakehouse.ingestion.jdbc import ReadPlan
@@ -55,11 +56,10 @@ from lakehouse.ingestion.jdbc_support import (
     start_run,
     target_ref,
 )
-from lakehouse.ingestion.run_config import CdcRunConfig, IngestionRunConfig, source_config_schema
+from lakehouse.ingestion.run_config import CdcRunConfig, IngestionRunConfig, source_config_schema, source_run_config
 from lakehouse.ingestion.typed import split_typed, with_row_hash
 from lakehouse.partitions import Calendar
 from lakehouse.resources.delta_write import read_table
-from lakehouse.run_config import op_config
 
 # One partition per run: the database can only be read as it is now (see the module docstring).
 ONE_DAY_PER_RUN = BackfillPolicy.multi_run(max_partitions_per_run=1)
@@ -79,7 +79,7 @@ def _snapshot_asset(
     source: SourceConfig, dataset: DatasetConfig, calendar: Calendar, contract: Contract
 ) -> AssetsDefinition:
     part, columns, connection = source.partition_column, [c.name for c in contract.columns], source.connection or ""
-    table_key = AssetKey(["bronze", source.name])
+    table_key = AssetKey(source.key)
     outs = {
         "table": AssetOut(
             key=table_key,
@@ -89,7 +89,7 @@ def _snapshot_asset(
             **asset_common(source, dataset),
         ),
         "quarantine": AssetOut(
-            key=["bronze", f"{source.name}_quarantine"],
+            key=side_key(source.key, "_quarantine"),
             description=f"Rows of {source.name} that failed the `{contract.name}` contract, with the reasons.",
             metadata={"partition_expr": part, "column_descriptions": META_COLUMNS},
             **asset_common(source, dataset),
@@ -107,7 +107,7 @@ def _snapshot_asset(
         description=f"Snapshot of JDBC table `{source.table}` ({connection}) into bronze, one partition per day.",
     )
     def _ingest(context: Context) -> Iterator[Any]:
-        config = op_config(context, IngestionRunConfig)
+        config = source_run_config(context, source, IngestionRunConfig)
         spark_resource, conn, day = start_run(context, source, config.ingest_mode)
         session = spark_resource.spark_session
         plan = ReadPlan(
@@ -120,17 +120,13 @@ def _snapshot_asset(
         table = stamp(split.loaded)
         quarantine = stamp(split.quarantined.withColumn("source_table", F.lit(f"{connection}.{config.data_source}")))
         loaded, quarantined = table.count(), quarantine.count()
-        # `table` metadata redirects the IO manager when the run's target_table differs from the default.
-        redirect = config.target_table != source.target_table
         meta: dict[str, Any] = {**read_metadata(read), "rows_loaded": loaded, "rows_quarantined": quarantined}
         meta["write_mode"] = "overwrite"
-        yield Output(table, "table", metadata={**meta, **({"table": config.target_table} if redirect else {})})
-        q_meta: dict[str, Any] = {"rows_quarantined": quarantined, "write_mode": "overwrite"}
-        q_redirect = {"table": f"{config.target_table}_quarantine"} if redirect else {}
-        yield Output(quarantine, "quarantine", metadata={**q_meta, **q_redirect})
+        yield Output(table, "table", metadata=meta)
+        yield Output(quarantine, "quarantine", metadata={"rows_quarantined": quarantined, "write_mode": "overwrite"})
         # Checks read back what the IO manager committed for this day.
-        written = day_rows(read_table(session, target_ref(spark_resource, source, config.target_table)), part, day)
-        bad = read_table(session, target_ref(spark_resource, source, config.target_table, "_quarantine"))
+        written = day_rows(read_table(session, target_ref(spark_resource, source)), part, day)
+        bad = read_table(session, target_ref(spark_resource, source, "_quarantine"))
         yield checks.reconciliation_result(read.rows, written.count(), day_rows(bad, part, day).count(), table_key)
         yield checks.contract_result(written, contract, table_key)
 
@@ -141,7 +137,7 @@ def _cdc_asset(
     source: SourceConfig, dataset: DatasetConfig, calendar: Calendar, contract: Contract
 ) -> AssetsDefinition:
     part, name, connection = source.partition_column, source.name, source.connection or ""
-    table_key = AssetKey(["bronze", name])
+    table_key = AssetKey(source.key)
     described = {**contract.descriptions(), **META_COLUMNS}
     specs = [
         AssetSpec(
@@ -152,14 +148,14 @@ def _cdc_asset(
             **asset_common(source, dataset),
         ),
         AssetSpec(
-            ["bronze", f"{name}_history"],
+            side_key(source.key, "_history"),
             description=f"Every version of {name} ever read (append-only CDC log, partitioned by landing day), for "
             f"point-in-time joins on `{source.cdc_column}`; its max({source.cdc_column}) is the high-water mark.",
             metadata={"column_descriptions": described, "partition_expr": part},
             **asset_common(source, dataset),
         ),
         AssetSpec(
-            ["bronze", f"{name}_quarantine"],
+            side_key(source.key, "_quarantine"),
             description=f"Versions of {name} that failed the `{contract.name}` contract, with the reasons.",
             metadata={"column_descriptions": META_COLUMNS, "partition_expr": part},
             **asset_common(source, dataset),
@@ -178,10 +174,10 @@ def _cdc_asset(
         description=f"CDC of JDBC table `{source.table}` ({connection}) by `{source.cdc_column}` into bronze.",
     )
     def _ingest(context: Context) -> Iterator[Any]:
-        config = op_config(context, CdcRunConfig)
+        config = source_run_config(context, source, CdcRunConfig)
         spark_resource, conn, day = start_run(context, source, config.ingest_mode)
         session = spark_resource.spark_session
-        refs = (target_ref(spark_resource, source, config.target_table, s) for s in ("", "_history", "_quarantine"))
+        refs = (target_ref(spark_resource, source, s) for s in ("", "_history", "_quarantine"))
         tables = CdcTables(*refs)
         lookback = timedelta(hours=config.cdc_lookback_hours)
         outcome = ingest_cdc(

@@ -8,7 +8,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse.config.dataset import DatasetConfig
-from lakehouse.config.identifiers import split_table_name
+from lakehouse.config.identifiers import side_key
 from lakehouse.config.sources import SourceConfig
 from lakehouse.ingestion.jdbc_cdc import Stamp
 from lakehouse.ingestion.jdbc_read import JdbcRead
@@ -44,9 +44,9 @@ def stamp_for(context: AssetExecutionContext, day: str, partition_column: str) -
     return apply
 
 
-def target_ref(spark_resource: Any, source: SourceConfig, target_table: str, suffix: str = "") -> TableRef:
-    schema, table = split_table_name(target_table, f"target_table of source {source.name!r}")
-    return spark_resource.table(schema, table + suffix)
+def target_ref(spark_resource: Any, source: SourceConfig, suffix: str = "") -> TableRef:
+    """The source's bronze table, or with `suffix` a side table named from its key (config/identifiers.py)."""
+    return spark_resource.table_for(side_key(source.key, suffix) if suffix else source.key)
 
 
 def day_rows(df: DataFrame, column: str, day: str) -> DataFrame:

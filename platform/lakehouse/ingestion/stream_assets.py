@@ -48,9 +48,9 @@ from pyspark.sql import functions as F
 
 from lakehouse.config.contracts import Contract, load_contracts
 from lakehouse.config.dataset import DatasetConfig
-from lakehouse.config.identifiers import split_table_name
+from lakehouse.config.identifiers import side_key
 from lakehouse.config.sources import SourceConfig
-from lakehouse.ingestion.run_config import IngestionRunConfig, source_config_schema
+from lakehouse.ingestion.run_config import IngestionRunConfig, source_config_schema, source_run_config
 from lakehouse.ingestion.stream import (
     StreamRun,
     checkpoint_has_commits,
@@ -64,7 +64,6 @@ from lakehouse.partitions import Calendar
 from lakehouse.resources.catalog import TableRef
 from lakehouse.resources.delta_write import last_commit, read_table, table_exists
 from lakehouse.resources.spark import SparkResource
-from lakehouse.run_config import op_config
 
 
 def event_columns(source: SourceConfig, contract: Contract) -> tuple[str, str]:
@@ -88,7 +87,7 @@ def build_stream_asset(source: SourceConfig, dataset: DatasetConfig, calendar: C
         raise ValueError(f"Source {source.name!r}: a stream needs `keys` (or a unique contract column) to merge on")
     owners = source.owners or [dataset.owner]
     descriptions = {**contract.descriptions(), **TABLE_COLUMNS, date_col: f"UTC day of `{event_col}` (partition)."}
-    table_key, quarantine_key = ["bronze", source.name], ["bronze", f"{source.name}_quarantine"]
+    table_key, quarantine_key = list(source.key), list(side_key(source.key, "_quarantine"))
     specs = [
         AssetSpec(
             key=table_key,
@@ -118,7 +117,7 @@ def build_stream_asset(source: SourceConfig, dataset: DatasetConfig, calendar: C
         config_schema=source_config_schema(source),
     )
     def _ingest(context: AssetExecutionContext, spark: SparkResource) -> Iterator[MaterializeResult]:
-        config = op_config(context, IngestionRunConfig)
+        config = source_run_config(context, source, IngestionRunConfig)
         mode = config.ingest_mode
         if mode not in ("full", "incremental"):
             raise ValueError(f"Source {source.name!r}: unknown ingest_mode {mode!r}; expected full or incremental")
@@ -129,8 +128,7 @@ def build_stream_asset(source: SourceConfig, dataset: DatasetConfig, calendar: C
         stream = stream_source_for(source, str(folder), contract)  # fails early for unsupported formats
         if not folder.is_dir():
             raise FileNotFoundError(f"Source {source.name!r}: stream folder {folder} does not exist")
-        table = spark.table(*split_table_name(config.target_table, "target_table"))
-        quarantine = spark.table(table.schema, f"{table.table}_quarantine")
+        table, quarantine = spark.table_for(table_key), spark.table_for(quarantine_key)
         session = spark.spark_session
         if mode == "full":
             reset_checkpoint(checkpoint)

@@ -28,6 +28,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import types as T
 
 from lakehouse.config.dataset import DatasetConfig
+from lakehouse.config.identifiers import key_parts
 from lakehouse.config.monitoring import MonitoringConfig, load_monitoring_config
 from lakehouse.monitoring.breach import breaches, reason
 from lakehouse.monitoring.sensors import MONITORING_KEY
@@ -83,9 +84,9 @@ def build_monitoring_assets(
         ins={
             # Day D reads the predictions of the reference and performance windows before it, and the labels
             # of the performance window (labels of older days may have matured since: they are re-read).
-            "predictions": AssetIn(AssetKey(config.predictions_asset),
+            "predictions": AssetIn(AssetKey(key_parts(config.predictions_asset)),
                                    partition_mapping=lookback(predictions_days)),
-            "labels": AssetIn(AssetKey(config.labels_asset), partition_mapping=lookback(perf_days)),
+            "labels": AssetIn(AssetKey(key_parts(config.labels_asset)), partition_mapping=lookback(perf_days)),
         },
         metadata={"partition_expr": DAY, "column_descriptions": DESCRIPTIONS},
         check_specs=[AssetCheckSpec(CHECK, asset=MONITORING_KEY, description=f"WARN when a limit is crossed: {limits}.")],

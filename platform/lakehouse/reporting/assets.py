@@ -34,14 +34,14 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse.config.dataset import DatasetConfig
+from lakehouse.config.identifiers import table_name_of
 from lakehouse.config.profile import resolve_data_root
 from lakehouse.config.reporting import ReportingConfig, ReportSpec, load_reporting
 from lakehouse.partitions import Calendar
 from lakehouse.reporting.aggregates import COLUMN_DESCRIPTIONS, LONG_COLUMNS, Period
-from lakehouse.resources.catalog import TableRef
 from lakehouse.resources.delta_write import read_table, table_exists
 from lakehouse.resources.spark import SparkResource
-from lakehouse.run_config import config_schema, op_config
+from lakehouse.run_config import config_schema, op_config, require_table
 
 SCHEMA = "reporting"
 
@@ -60,12 +60,15 @@ def group_name(report: ReportSpec) -> str:
 
 
 class SummaryRunConfig(Config):
-    """The seed notebook's `data_table` (and the labels table); defaults come from reporting.yaml."""
+    """The seed notebook's `data_table` (and the labels table): the tables of reporting.yaml's asset keys."""
 
-    data_table: str = Field(description="Predictions table <schema>.<table> (default: reporting.yaml `data_table`).")
+    data_table: str = Field(description=(
+        "Predictions table <schema>.<table>: the table of reporting.yaml `predictions_asset`, the summary's "
+        "declared upstream. Another value fails the run (lineage would name a table it did not read); to "
+        "report on other predictions, point `predictions_asset` at their asset."))
     labels_table: str = Field(description=(
-        "Labels table for realised metrics, <schema>.<table>; empty: no labels (realised stays pending). "
-        "Default: reporting.yaml `labels_table`."))
+        "Labels table for realised metrics, <schema>.<table>: the table of reporting.yaml `labels_asset`, "
+        ", or empty (no labels: realised stays pending). Any other table fails the run."))
 
 
 class ReportRunConfig(Config):
@@ -82,16 +85,24 @@ def _periods(context: AssetExecutionContext) -> list[Period]:
     return [Period(w.start.date(), w.end.date()) for w in windows]
 
 
-def _table(spark: SparkResource, name: str) -> TableRef:
-    parts = name.split(".")
-    return spark.table(*parts) if len(parts) == 2 else TableRef(parts[1], parts[2], None, catalog=parts[0])
+def require_own_tables(config: SummaryRunConfig, settings: ReportingConfig) -> None:
+    """`data_table` / `labels_table` name the tables of the summary's declared upstream keys, or the run fails
+    here, before anything is read or written (lakehouse/run_config.py)."""
+    remedy = "to report on other {}, point reporting.yaml `{}` at their asset."
+    require_table("data_table", config.data_table, settings.predictions_key,
+                  remedy.format("predictions", "predictions_asset"))
+    if config.labels_table:
+        if settings.labels_key is None:
+            raise ValueError(f"labels_table {config.labels_table!r}: reporting.yaml names no `labels_asset`, so the "
+                             "summary declares no labels upstream; set labels_asset, or leave labels_table empty.")
+        require_table("labels_table", config.labels_table, settings.labels_key, remedy.format("labels", "labels_asset"))
 
 
-def _read_window(spark: SparkResource, name: str, column: str, start: date, end: date) -> DataFrame:
-    session, ref = spark.spark_session, _table(spark, name)
+def _read_window(spark: SparkResource, key: tuple[str, str], column: str, start: date, end: date) -> DataFrame:
+    session, ref = spark.spark_session, spark.table_for(key)
     if not table_exists(session, ref):
-        raise FileNotFoundError(f"Table {ref.name} does not exist (location {ref.location}); materialise it first "
-                                "or point the run config at another table.")
+        raise FileNotFoundError(f"Table {ref.name} does not exist (location {ref.location}); materialise "
+                                f"{'/'.join(key)} first.")
     return read_table(session, ref).where((F.col(column) >= F.lit(start)) & (F.col(column) < F.lit(end)))
 
 
@@ -113,7 +124,10 @@ def build_reporting_assets(
 
 
 def _summary_asset(settings: ReportingConfig, report: ReportSpec, common: dict[str, Any]) -> AssetsDefinition:
-    deps = [AssetDep(settings.predictions_asset), *([AssetDep(settings.labels_asset)] if settings.labels_asset else [])]
+    keys = [settings.predictions_key, *([settings.labels_key] if settings.labels_key else [])]
+    deps = [AssetDep(AssetKey(key)) for key in keys]
+    defaults = {"data_table": table_name_of(settings.predictions_key),
+                "labels_table": table_name_of(settings.labels_key) if settings.labels_key else ""}
     sections = [(name, settings.sections[name]) for name in report.sections]
 
     @asset(
@@ -121,8 +135,7 @@ def _summary_asset(settings: ReportingConfig, report: ReportSpec, common: dict[s
         metadata={"partition_expr": "period_start", "column_descriptions": COLUMN_DESCRIPTIONS},
         description=(f"Aggregates of the {report.name} report ({', '.join(report.sections)}), one row per period, "
                      "section, series, bucket and metric; additive values sum over sub-periods."),
-        config_schema=config_schema(
-            SummaryRunConfig, {"data_table": settings.data_table, "labels_table": settings.labels_table or ""}),
+        config_schema=config_schema(SummaryRunConfig, defaults),
         **common,
     )
     def summary(context: AssetExecutionContext, spark: SparkResource):
@@ -130,11 +143,12 @@ def _summary_asset(settings: ReportingConfig, report: ReportSpec, common: dict[s
         from lakehouse.reporting.sections import prepare
 
         config = op_config(context, SummaryRunConfig)
+        require_own_tables(config, settings)
         periods = _periods(context)
         start, end = periods[0].start, periods[-1].end
-        predictions = _read_window(spark, config.data_table, settings.predictions.event_date, start, end)
-        labels = (_read_window(spark, config.labels_table, settings.labels.event_date, start, end)
-                  if config.labels_table else None)
+        predictions = _read_window(spark, settings.predictions_key, settings.predictions.event_date, start, end)
+        labels = (_read_window(spark, settings.labels_key, settings.labels.event_date, start, end)
+                  if config.labels_table and settings.labels_key else None)
         frame = prepare(spark.spark_session, predictions, labels, periods, report.period, settings.predictions,
                         settings.labels)
         # One Spark aggregation for every section, collected (a few hundred rows per period) and handed

@@ -1,14 +1,14 @@
 """Delta IO manager for Spark DataFrames.
 
-Asset key -> table: the key's first component is the schema (layer: bronze, silver, gold, ml,
-reporting), the last is the table; `schema` / `table` metadata override them.
+Asset key -> table: the key [schema, table] is the table's only name (SparkResource.table_for, the one
+rule in config/identifiers.py). Nothing overrides it: a materialisation is recorded under the asset's key,
+so writing another table would make lineage, freshness and the sensors describe a table that did not change.
 
 Per-asset behaviour comes from definition metadata (see WriteSpec.from_metadata):
     partition_expr  date/timestamp column that holds the partition (required on partitioned assets)
     write_mode      overwrite (default) | append | merge; an asset may override it per run by returning
                     Output(df, metadata={"write_mode": ...}) (the seed's `output_mode`)
-    (run time only) Output metadata `full_refresh: True` replaces the whole table, `table: s.t`
-                    redirects the write (the seed's `target_table`).
+    (run time only) Output metadata `full_refresh: True` replaces the whole table.
     merge_keys      key columns for merge
     schema_mode     strict (default) | additive | overwrite
     column_descriptions  {column: description}, shown in the column schema metadata
@@ -108,13 +108,6 @@ class DeltaSparkIOManager(ConfigurableIOManager):
 
     spark: SparkResource
 
-    def table_for(self, key_path: list[str], metadata: dict[str, Any]) -> TableRef:
-        if len(key_path) < 2 and "schema" not in metadata:
-            raise ValueError(f"Asset key {key_path} needs a layer prefix (e.g. ['silver', 'x']) or `schema` metadata")
-        schema = metadata.get("schema", key_path[0])
-        table = metadata.get("table", key_path[-1])
-        return self.spark.table(schema, table)
-
     def handle_output(self, context: OutputContext, obj: Any) -> None:
         observed = obj if isinstance(obj, ObservedFrame) else None
         if observed is not None:
@@ -128,7 +121,7 @@ class DeltaSparkIOManager(ConfigurableIOManager):
         metadata = dict(context.definition_metadata or {})
         runtime = {k: _raw(v) for k, v in (context.output_metadata or {}).items()}
         spec = WriteSpec.from_metadata(metadata, runtime.get("write_mode"))
-        ref = self.table_for(list(context.asset_key.path), {**metadata, **_table_override(runtime)})
+        ref = self.spark.table_for(context.asset_key.path)
         # full_refresh: the asset rebuilt every partition, so the whole table is replaced.
         window = None if runtime.get("full_refresh") else self._window(context, spec.partition_expr)
         spark = self.spark.spark_session
@@ -148,7 +141,7 @@ class DeltaSparkIOManager(ConfigurableIOManager):
     def load_input(self, context: InputContext) -> DataFrame:
         upstream = context.upstream_output
         metadata = dict(upstream.definition_metadata or {}) if upstream else {}
-        ref = self.table_for(list(context.asset_key.path), metadata)
+        ref = self.spark.table_for(context.asset_key.path)
         spark = self.spark.spark_session
         if not table_exists(spark, ref):
             raise FileNotFoundError(
@@ -199,16 +192,6 @@ def _metadata_value(value: Any) -> Any:
         return MetadataValue.json(json.loads(json.dumps(value)))
     except (TypeError, ValueError):
         return str(value)
-
-
-def _table_override(runtime: dict[str, Any]) -> dict[str, str]:
-    """A run may redirect a write to another table (`target_table` run config: `<schema>.<table>`)."""
-    if "table" not in runtime:
-        return {}
-    schema, _, table = str(runtime["table"]).rpartition(".")
-    if not schema:
-        raise ValueError(f"target_table {runtime['table']!r} must be <schema>.<table>")
-    return {"schema": schema, "table": table}
 
 
 def _rows_in_scope(spark: Any, ref: TableRef, window: TimeWindowFilter | None, result: WriteResult, spec: WriteSpec) -> int:

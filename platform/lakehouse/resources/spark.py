@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from dagster import ConfigurableResource
 from pydantic import Field, PrivateAttr
 from pyspark.sql import SparkSession
 
+from lakehouse.config.identifiers import key_table
 from lakehouse.config.locations import SourceRoots
 from lakehouse.config.profile import Profile, resolve_data_root
 from lakehouse.resources.catalog import TableRef, table_ref
@@ -65,6 +67,11 @@ class SparkResource(ConfigurableResource):
 
     def table(self, schema: str, table: str) -> TableRef:
         return table_ref(schema, table, self.warehouse, self.catalog_name if self.catalog == "unity" else None)
+
+    def table_for(self, key: Sequence[str]) -> TableRef:
+        """The table of an asset key [schema, table] (config/identifiers.py `key_table`, the one rule):
+        `<schema>.<table>` at <warehouse>/<schema>/<table> locally, `<catalog>.<schema>.<table>` on Unity."""
+        return self.table(*key_table(key))
 
     # One session per resource instance, built on first use (PrivateAttr: not config, not serialised).
     _session: SparkSession | None = PrivateAttr(default=None)

@@ -28,8 +28,9 @@ from pyspark.sql import functions as F
 
 from lakehouse.config.contracts import Contract, load_contracts
 from lakehouse.config.dataset import DatasetConfig
+from lakehouse.config.identifiers import table_name_of
 from lakehouse.config.ml import MlConfig, load_ml_config
-from lakehouse.config.scoring import ScoringSettings, load_scoring_config, split_table
+from lakehouse.config.scoring import ScoringSettings, load_scoring_config
 from lakehouse.ingestion.file_source import in_window
 from lakehouse.ml.features import load_feature_spec
 from lakehouse.partitions import Calendar
@@ -37,14 +38,15 @@ from lakehouse.resources.delta_io_manager import ObservedFrame
 from lakehouse.resources.delta_write import read_table, table_exists
 from lakehouse.resources.mlflow import MlflowResource
 from lakehouse.resources.spark import SparkResource
-from lakehouse.run_config import config_schema, op_config
+from lakehouse.run_config import config_schema, op_config, require_table
 from lakehouse.scoring import checks
 from lakehouse.scoring.drift import Reference, reference_for
 from lakehouse.scoring.explain import EXPLANATION
+from lakehouse.scoring.export import EXPORT_JOB
 from lakehouse.scoring.model import model_for_run
 from lakehouse.scoring.predict import score, stamp_for
 
-PREDICTIONS_KEY = AssetKey(["scoring", "predictions"])
+PREDICTIONS_KEY = AssetKey(["scoring", "predictions"])  # scoring.yaml `predictions_asset` of both datasets
 OUTPUT_MODES = ("overwrite", "append", "merge")
 OP_NAME, OUTPUT = "scoring__predictions", "predictions"  # run config: ops: {scoring__predictions: {config: ...}}
 
@@ -55,8 +57,13 @@ class ScoringRunConfig(Config):
     model_name: str = Field(description="Registered MLflow model name.")
     model_version: str = Field(description=(
         "`production` (the champion alias), `latest` (highest version), a version number, or an alias."))
-    input_table: str = Field(description="Gold features, <schema>.<table>.")
-    output_table: str = Field(description="Predictions, <schema>.<table>.")
+    input_table: str = Field(description=(
+        "Gold features, <schema>.<table>: the table of scoring.yaml's `features_asset` (the declared upstream). "
+        "Another value fails the run: lineage would name a table the run did not read."))
+    output_table: str = Field(description=(
+        "Predictions, <schema>.<table>: the table of this asset's key (scoring.yaml `predictions_asset`). "
+        "Another value fails the run before anything is read; to put predictions elsewhere, run the "
+        "`export_predictions` job (files) or define a different asset."))
     output_mode: str = Field(description=(
         "overwrite: replace the partition window; append: add rows; merge: upsert on the key."))
 
@@ -64,7 +71,8 @@ class ScoringRunConfig(Config):
 def run_defaults(settings: ScoringSettings) -> dict[str, Any]:
     """scoring.yaml's values of the notebook's parameters (the Launchpad's defaults)."""
     return {"model_name": settings.model_name, "model_version": settings.model_version,
-            "input_table": settings.input_table, "output_table": settings.output_table,
+            "input_table": table_name_of(settings.features_key),
+            "output_table": table_name_of(settings.predictions_key),
             "output_mode": settings.output_mode}
 
 
@@ -81,10 +89,10 @@ def build_scoring_assets(
         "are off (linear: coefficient x standardised value, logit scale; trees: SHAP values).")}
     explain_mode = settings.explanations.mode
     # Lineage follows the configured input (card_fraud: gold/transaction_features; churn: gold/account_features).
-    features_key = AssetKey(list(split_table(settings.input_table)))
+    features_key, predictions_key = AssetKey(settings.features_key), AssetKey(settings.predictions_key)
 
     out = AssetOut(
-        key=PREDICTIONS_KEY,
+        key=predictions_key,
         metadata={"partition_expr": settings.event_date, "merge_keys": [settings.key],
                   "column_descriptions": descriptions},
         owners=[dataset.owner],
@@ -98,25 +106,41 @@ def build_scoring_assets(
         name=OP_NAME,
         outs={OUTPUT: out},
         partitions_def=calendar.daily,
-        deps=[features_key],  # read by name: a run's `input_table` may point elsewhere
-        check_specs=checks.check_specs(PREDICTIONS_KEY, contract.name, settings.drift.psi_warn),
+        deps=[features_key],  # read by name (the window of a single-run backfill), never another table
+        check_specs=checks.check_specs(predictions_key, contract.name, settings.drift.psi_warn),
         can_subset=True,
         group_name="scoring",
         backfill_policy=BackfillPolicy.single_run(),
         config_schema=config_schema(ScoringRunConfig, run_defaults(settings)),
     )
     def predictions(context: AssetExecutionContext, spark: SparkResource, mlflow: MlflowResource):
-        config = op_config(context, ScoringRunConfig)
+        config = run_config(context, settings)
         yield from _score_window(context, config, spark, mlflow, settings, contract, champion_alias, model_features)
 
     return [predictions]
+
+
+def require_own_tables(config: ScoringRunConfig, settings: ScoringSettings) -> None:
+    """`input_table` / `output_table` name the tables of the declared upstream and of this asset, or the run
+    fails here, before anything is read or written (lakehouse/run_config.py)."""
+    require_table("input_table", config.input_table, settings.features_key,
+                  "to score other features, point scoring.yaml `features_asset` at their asset.")
+    require_table("output_table", config.output_table, settings.predictions_key,
+                  f"to write predictions elsewhere, run the `{EXPORT_JOB}` job (files) or define a different asset.")
+
+
+def run_config(context: AssetExecutionContext, settings: ScoringSettings) -> ScoringRunConfig:
+    config = op_config(context, ScoringRunConfig)
+    require_own_tables(config, settings)
+    return config
 
 
 def _score_window(context: AssetExecutionContext, config: ScoringRunConfig, spark: SparkResource, mlflow: MlflowResource,
                   settings: ScoringSettings, contract: Contract, champion_alias: str, model_features: list[str]):
     if config.output_mode not in OUTPUT_MODES:
         raise ValueError(f"output_mode {config.output_mode!r} is not one of {OUTPUT_MODES}")
-    source, target = spark.table(*split_table(config.input_table)), spark.table(*split_table(config.output_table))
+    source, target = spark.table_for(settings.features_key), spark.table_for(settings.predictions_key)
+    key = AssetKey(settings.predictions_key)
     session = spark.spark_session
     rows = _input_rows(session, source)
     window = context.partition_time_window  # the whole range in a single-run backfill
@@ -147,15 +171,15 @@ def _score_window(context: AssetExecutionContext, config: ScoringRunConfig, spar
         done = checks.committed(table, settings.event_date, start, end, stamp.scored_at,
                                 contract.keys if checks.CONTRACT in wanted else None)
         if checks.ROWS in wanted:
-            yield checks.rows_result(PREDICTIONS_KEY, done.rows_of_run, features.values()["input_rows"],
+            yield checks.rows_result(key, done.rows_of_run, features.values()["input_rows"],
                                      done.rows_in_window)
         if checks.VERSION in wanted:
-            yield checks.version_result(PREDICTIONS_KEY, mlflow.client(), model.name, model.version, done.versions)
+            yield checks.version_result(key, mlflow.client(), model.name, model.version, done.versions)
         if checks.CONTRACT in wanted:
-            yield checks.contract_result(PREDICTIONS_KEY, contract, table.schema, list(rules),
+            yield checks.contract_result(key, contract, table.schema, list(rules),
                                          stats.get(checks.VIOLATIONS, []), done)
     if checks.DRIFT in wanted:
-        yield checks.drift_result(PREDICTIONS_KEY, reference, stats.get(checks.HISTOGRAM) or [], settings.drift.psi_warn)
+        yield checks.drift_result(key, reference, stats.get(checks.HISTOGRAM) or [], settings.drift.psi_warn)
 
 
 def _input_rows(session: Any, source: Any) -> DataFrame:
@@ -176,7 +200,6 @@ def _metadata(config: ScoringRunConfig, model: Any, mlflow: MlflowResource, stam
     version_url = mlflow.model_version_url(model.name, model.version)
     return {
         "write_mode": config.output_mode,
-        "table": config.output_table,  # the IO manager writes here
         "input_table": config.input_table,
         "model_name": model.name,
         "model_version": model.version,

@@ -26,7 +26,7 @@ from typing import Any
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from lakehouse.config.scoring import split_table
+from lakehouse.config.identifiers import split_table_name
 from lakehouse.ml.training_set import SPLIT, TRAINING_WEEK
 from lakehouse.resources.catalog import double_literal, quote
 from lakehouse.resources.delta_write import table_exists
@@ -133,7 +133,7 @@ def reference_for(model: Any, spark: SparkResource, client: Any, bins: int) -> R
     if "training_table" not in model.tags or "training_week" not in model.tags:
         return f"model {model.name} v{model.version} has no training_table / training_week tags (not trained here)"
     name, version = _parse_table_tag(model.tags["training_table"])
-    ref = spark.table(*split_table(name))
+    ref = spark.table(*split_table_name(name, "training_table tag"))
     session = spark.spark_session
     if not table_exists(session, ref):
         return f"training table {name} (location {ref.location}) does not exist in this environment"

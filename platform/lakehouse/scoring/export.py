@@ -21,8 +21,9 @@ from pyspark.sql import DataFrame, Observation
 from pyspark.sql import functions as F
 
 from lakehouse.config.dataset import DatasetConfig
+from lakehouse.config.identifiers import split_table_name, table_name_of
 from lakehouse.config.profile import resolve_data_root
-from lakehouse.config.scoring import ScoringSettings, load_scoring_config, split_table
+from lakehouse.config.scoring import ScoringSettings, load_scoring_config
 from lakehouse.ingestion.file_source import in_window
 from lakehouse.resources.delta_write import read_table, table_exists
 from lakehouse.resources.spark import SparkResource
@@ -86,20 +87,22 @@ class ExportConfig(Config):
     path: str = Field(
         default="", description="Target file. Empty: <data_root>/exports/predictions_<start>_<end>.<format>."
     )
-    table: str = Field(description="Predictions table, <schema>.<table> (default: scoring.yaml `output_table`).")
+    table: str = Field(description=(
+        "Predictions table read, <schema>.<table> (default: the table of scoring.yaml `predictions_asset`). "
+        "An export is an op, not an asset: it writes a file and records no materialisation, so any table may be read."))
 
 
 def build_export_job(dataset: DatasetConfig, settings: ScoringSettings | None = None) -> JobDefinition:
     """Job `export_predictions` (one op); defaults of format and table come from scoring.yaml."""
     settings = settings or load_scoring_config(dataset.name)
-    defaults = {"format": settings.export.format, "table": settings.output_table}
+    defaults = {"format": settings.export.format, "table": table_name_of(settings.predictions_key)}
 
     @op(name="export_predictions_op", description="Write the predictions of a date range to one CSV or Parquet file.",
         tags={"kind": "spark"}, config_schema=config_schema(ExportConfig, defaults))
     def export_op(context: OpExecutionContext, spark: SparkResource) -> Output[str]:
         config = op_config(context, ExportConfig)
         start, end = date.fromisoformat(config.start), date.fromisoformat(config.end)
-        ref = spark.table(*split_table(config.table))
+        ref = spark.table(*split_table_name(config.table, "table"))
         session = spark.spark_session
         if not table_exists(session, ref):
             raise FileNotFoundError(f"Predictions table {ref.name} does not exist (location {ref.location})")
