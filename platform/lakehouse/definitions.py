@@ -74,7 +74,7 @@ def build_definitions(profile: Profile | None = None, data_root: str | None = No
         # schedules only refresh the periods whose labels have matured.
         periods_run_elsewhere=("day", "week", "month"),
     )
-    maintenance_job, maintenance_schedule = build_maintenance(profile)
+    maintenance_job, maintenance_schedule = build_maintenance(profile, assets)
     labels_job, labels_schedule = build_labels_refresh(dataset, calendar, running)
     # Alerts are on wherever the daemon runs: a failed run must never go unnoticed.
     failure_alerts = build_failure_alert_sensor(profile.alerts, profile.name, data_root or profile.storage.data_root,

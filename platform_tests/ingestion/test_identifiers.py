@@ -57,7 +57,7 @@ def test_every_bad_form_is_rejected_everywhere(name):
     with pytest.raises(ValidationError):
         ColumnSpec(name=name, type="string", description="d")  # contract columns
     with pytest.raises(ValidationError):
-        OptimizeTarget(table=f"bronze.{name}", zorder_by=["x"])  # operations config (it kept its own copy)
+        OptimizeTarget(asset=f"bronze/{name}", zorder_by=["x"])  # operations config names asset keys
 
 
 @pytest.mark.parametrize("name", ACCEPTED)
@@ -86,7 +86,7 @@ def test_a_target_table_leaves_room_for_its_quarantine_and_history_tables():
 
 def test_sources_yaml_names_are_checked():
     source = load_sources("card_fraud")["transactions_pos"]
-    for field, value in [("target_table", "bronze.t7nl\n"), ("name", "a/b"), ("keys", ["id "]),
+    for field, value in [("name", "t7nl\n"), ("name", "a/b"), ("keys", ["id "]),
                          ("table", "main.t;x"), ("partition_column", "day\n")]:
         with pytest.raises(ValidationError):
             type(source)(**{**source.model_dump(), field: value})
@@ -102,7 +102,8 @@ def test_the_run_config_refuses_a_bad_target_table(source_name):
 
 
 def test_a_launchpad_target_table_with_a_newline_fails_the_run_before_anything_is_written(tmp_path: Path, instance):
-    """The issue's case: `bronze.t7nl\\n` used to create a table folder that broke every later session."""
+    """The issue's case: `bronze.t7nl\\n` used to create a table folder that broke every later session.
+    (Any target_table but bronze.<source> now fails too: this one fails on the name rule first.)"""
     dataset = load_dataset("card_fraud")
     source = load_sources("card_fraud")["transactions_pos"]
     asset = BUILDERS[source.format](source, dataset, build_calendar(dataset.partitions))

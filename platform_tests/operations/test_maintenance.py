@@ -51,7 +51,7 @@ def test_optimize_zorders_only_recent_partitions(spark, transactions: TableRef) 
     old_files = _files(spark, transactions, f"event_date = DATE'{OLD_DAY}'")
     assert len(old_files) == 3 and len(_files(spark, transactions, f"event_date = DATE'{RECENT_DAY}'")) == 3
     target = OptimizeTarget(
-        table=f"{SCHEMA}.x", zorder_by=["customer_id"], partition_column="event_date", recent_days=7
+        asset=f"{SCHEMA}/x", zorder_by=["customer_id"], partition_column="event_date", recent_days=7
     )
 
     report = optimize_table(spark, transactions, target, as_of=date(2026, 1, 12))
@@ -68,7 +68,7 @@ def test_optimize_zorders_only_recent_partitions(spark, transactions: TableRef) 
 
 def test_optimize_refuses_a_non_partition_column(spark, transactions: TableRef) -> None:
     target = OptimizeTarget(
-        table=f"{SCHEMA}.x", zorder_by=["customer_id"], partition_column="customer_id", recent_days=7
+        asset=f"{SCHEMA}/x", zorder_by=["customer_id"], partition_column="customer_id", recent_days=7
     )
     with pytest.raises(ValueError, match="not a partition column"):
         optimize_table(spark, transactions, target, as_of=RECENT_DAY)
@@ -146,7 +146,7 @@ def test_quarantine_retention_on_a_timestamp_column(spark, spark_resource) -> No
 
 def test_missing_tables_are_reported_as_skipped(spark, spark_resource) -> None:
     ref = _ref(spark_resource, "not_yet")
-    target = OptimizeTarget(table=f"{SCHEMA}.x", zorder_by=["id"])
+    target = OptimizeTarget(asset=f"{SCHEMA}/x", zorder_by=["id"])
     for report in (
         optimize_table(spark, ref, target, RECENT_DAY),
         vacuum_table(spark, ref, 168, dry_run=False),

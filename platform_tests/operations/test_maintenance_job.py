@@ -1,5 +1,5 @@
 """The weekly maintenance job and schedule: real run on real Delta tables + a real MLflow registry, the
-schedule's run config per profile, and maintenance.yaml kept in step with the ingestion assets."""
+schedule's run config per profile, and the tables maintained derived from the asset graph."""
 
 from __future__ import annotations
 
@@ -10,18 +10,14 @@ from uuid import uuid4
 from dagster import DagsterEventType, DefaultScheduleStatus, build_schedule_context, validate_run_config
 from mlflow import MlflowClient
 
-from lakehouse.config.dataset import load_dataset
 from lakehouse.config.operations import (
     MaintenancePlan,
     MaintenanceSettings,
     OptimizeTarget,
-    QuarantinePlan,
     QuarantineTarget,
     RegistryCleanup,
-    load_maintenance_plan,
 )
 from lakehouse.config.profile import load_profile
-from lakehouse.ingestion.assets import build_ingestion_assets
 from lakehouse.operations.maintenance_job import (
     DESTRUCTIVE_OPS,
     build_maintenance,
@@ -29,7 +25,6 @@ from lakehouse.operations.maintenance_job import (
     build_maintenance_schedule,
 )
 from lakehouse.operations.registry import ARCHIVED_TAG
-from lakehouse.partitions import build_calendar
 from lakehouse.resources.mlflow import MlflowResource
 
 
@@ -62,13 +57,11 @@ def test_job_runs_every_op_as_a_dry_run_by_default(spark, spark_resource, tmp_pa
         client.create_model_version("job_model", source=str(tmp_path / f"m{i}"))
     plan = MaintenancePlan(
         # Misconfigured on purpose (customer_id is no partition column): that op fails, the others run.
-        optimize=[
-            OptimizeTarget(table=table.name, zorder_by=["customer_id"], partition_column="customer_id", recent_days=7)
-        ],
-        vacuum=[table.name],
-        quarantine=QuarantinePlan(
-            retention_days=30, tables=[QuarantineTarget(table=quarantine.name, age_column="landing_date")]
-        ),
+        optimize=[OptimizeTarget(asset=f"opstest/job_{suffix}", zorder_by=["customer_id"],
+                                 partition_column="customer_id", recent_days=7)],
+        vacuum=[f"opstest/job_{suffix}", f"opstest/job_{suffix}_quarantine"],
+        quarantine=[QuarantineTarget(asset=f"opstest/job_{suffix}_quarantine", age_column="landing_date")],
+        quarantine_retention_days=30,
         registry=RegistryCleanup(models=["job_model"], keep_latest=1),
     )
     job = build_maintenance_job(plan, MaintenanceSettings(), "card_fraud")
@@ -104,16 +97,8 @@ def test_schedule_passes_the_profile_dry_run_and_valid_config() -> None:
 
 
 def test_local_profile_schedule_is_stopped_and_dry() -> None:
-    job, schedule = build_maintenance(load_profile("local"))
+    job, schedule = build_maintenance(load_profile("local"), [])
     assert schedule.default_status == DefaultScheduleStatus.STOPPED
     [request] = schedule.evaluate_tick(_at(datetime(2026, 1, 11, 3))).run_requests
     assert all(op["config"]["dry_run"] is True for op in request.run_config["ops"].values())
     assert load_profile("prod").maintenance.vacuum_retention_hours >= 168
-
-
-def test_every_quarantine_table_has_a_retention_rule() -> None:
-    dataset = load_dataset("card_fraud")
-    keys = {key for asset in build_ingestion_assets(dataset, build_calendar(dataset.partitions)) for key in asset.keys}
-    quarantine_assets = {".".join(k.path) for k in keys if k.path[-1].endswith("_quarantine")}
-    plan = load_maintenance_plan("card_fraud")
-    assert quarantine_assets and quarantine_assets == {t.table for t in plan.quarantine.tables}

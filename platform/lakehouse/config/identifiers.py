@@ -54,12 +54,6 @@ def split_table_name(value: object, what: str = "table", separator: str = ".") -
     return validate_identifier(schema, f"{what} schema name"), validate_identifier(table, f"{what} table name")
 
 
-def validate_table_name(value: str, what: str = "table") -> str:
-    """`value` unchanged if it is a valid `<schema>.<table>` (for pydantic field validators)."""
-    split_table_name(value, what)
-    return value
-
-
 def validate_asset_key(value: str, what: str = "asset key") -> str:
     """`value` unchanged if it is an asset key `<schema>/<table>`: how configuration names a table."""
     split_table_name(value, what, "/")

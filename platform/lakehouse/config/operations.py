@@ -3,8 +3,8 @@
 Two halves, because they vary along different axes:
 * per environment (the profile YAML's `alerts:` and `maintenance:` sections): where alerts go, whether
   the weekly maintenance really deletes, how long Delta keeps old files for time travel;
-* per dataset (`config/datasets/<dataset>/maintenance.yaml`): which tables are Z-ordered by what, which
-  quarantine tables expire after how long, which registered models are cleaned up.
+* per dataset (`config/datasets/<dataset>/maintenance.yaml`): which assets are Z-ordered by what, how long
+  quarantined rows are kept, which registered models are cleaned up (which tables exist: the asset graph).
 
 Secrets (webhook URLs carry their token, SMTP passwords) are never in a file: only the *names* of the
 environment variables that hold them, read when an alert is sent.
@@ -18,7 +18,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from lakehouse.config.base import StrictModel, load_dataset_yaml
-from lakehouse.config.identifiers import validate_identifier, validate_table_name
+from lakehouse.config.identifiers import AssetKeyName, validate_identifier
 
 # Delta's default `delta.deletedFileRetentionDuration` (7 days). VACUUM below it fails Delta's retention
 # check, which stays enabled: a shorter retention can break readers and time travel in progress.
@@ -27,7 +27,6 @@ MIN_VACUUM_RETENTION_HOURS = 168
 
 # Identifiers end up in SQL text: the one shared rule (config/identifiers.py).
 _identifier = validate_identifier
-_table_name = validate_table_name
 
 
 # ---- alerts (profile) -------------------------------------------------------------------------------
@@ -101,54 +100,66 @@ class MaintenanceSettings(StrictModel):
 
 
 # ---- maintenance plan (dataset) ---------------------------------------------------------------------
+# maintenance.yaml states only what the asset graph cannot say: which assets are Z-ordered by what (and
+# how far back), how long quarantined rows are kept, the registry clean-up. Which tables exist (VACUUM
+# covers every Delta asset), which are quarantines and their partition columns come from the asset graph
+# (lakehouse/operations/maintenance_plan.py resolves this file into a MaintenancePlan against it).
 
 
-class OptimizeTarget(StrictModel):
-    table: str = Field(description="Delta table <schema>.<table> to compact.")
+class OptimizeRule(StrictModel):
+    asset: AssetKeyName = Field(description="Asset key (<schema>/<table>) of the Delta table to compact.")
     zorder_by: list[str] = Field(
         min_length=1, description="Columns to Z-order by: the ones queries filter or join on most."
-    )
-    partition_column: str | None = Field(
-        default=None, description="Partition (date) column; with `recent_days`, only recent partitions are rewritten."
     )
     recent_days: int | None = Field(
         default=None,
         ge=1,
-        description="Only partitions of the last N days are optimized (ZORDER rewrites every file it selects, "
-        "so a weekly run over the whole table would rewrite all history every week). Null: whole table.",
+        description="Only partitions of the last N days (by the asset's partition column, `partition_expr`) are "
+        "optimized (ZORDER rewrites every file it selects, so a weekly run over the whole table would rewrite "
+        "all history every week). Null: whole table.",
     )
 
-    @field_validator("table")
+    @field_validator("zorder_by")
     @classmethod
-    def _check_table(cls, value: str) -> str:
-        return _table_name(value)
+    def _columns(cls, value: list[str]) -> list[str]:
+        return [_identifier(column, "column name") for column in value]
+
+
+class OptimizeTarget(OptimizeRule):
+    """An OptimizeRule with its asset's partition column, filled in from the asset graph (not from YAML)."""
+
+    partition_column: str | None = Field(
+        default=None, description="The asset's partition (date) column; with `recent_days`, only recent partitions."
+    )
 
     @model_validator(mode="after")
-    def _columns(self) -> OptimizeTarget:
-        for column in (*self.zorder_by, *([self.partition_column] if self.partition_column else [])):
-            _identifier(column, "column name")
+    def _partition(self) -> OptimizeTarget:
+        if self.partition_column is not None:
+            _identifier(self.partition_column, "column name")
         if self.recent_days is not None and self.partition_column is None:
-            raise ValueError(f"{self.table}: recent_days needs partition_column")
+            raise ValueError(f"{self.asset}: recent_days needs a partitioned asset (partition_expr metadata)")
         return self
+
+
+class QuarantineRetention(StrictModel):
+    retention_days: int = Field(ge=1, description=(
+        "Rows of every quarantine table (each source's <schema>/<name>_quarantine asset) older than this many "
+        "days are deleted."))
 
 
 class QuarantineTarget(StrictModel):
-    table: str = Field(description="Quarantine table <schema>.<table>.")
+    """A quarantine table to expire, derived from the asset graph."""
+
+    asset: AssetKeyName = Field(description="Asset key of the quarantine table.")
     age_column: str = Field(
-        description="Date or timestamp column that dates a row (landing_date for batch sources, whose "
-        "partitions it is, so old rows go as whole files; _ingested_at for the stream)."
+        description="Date or timestamp column that dates a row: the asset's partition column (landing_date for "
+        "batch sources, so old rows go as whole files), else `_ingested_at` (the stream's)."
     )
 
-    @model_validator(mode="after")
-    def _names(self) -> QuarantineTarget:
-        _table_name(self.table)
-        _identifier(self.age_column, "column name")
-        return self
-
-
-class QuarantinePlan(StrictModel):
-    retention_days: int = Field(ge=1, description="Quarantined rows older than this many days are deleted.")
-    tables: list[QuarantineTarget] = Field(description="Every quarantine table and the column that dates its rows.")
+    @field_validator("age_column")
+    @classmethod
+    def _column(cls, value: str) -> str:
+        return _identifier(value, "column name")
 
 
 class RegistryCleanup(StrictModel):
@@ -163,20 +174,26 @@ class RegistryCleanup(StrictModel):
     )
 
 
-class MaintenancePlan(StrictModel):
-    optimize: list[OptimizeTarget] = Field(default_factory=list, description="Tables to OPTIMIZE … ZORDER BY.")
-    vacuum: list[str] = Field(
-        default_factory=list, description="Tables to VACUUM with the profile's retention (<schema>.<table>)."
-    )
-    quarantine: QuarantinePlan | None = Field(default=None, description="Retention of quarantined rows.")
+class MaintenanceConfig(StrictModel):
+    """maintenance.yaml."""
+
+    optimize: list[OptimizeRule] = Field(default_factory=list, description="Assets to OPTIMIZE … ZORDER BY.")
+    quarantine: QuarantineRetention | None = Field(default=None, description="Retention of quarantined rows.")
     registry: RegistryCleanup = Field(default_factory=RegistryCleanup, description="Model-version clean-up.")
 
-    @field_validator("vacuum")
-    @classmethod
-    def _check_vacuum(cls, tables: list[str]) -> list[str]:
-        return [_table_name(t) for t in tables]
+
+class MaintenancePlan(StrictModel):
+    """What the weekly job maintains: maintenance.yaml resolved against the asset graph."""
+
+    optimize: list[OptimizeTarget] = Field(default_factory=list, description="Assets to OPTIMIZE … ZORDER BY.")
+    vacuum: list[AssetKeyName] = Field(
+        default_factory=list, description="Assets to VACUUM with the profile's retention: every Delta asset."
+    )
+    quarantine: list[QuarantineTarget] = Field(default_factory=list, description="Quarantine tables that expire.")
+    quarantine_retention_days: int | None = Field(default=None, ge=1, description="Null: quarantines never expire.")
+    registry: RegistryCleanup = Field(default_factory=RegistryCleanup, description="Model-version clean-up.")
 
 
 @cache
-def load_maintenance_plan(dataset: str) -> MaintenancePlan:
-    return load_dataset_yaml(dataset, "maintenance.yaml", MaintenancePlan)
+def load_maintenance_config(dataset: str) -> MaintenanceConfig:
+    return load_dataset_yaml(dataset, "maintenance.yaml", MaintenanceConfig)

@@ -8,6 +8,7 @@ op's output metadata is its report: what was (or would be) rewritten, deleted, a
 
 # No `from __future__ import annotations`: Dagster reads the op config classes from the annotations.
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -27,15 +28,17 @@ from dagster import (
 from pydantic import Field
 
 from lakehouse.config.dataset import load_dataset
+from lakehouse.config.identifiers import key_parts
 from lakehouse.config.ml import load_ml_config
 from lakehouse.config.operations import (
     MIN_VACUUM_RETENTION_HOURS,
     MaintenancePlan,
     MaintenanceSettings,
-    load_maintenance_plan,
+    load_maintenance_config,
 )
 from lakehouse.config.profile import Profile
 from lakehouse.operations import maintenance as delta
+from lakehouse.operations.maintenance_plan import resolve_plan
 from lakehouse.operations.registry import clean_model
 from lakehouse.resources.mlflow import MlflowResource
 from lakehouse.resources.spark import SparkResource
@@ -77,9 +80,8 @@ def _day(as_of: str | None) -> date:
     return date.fromisoformat(as_of) if as_of else datetime.now(UTC).date()
 
 
-def _table(spark: SparkResource, name: str) -> Any:
-    schema, _, table = name.partition(".")
-    return spark.table(schema, table)
+def _table(spark: SparkResource, asset: str) -> Any:
+    return spark.table_for(key_parts(asset))
 
 
 def _output(reports: list[dict[str, Any]], **summary: Any) -> Output:
@@ -92,23 +94,21 @@ def _output(reports: list[dict[str, Any]], **summary: Any) -> Output:
 def build_maintenance_job(plan: MaintenancePlan, settings: MaintenanceSettings, dataset: str) -> JobDefinition:
     """The job for one dataset's plan; the profile's retention is bound here, so a Launchpad run in
     prod uses prod's retention unless it is overridden explicitly."""
-    quarantine_tables = [t.table for t in plan.quarantine.tables] if plan.quarantine else []
-    vacuum_names = list(dict.fromkeys([*plan.vacuum, *quarantine_tables]))
 
-    @op(out=Out(Nothing), description="OPTIMIZE … ZORDER BY for the tables in maintenance.yaml.")
+    @op(out=Out(Nothing), description="OPTIMIZE … ZORDER BY for the assets maintenance.yaml names.")
     def optimize_zorder(context: OpExecutionContext, config: OptimizeConfig, spark: SparkResource):
         session, day = spark.spark_session, _day(config.as_of)
         reports = []
         for target in plan.optimize:
-            reports.append(delta.optimize_table(session, _table(spark, target.table), target, day))
-            context.log.info("OPTIMIZE %s: %s", target.table, reports[-1])
+            reports.append(delta.optimize_table(session, _table(spark, target.asset), target, day))
+            context.log.info("OPTIMIZE %s: %s", target.asset, reports[-1])
         yield _output(reports, files_removed=sum(r.get("files_removed", 0) for r in reports))
 
-    @op(out=Out(Nothing), description="VACUUM with the profile's retention (>= 168 h); quarantine tables included.")
+    @op(out=Out(Nothing), description="VACUUM every Delta asset (quarantines included) with the profile's retention (>= 168 h).")
     def vacuum_tables(context: OpExecutionContext, config: VacuumConfig, spark: SparkResource):
         hours = config.retention_hours or settings.vacuum_retention_hours
         reports = []
-        for name in vacuum_names:
+        for name in plan.vacuum:
             reports.append(delta.vacuum_table(spark.spark_session, _table(spark, name), hours, config.dry_run))
             summary = {k: v for k, v in reports[-1].items() if k != "files"}
             context.log.info("VACUUM %s (dry_run=%s): %s", name, config.dry_run, summary)
@@ -119,13 +119,13 @@ def build_maintenance_job(plan: MaintenancePlan, settings: MaintenanceSettings, 
     @op(out=Out(Nothing), description="Delete quarantined rows older than the dataset's retention.")
     def expire_quarantine(context: OpExecutionContext, config: QuarantineConfig, spark: SparkResource):
         reports = []
-        if plan.quarantine is not None:
-            cutoff = _day(config.as_of) - timedelta(days=plan.quarantine.retention_days)
-            for target in plan.quarantine.tables:
-                ref = _table(spark, target.table)
+        if plan.quarantine_retention_days is not None:
+            cutoff = _day(config.as_of) - timedelta(days=plan.quarantine_retention_days)
+            for target in plan.quarantine:
+                ref = _table(spark, target.asset)
                 session = spark.spark_session
                 reports.append(delta.expire_quarantine(session, ref, target.age_column, cutoff, config.dry_run))
-                context.log.info("Quarantine %s (dry_run=%s): %s", target.table, config.dry_run, reports[-1])
+                context.log.info("Quarantine %s (dry_run=%s): %s", target.asset, config.dry_run, reports[-1])
         expired = sum(r.get("rows_expired", 0) for r in reports)
         yield _output(reports, dry_run=config.dry_run, rows_expired=expired)
 
@@ -174,9 +174,10 @@ def build_maintenance_schedule(
     )
 
 
-def build_maintenance(profile: Profile) -> tuple[JobDefinition, ScheduleDefinition]:
-    """The job and schedule for the profile's dataset (what to maintain) and environment (how hard)."""
-    plan = load_maintenance_plan(profile.dataset)
+def build_maintenance(profile: Profile, assets: Sequence[object]) -> tuple[JobDefinition, ScheduleDefinition]:
+    """The job and schedule for the profile's dataset (what to maintain: maintenance.yaml over `assets`, the
+    code location's asset graph) and environment (how hard)."""
+    plan = resolve_plan(load_maintenance_config(profile.dataset), assets)
     maintenance_job = build_maintenance_job(plan, profile.maintenance, profile.dataset)
     timezone_name = load_dataset(profile.dataset).partitions.timezone
     return maintenance_job, build_maintenance_schedule(maintenance_job, profile.maintenance, timezone_name)
