@@ -20,6 +20,7 @@ from pyspark.sql import DataFrame, SparkSession
 
 from lakehouse.config.contracts import Contract, load_contracts
 from lakehouse.config.dataset import load_dataset
+from lakehouse.config.identifiers import side_key, table_name_of
 from lakehouse.config.sources import load_sources
 from lakehouse.ingestion import assets as ingestion_assets
 from lakehouse.partitions import build_calendar
@@ -85,17 +86,18 @@ def land(data_root: Path, case: str, files: Mapping[str, bytes | str]) -> Path:
 
 def ingest(spark: SparkSession, resources: dict, data_root: Path, case: str, fmt: str,
            files: Mapping[str, bytes | str], days: list[str] | None = None, source: dict[str, Any] | None = None,
-           contract: Contract | None = None, target: str | None = None) -> Ingested:
+           contract: Contract | None = None) -> Ingested:
     """Land `files` and ingest `days` (default: every day in `files`) as one run; never raises on a failed
-    check, so a case can assert on the checks."""
+    check, so a case can assert on the checks. Each case is its own source, `case_<case>`: a different asset
+    whose table is bronze.case_<case> (a run cannot redirect a source's asset to another table)."""
     landing = land(data_root, case, files)
     days = days or sorted({rel.split("/")[0] for rel in files})
-    config = load_sources("card_fraud")[SOURCES[fmt]].model_copy(update=source or {})
+    config = load_sources("card_fraud")[SOURCES[fmt]].model_copy(update={"name": f"case_{case}", **(source or {})})
     dataset = load_dataset("card_fraud")
     with _contract_override(contract):
         asset_def = ingestion_assets.BUILDERS[fmt](config, dataset, build_calendar(dataset.partitions))
-    table = target or f"bronze.case_{case}"
-    run_config = {"ops": {asset_def.op.name: {"config": {"data_source": f"cases/{case}", "target_table": table}}}}
+    table = table_name_of(config.key)
+    run_config = {"ops": {asset_def.op.name: {"config": {"data_source": f"cases/{case}"}}}}
     if len(days) == 1:
         kwargs: dict[str, Any] = {"partition_key": days[0]}
     else:
@@ -105,7 +107,6 @@ def ingest(spark: SparkSession, resources: dict, data_root: Path, case: str, fmt
         result = materialize([asset_def], resources=resources, instance=instance, run_config=run_config,
                              raise_on_error=False, **kwargs)
     checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
-    schema, _, name = table.rpartition(".")
-    refs = [resources["spark"].table(schema, n) for n in (name, f"{name}_quarantine")]
+    refs = [resources["spark"].table_for(k) for k in (config.key, side_key(config.key, "_quarantine"))]
     return Ingested(result.success, spark.table(table), spark.table(f"{table}_quarantine"), checks,
                     str(refs[0].location), str(refs[1].location), landing)

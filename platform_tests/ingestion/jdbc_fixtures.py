@@ -4,6 +4,7 @@ and reading back what a run committed or reported."""
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -12,10 +13,11 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from dagster import AssetKey, AssetsDefinition, DagsterInstance, ExecuteInProcessResult, materialize
+from dagster import AssetsDefinition, DagsterInstance, ExecuteInProcessResult, materialize
 from sqlalchemy.engine import Engine
 
 from lakehouse.config.dataset import load_dataset
+from lakehouse.config.identifiers import split_table_name
 from lakehouse.config.sources import load_sources
 from lakehouse.ingestion.jdbc_assets import build_jdbc_asset
 from lakehouse.partitions import build_calendar
@@ -81,9 +83,16 @@ def source_db(request: pytest.FixtureRequest) -> Iterator[SourceDb]:
         engine.dispose()
 
 
-def jdbc_asset(source: str) -> AssetsDefinition:
+def jdbc_asset(source: str, table: str | None = None) -> AssetsDefinition:
+    """The source's asset; with `table` (bronze.<name>), the same source under that name: a different asset
+    whose key names the test's own table (a run cannot redirect a source's asset to another table)."""
     dataset = load_dataset("card_fraud")
-    return build_jdbc_asset(load_sources(dataset.name)[source], dataset, build_calendar(dataset.partitions))
+    config = load_sources(dataset.name)[source]
+    if table is not None:
+        schema, name = split_table_name(table)
+        assert (schema,) == config.key[:1], f"test tables are bronze tables, not {table}"
+        config = config.model_copy(update={"name": name})
+    return build_jdbc_asset(config, dataset, build_calendar(dataset.partitions))
 
 
 def run(
@@ -94,9 +103,13 @@ def run(
     config: dict[str, Any],
     raise_on_error: bool = True,
 ) -> ExecuteInProcessResult:
-    run_config = {"ops": {f"ingest_{source}": {"config": config}}}
+    """Materialise `source`; a `target_table` in `config` selects the test's own asset (jdbc_asset)."""
+    config = dict(config)
+    table = config.pop("target_table", None)
+    asset = jdbc_asset(source, table)
+    run_config = {"ops": {asset.op.name: {"config": config}}}
     return materialize(
-        [jdbc_asset(source)],
+        [asset],
         resources=resources,
         instance=instance,
         partition_key=day,
@@ -106,10 +119,13 @@ def run(
 
 
 def metadata(result: ExecuteInProcessResult, *key: str) -> dict[str, Any]:
-    """The materialisation metadata of one asset, as plain values."""
+    """The materialisation metadata of one asset, as plain values; ("bronze", "customers") also finds a
+    test's own copy of the source, bronze/customers_<hex> (unique_table)."""
+    schema, name = key
     for event in result.get_asset_materialization_events():
         materialization = event.step_materialization_data.materialization
-        if materialization.asset_key == AssetKey(list(key)):
+        found = materialization.asset_key.path
+        if found[0] == schema and (found[-1] == name or re.fullmatch(f"{name}_[0-9a-f]{{8}}", found[-1])):
             return {k: getattr(v, "value", v) for k, v in materialization.metadata.items()}
     raise KeyError(f"No materialisation of {key}")
 

@@ -32,7 +32,8 @@ def event(cb: str, reported_at: str, reason: str = "fraud", tid: str | None = No
 
 @dataclass
 class StreamCase:
-    """A stream folder, checkpoint and target table of its own under the session's data root."""
+    """A stream folder, checkpoint and table of its own under the session's data root. The case is its own
+    source (`source`, chargebacks renamed cb_<name>): a different asset, whose key names its table."""
 
     data_root: Path
     name: str = field(default_factory=lambda: uuid.uuid4().hex[:10])
@@ -50,8 +51,16 @@ class StreamCase:
         return self.data_root / self.rel / "checkpoint"
 
     @property
+    def source(self) -> SourceConfig:
+        return SOURCE.model_copy(update={"name": f"cb_{self.name}"})
+
+    @property
+    def op(self) -> str:
+        return f"ingest_{self.source.name}"
+
+    @property
     def table(self) -> str:
-        return f"bronze.cb_{self.name}"
+        return f"bronze.{self.source.name}"
 
     @property
     def quarantine(self) -> str:
@@ -67,23 +76,23 @@ class StreamCase:
         values = {
             "data_source": f"{self.rel}/chargebacks",
             "checkpoint_path": f"{self.rel}/checkpoint",
-            "target_table": self.table,
             **overrides,
         }
-        return {"ops": {OP: {"config": values}}}
+        return {"ops": {self.op: {"config": values}}}
 
     def run(
         self, resources: dict, instance: DagsterInstance, asset: AssetsDefinition | None = None, **overrides: str
     ) -> dict[str, Any]:
         """Materialise; returns the metadata values of `table` and `quarantine`, and the `run_id`."""
         config = self.config(**overrides)
-        result = materialize([asset or stream_asset()], resources=resources, instance=instance, run_config=config)
+        result = materialize([asset or stream_asset(self.source)], resources=resources, instance=instance,
+                             run_config=config)
         by_key = {
             m.asset_key.path[-1]: {k: v.value for k, v in m.metadata.items()}
-            for m in result.asset_materializations_for_node(OP)
+            for m in result.asset_materializations_for_node(self.op)
         }
-        quarantine = by_key[f"{SOURCE.name}_quarantine"]
-        return {"table": by_key[SOURCE.name], "quarantine": quarantine, "run_id": result.run_id}
+        quarantine = by_key[f"{self.source.name}_quarantine"]
+        return {"table": by_key[self.source.name], "quarantine": quarantine, "run_id": result.run_id}
 
     def crash_before_checkpoint_commit(self) -> int:
         """Simulate a crash after the Delta commits of the last batch but before Spark's commit log entry:

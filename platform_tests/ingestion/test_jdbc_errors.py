@@ -18,7 +18,7 @@ def test_unreachable_database_names_the_source_and_creates_no_table(spark, spark
     closed_port = JdbcConnection(url="jdbc:postgresql://127.0.0.1:1/lakehouse_test", driver="org.postgresql.Driver",
                                  user="reader", password="secret-value")
     res = {**resources, "customers_db": closed_port}
-    pattern = r"Source 'customers': reading table 'customers' over connection 'customers_db' .*refused"
+    pattern = r"Source 'customers_[0-9a-f]{8}': reading table 'customers' over connection 'customers_db' .*refused"
     with pytest.raises(Exception, match=pattern) as failure:
         run("customers", res, instance, "2026-01-02", {"target_table": target})
     assert "secret-value" not in str(failure.value)
@@ -37,7 +37,7 @@ def test_wrong_password_names_the_source_and_commits_nothing(spark, resources, i
 
     good = source_db.connection
     wrong = JdbcConnection(url=good.url, driver=good.driver, user=good.user, password="not-the-password")
-    pattern = r"Source 'customers'.*connection 'customers_db'.*password authentication failed"
+    pattern = r"Source 'customers_[0-9a-f]{8}'.*connection 'customers_db'.*password authentication failed"
     with pytest.raises(Exception, match=pattern) as failure:
         run("customers", {**resources, "customers_db": wrong}, instance, "2026-01-03", config)
     assert "not-the-password" not in str(failure.value)

@@ -72,7 +72,7 @@ def test_wrong_password_names_the_source_and_keeps_the_snapshot(spark, resources
 
     good = source_db.connection
     wrong = JdbcConnection(url=good.url, driver=good.driver, user=good.user, password="not-the-password")
-    with pytest.raises(Exception, match=r"Source 'merchants'.*connection 'merchants_db'.*Access denied") as failure:
+    with pytest.raises(Exception, match=r"Source 'merchants_[0-9a-f]{8}'.*connection 'merchants_db'.*Access denied") as failure:
         run("merchants", {**resources, "merchants_db": wrong}, instance, "2026-01-02", config)
     assert "not-the-password" not in str(failure.value)
     assert DeltaTable.forName(spark, target).history(1).first()["version"] == version  # nothing committed

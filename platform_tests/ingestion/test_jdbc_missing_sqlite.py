@@ -49,7 +49,7 @@ def test_the_run_names_the_missing_file_and_creates_nothing(spark, spark_resourc
     missing = tmp_path / "sources" / "demo_sources.sqlite"
     conn = JdbcConnection(url=f"jdbc:sqlite:{missing}", driver=DRIVERS["sqlite"])
     target = unique_table("merchants")
-    with pytest.raises(Exception, match=r"Source 'merchants'.*source database file .*demo_sources.sqlite not found"):
+    with pytest.raises(Exception, match=r"Source 'merchants_[0-9a-f]{8}'.*source database file .*demo_sources.sqlite not found"):
         run("merchants", {**resources, "merchants_db": conn}, instance, "2026-01-02", {"target_table": target})
     assert not missing.exists()  # no 0-byte database left behind
     schema, _, table = target.partition(".")

@@ -25,8 +25,8 @@ def test_the_stream_format_selects_the_implementation_and_kafka_is_a_clear_error
         stream_source_for(kafka, "/x", contract)
     case = StreamCase(data_root)
     case.write("2026-01-05", 1, [event("cb-1", "2026-01-05T08:00:00Z")])
-    with pytest.raises(UnsupportedStreamFormat, match="chargebacks.*kafka"):
-        case.run(resources, instance, asset=stream_asset(kafka))
+    with pytest.raises(UnsupportedStreamFormat, match=f"{case.source.name}.*kafka"):
+        case.run(resources, instance, asset=stream_asset(case.source.model_copy(update={"stream_format": "kafka"})))
     assert not case.checkpoint.exists()  # failed before touching anything
 
 
@@ -48,7 +48,7 @@ def test_the_asset_definition_follows_the_ingestion_conventions():
 
 def test_guard_rails_name_the_source(spark, resources, instance, data_root):
     case = StreamCase(data_root)
-    with pytest.raises(FileNotFoundError, match=r"Source 'chargebacks': stream folder .* does not exist"):
+    with pytest.raises(FileNotFoundError, match=rf"Source '{case.source.name}': stream folder .* does not exist"):
         case.run(resources, instance)
     case.write("2026-01-05", 1, [event("cb-1", "2026-01-05T08:00:00Z")])
     with pytest.raises(Exception, match="unknown ingest_mode 'sometimes'"):

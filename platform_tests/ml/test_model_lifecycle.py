@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 import mlflow
 import pytest
-from dagster import AssetSpec, DagsterInstance, Definitions, build_schedule_context, materialize
+from dagster import AssetKey, AssetSpec, DagsterInstance, Definitions, build_schedule_context, materialize
 from pyspark.sql import functions as F
 
 from lakehouse.config.dataset import load_dataset
@@ -45,10 +45,13 @@ TOP1 = tiny_config(models={"logistic_regression": ONE_POINT_LR}, feature_selecti
 ALL = tiny_config(models={"logistic_regression": ONE_POINT_LR}, feature_selection=_selection(None))
 
 
+# The processing stage's gold assets stand in as external specs in the test schema: their keys name the tables.
+INPUTS = (AssetKey([GOLD_SCHEMA, FEATURES_KEY.path[-1]]), AssetKey([GOLD_SCHEMA, LABELS_KEY.path[-1]]))
+
+
 def stand_ins() -> list[AssetSpec]:
-    """The processing stage's gold assets as external specs: same keys and partitions, test schema."""
-    meta = {"partition_expr": "event_date", "schema": GOLD_SCHEMA}
-    return [AssetSpec(key, partitions_def=CALENDAR.daily, metadata=meta) for key in (FEATURES_KEY, LABELS_KEY)]
+    meta = {"partition_expr": "event_date"}
+    return [AssetSpec(key, partitions_def=CALENDAR.daily, metadata=meta) for key in INPUTS]
 
 
 def _registry(client) -> tuple[list[int], dict[str, str]]:
@@ -62,7 +65,7 @@ def history(gold, resources, mlflow_store, spark_resource, spec):
     client = mlflow_store.client()
     with DagsterInstance.ephemeral() as instance:
         result = materialize(
-            [*stand_ins(), *build_ml_assets(DATASET, CALENDAR, TOP3)],
+            [*stand_ins(), *build_ml_assets(DATASET, CALENDAR, TOP3, INPUTS)],
             partition_key=WEEK.isoformat(),
             resources={**resources, "mlflow": mlflow_store},
             instance=instance,
@@ -202,7 +205,7 @@ def test_decision_rule(greater, challenger, champion, expected):
 
 def test_weekly_job_and_schedule_request_the_week_that_just_ended(resources):
     defs = Definitions(
-        assets=[*stand_ins(), *build_ml_assets(DATASET, CALENDAR, TOP3)],
+        assets=[*stand_ins(), *build_ml_assets(DATASET, CALENDAR, TOP3, INPUTS)],
         schedules=build_ml_schedules(DATASET, TOP3),
         resources=resources,
     )

@@ -80,7 +80,8 @@ def test_a_day_is_monitored_for_its_serving_version_only(spark: SparkSession) ->
 
 
 def tables(rows_by_day: dict[date, list[tuple]], labels_by_day: dict[date, list[tuple]]) -> list[Any]:
-    """Stub upstream assets with the real keys, stored in test-only schemas by the Delta IO manager."""
+    """Stub upstream assets in test-only schemas (their keys name their tables), written by the Delta IO
+    manager; `config()` points monitoring at them."""
     daily = build_calendar(load_dataset("card_fraud").partitions).daily
 
     def window(context: Any, by_day: dict[date, list[tuple]], schema: str) -> DataFrame:
@@ -88,13 +89,11 @@ def tables(rows_by_day: dict[date, list[tuple]], labels_by_day: dict[date, list[
         rows = [r for d, rs in by_day.items() if tw.start.date() <= d < tw.end.date() for r in rs]
         return SparkSession.getActiveSession().createDataFrame(rows, schema)
 
-    @asset(key=["scoring", "predictions"], partitions_def=daily,
-           metadata={"schema": "montest_scoring", "partition_expr": "event_date"})
+    @asset(key=["montest_scoring", "predictions"], partitions_def=daily, metadata={"partition_expr": "event_date"})
     def predictions(context) -> DataFrame:  # noqa: ANN001 - Dagster injects the context
         return window(context, rows_by_day, PRED_COLS)
 
-    @asset(key=["gold", "labels"], partitions_def=daily,
-           metadata={"schema": "montest_gold", "partition_expr": "event_date"})
+    @asset(key=["montest_gold", "labels"], partitions_def=daily, metadata={"partition_expr": "event_date"})
     def labels(context) -> DataFrame:  # noqa: ANN001
         return window(context, labels_by_day, LABEL_COLS)
 
@@ -108,7 +107,8 @@ def test_the_asset_records_a_breach_that_the_sensor_turns_into_one_retraining_re
     # 20 rows a day, 4 frauds of which the model flags 1: recall 0.25 < 0.30.
     rows = {d: [(f"{d}-{i}", d, i / 20, int(i == 19), "2") for i in range(20)] for d in days}
     labels = {d: [(f"{d}-{i}", d, int(i >= 16), True) for i in range(20)] for d in days}
-    config = small()
+    config = small().model_copy(update={"predictions_asset": "montest_scoring/predictions",
+                                        "labels_asset": "montest_gold/labels"})
     dataset = load_dataset("card_fraud")
     calendar = build_calendar(dataset.partitions)
     monitoring = build_monitoring_assets(dataset, calendar, config)

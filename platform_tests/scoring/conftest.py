@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dagster import AssetSpec
+from dagster import AssetKey, AssetSpec
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
@@ -50,16 +50,20 @@ FAMILIES = {"logistic_regression": {**LR, "grid": {}},
 
 
 def settings(**changes: Any) -> ScoringSettings:
-    """scoring.yaml pointed at the test schemas; `changes` replace top-level keys."""
+    """scoring.yaml pointed at assets in the test schemas (their keys name their tables); `changes` replace
+    top-level keys."""
     base = load_scoring_config("card_fraud").model_dump()
-    base.update(input_table=f"{GOLD_SCHEMA}.transaction_features", output_table=f"{OUT_SCHEMA}.predictions")
+    base.update(features_asset=f"{GOLD_SCHEMA}/transaction_features", predictions_asset=f"{OUT_SCHEMA}/predictions")
     base.update(changes)
     return ScoringSettings.model_validate(base)
 
 
-def stand_in() -> AssetSpec:
-    """The processing stage's gold features as an external spec: same key and partitions."""
-    return AssetSpec(FEATURES_KEY, partitions_def=CALENDAR.daily, metadata={"partition_expr": "event_date"})
+def stand_in(scoring: ScoringSettings | None = None) -> AssetSpec:
+    """The processing stage's gold features as an external spec in the test schema: same table name and
+    partitions as FEATURES_KEY, the key `settings().features_asset` names."""
+    key = AssetKey((scoring or settings()).features_key)
+    assert key.path[-1] == FEATURES_KEY.path[-1]
+    return AssetSpec(key, partitions_def=CALENDAR.daily, metadata={"partition_expr": "event_date"})
 
 
 @pytest.fixture(scope="session")

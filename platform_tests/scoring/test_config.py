@@ -18,8 +18,8 @@ from platform_tests.scoring.conftest import CALENDAR, DATASET
 def test_shipped_config_defaults_the_notebook_parameters():
     config = load_scoring_config("card_fraud")
     assert config.model_name == "card_fraud_classifier"  # from ml.yaml's registry
-    assert (config.model_version, config.input_table, config.output_table, config.output_mode) == (
-        "production", "gold.transaction_features", "scoring.predictions", "overwrite")
+    assert (config.model_version, config.features_asset, config.predictions_asset, config.output_mode) == (
+        "production", "gold/transaction_features", "scoring/predictions", "overwrite")
     assert config.explanations.mode == "off"
     defaults = ScoringRunConfig(**run_defaults(config))
     assert defaults.model_dump() == {"model_name": "card_fraud_classifier", "model_version": "production",
@@ -28,8 +28,9 @@ def test_shipped_config_defaults_the_notebook_parameters():
 
 
 @pytest.mark.parametrize(("changes", "message"), [
-    ({"output_table": "predictions"}, "must be <schema>.<table>"),
-    ({"input_table": "gold.x;drop"}, "Invalid table name"),
+    ({"predictions_asset": "predictions"}, "must be <schema>/<table>"),
+    ({"predictions_asset": "scoring.predictions"}, "must be <schema>/<table>"),
+    ({"features_asset": "gold/x;drop"}, "Invalid asset key table name"),
     ({"output_mode": "upsert"}, "output_mode"),
     ({"explanations": {"mode": "shap"}}, "explanations.mode"),
     ({"explanations": {"top_k": 0}}, "explanations.top_k"),

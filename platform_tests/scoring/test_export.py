@@ -54,7 +54,7 @@ def test_export_refuses_a_reversed_range_or_unknown_format(predictions, tmp_path
 
 
 def test_export_job_writes_under_the_data_root_by_default(predictions, spark_resource, data_root):
-    job = build_export_job(DATASET, settings(output_table=f"{OUT_SCHEMA}.{TABLE}"))
+    job = build_export_job(DATASET, settings(predictions_asset=f"{OUT_SCHEMA}/{TABLE}"))
     assert job.name == EXPORT_JOB
     result = job.execute_in_process(
         run_config={"ops": {"export_predictions_op": {"config": {"start": "2026-01-26", "end": "2026-01-28",

@@ -4,13 +4,13 @@ metadata, version specs, a single-run range, explanations in the table, and a bl
 from __future__ import annotations
 
 import pytest
-from dagster import AssetSelection, DagsterEventType, DagsterInstance, materialize
+from dagster import AssetKey, AssetSelection, DagsterEventType, DagsterInstance, materialize
 from pyspark.sql import functions as F
 
 from lakehouse.ml.promotion import ModelVersionNotFound
 from lakehouse.resources.delta_write import WriteSpec, write_delta
 from lakehouse.scoring import checks
-from lakehouse.scoring.assets import PREDICTIONS_KEY, build_scoring_assets
+from lakehouse.scoring.assets import build_scoring_assets
 from lakehouse.scoring.drift import REFERENCE_TAG
 from lakehouse.scoring.model import load_scoring_model
 from platform_tests.scoring.conftest import CALENDAR, DATASET, NAME, OUT_SCHEMA, settings, stand_in
@@ -24,11 +24,12 @@ def run(resources, mlflow_store, registry, gold):
     """materialize(day or (first, last), **run config) on one instance; returns the result."""
     with DagsterInstance.ephemeral() as instance:
         def go(day, scoring=None, raise_on_error=True, with_checks=True, **config):
-            assets = [stand_in(), *build_scoring_assets(DATASET, CALENDAR, scoring or settings())]
+            scoring = scoring or settings()
+            assets = [stand_in(scoring), *build_scoring_assets(DATASET, CALENDAR, scoring)]
             tags = None
             if isinstance(day, tuple):
                 tags = {"dagster/asset_partition_range_start": day[0], "dagster/asset_partition_range_end": day[1]}
-            selection = AssetSelection.assets(PREDICTIONS_KEY)
+            selection = AssetSelection.assets(AssetKey(scoring.predictions_key))
             return materialize(assets, partition_key=None if tags else day, tags=tags, instance=instance,
                                selection=selection if with_checks else selection.without_checks(),
                                resources={**resources, "mlflow": mlflow_store}, raise_on_error=raise_on_error,
@@ -145,12 +146,13 @@ def test_single_run_range_and_explanations_in_the_same_table(run, spark, spec):
 
 
 def test_duplicate_input_rows_fail_the_blocking_contract_check(run, spark, spark_resource, gold):
-    """Crafted input (one transaction twice) through `input_table`: the contract's unique key fails."""
+    """Crafted input (one transaction twice), scored as other assets (scoring.yaml's `features_asset` and
+    `predictions_asset`: run config cannot redirect them): the contract's unique key fails."""
     day = gold.where("event_date = DATE'2026-01-25'")
     ref = spark_resource.table("scoretest_bad", "transaction_features")
     write_delta(spark, day.unionByName(day.limit(1)), ref, WriteSpec(schema_mode="overwrite"), None)
-    result = run("2026-01-25", raise_on_error=False, input_table="scoretest_bad.transaction_features",
-                 output_table=f"{OUT_SCHEMA}.bad_predictions")
+    bad = settings(features_asset="scoretest_bad/transaction_features", predictions_asset=f"{OUT_SCHEMA}/bad_predictions")
+    result = run("2026-01-25", scoring=bad, raise_on_error=False)
     found = _checks(result)
     assert not found[checks.CONTRACT].passed and "transaction_id" in found[checks.CONTRACT].metadata["details"].value
     rows = found[checks.ROWS]
@@ -159,8 +161,17 @@ def test_duplicate_input_rows_fail_the_blocking_contract_check(run, spark, spark
 
 
 def test_a_missing_input_table_fails_the_run_naming_it(run):
-    result = run("2026-01-26", raise_on_error=False, input_table="scoretest_gold.no_such_table")
+    missing = settings(features_asset="scoretest_nothing/transaction_features")
+    result = run("2026-01-26", scoring=missing, raise_on_error=False)
     [failure] = [e for e in result.all_events if e.event_type == DagsterEventType.STEP_FAILURE]
     error = failure.step_failure_data.error
     text = str(error.message) + str(error.cause.message if error.cause else "")
-    assert not result.success and "Input table scoretest_gold.no_such_table does not exist" in text
+    assert not result.success and "Input table scoretest_nothing.transaction_features does not exist" in text
+
+
+def test_a_run_config_table_other_than_the_assets_fails_before_scoring(run, spark):
+    """The seed's output_table stays in the Launchpad, but may only name this asset's own table."""
+    result = run("2026-01-26", raise_on_error=False, output_table="scoretest_elsewhere.predictions")
+    [failure] = [e for e in result.all_events if e.event_type == DagsterEventType.STEP_FAILURE]
+    assert "export_predictions" in str(failure.step_failure_data.error.message)
+    assert not spark.catalog.tableExists("scoretest_elsewhere.predictions")

@@ -53,20 +53,25 @@ GATE = "champion_gate"
 
 
 def build_ml_assets(
-    dataset: DatasetConfig, calendar: Calendar, config: MlConfig | None = None
+    dataset: DatasetConfig, calendar: Calendar, config: MlConfig | None = None,
+    inputs: tuple[AssetKey, AssetKey] | None = None,
 ) -> list[AssetsDefinition | AssetChecksDefinition]:
-    """The weekly training set and model assets; `config` overrides ml.yaml (tests, experiments)."""
+    """The weekly training set and model assets; `config` overrides ml.yaml, `inputs` the (features, labels)
+    asset keys, default processing.yaml's gold tables (tests, experiments: other assets, other tables)."""
     config = config or load_ml_config(dataset.name)
     spec = load_feature_spec(dataset.name)
-    return [_training_set_asset(dataset, calendar, config, spec), _model_asset(dataset, calendar, config, spec)]
+    if inputs is None:
+        processing = load_processing(dataset.name)
+        features, labels = (AssetKey(["gold", t]) for t in (processing.features_table, processing.labels_table))
+        inputs = features, labels
+    return [_training_set_asset(dataset, calendar, config, spec, inputs), _model_asset(dataset, calendar, config, spec)]
 
 
 def _training_set_asset(
-    dataset: DatasetConfig, calendar: Calendar, config: MlConfig, spec: FeatureSpec
+    dataset: DatasetConfig, calendar: Calendar, config: MlConfig, spec: FeatureSpec, inputs: tuple[AssetKey, AssetKey]
 ) -> AssetsDefinition:
     mapping = window_mapping(config.training_set, spec.label_window_days)
-    processing = load_processing(dataset.name)
-    features_key, labels_key = (AssetKey(["gold", t]) for t in (processing.features_table, processing.labels_table))
+    features_key, labels_key = inputs
     descriptions = {**{c: spec.descriptions.get(c, "") for c in spec.columns}, **COLUMN_DESCRIPTIONS}
 
     @asset(

@@ -96,22 +96,22 @@ def _register(bench: Bench) -> dict[str, str]:
 
 
 def _asset_runner(bench: Bench, with_checks: bool = True) -> Any:
-    from dagster import AssetSelection, AssetSpec, DagsterInstance, materialize
+    from dagster import AssetKey, AssetSelection, AssetSpec, DagsterInstance, materialize
 
     from lakehouse.config.dataset import load_dataset
     from lakehouse.config.scoring import load_scoring_config
     from lakehouse.partitions import build_calendar
-    from lakehouse.scoring.assets import PREDICTIONS_KEY, build_scoring_assets
-    from lakehouse_tools.synthetic_gold import FEATURES_KEY
+    from lakehouse.scoring.assets import build_scoring_assets
 
     dataset = load_dataset("card_fraud")
     calendar = build_calendar(dataset.partitions)
+    # Assets of their own in the bench schemas: their keys name their tables.
     settings = load_scoring_config("card_fraud").model_copy(update={
-        "model_name": NAME, "input_table": f"{GOLD}.transaction_features", "output_table": f"{OUT}.predictions"})
-    gold = AssetSpec(FEATURES_KEY, partitions_def=calendar.daily)
+        "model_name": NAME, "features_asset": f"{GOLD}/transaction_features", "predictions_asset": f"{OUT}/predictions"})
+    gold = AssetSpec(AssetKey(settings.features_key), partitions_def=calendar.daily)
     assets: list[AssetsDefinition | AssetSpec] = [gold, *build_scoring_assets(dataset, calendar, settings)]
     instance = DagsterInstance.ephemeral()
-    selection = AssetSelection.assets(PREDICTIONS_KEY)
+    selection = AssetSelection.assets(AssetKey(settings.predictions_key))
 
     def run() -> None:
         materialize(assets, partition_key=SCORE_DAY.isoformat(), resources=bench.resources, instance=instance,
