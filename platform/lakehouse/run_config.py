@@ -1,7 +1,7 @@
 """Run config whose defaults are the dataset's configured values (the seed notebooks' parameters).
 
 Each run-config class is a static `dagster.Config`: its fields, types, descriptions and validators.
-What a field defaults to depends on the dataset (a source's `target_table`, scoring.yaml's
+What a field defaults to depends on the dataset (a source's `ingest_mode`, scoring.yaml's
 `model_version`, ...), and Dagster builds an op's schema from a `Config` annotation using the class's
 own field defaults only (a default instance of the `config` argument is refused), so one class
 cannot carry per-asset defaults that way. Instead the asset (or op) declares `config_schema` built

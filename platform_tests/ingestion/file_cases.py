@@ -1,7 +1,8 @@
 """Land hand-made files and ingest them through the real bronze asset, each case into tables of its own.
 
-A case writes its files under `cases/<case>/<day>/` in the test data root and runs the source's asset with
-`data_source` and `target_table` run config pointing there, so cases never see each other's rows or keys.
+A case writes its files under `cases/<case>/<day>/` in the test data root and runs a copy of the source named
+`case_<case>` (an asset of its own, table bronze.case_<case>) with `data_source` pointing there, so cases never
+see each other's rows or keys.
 Source and contract fields can be overridden per case (e.g. `multiline`, a column's `format`).
 """
 

@@ -18,9 +18,10 @@ from lakehouse.config.operations import (
     RegistryCleanup,
 )
 from lakehouse.config.profile import load_profile
+from lakehouse.definitions import build_definitions
 from lakehouse.operations.maintenance_job import (
     DESTRUCTIVE_OPS,
-    build_maintenance,
+    MAINTENANCE_SCHEDULE,
     build_maintenance_job,
     build_maintenance_schedule,
 )
@@ -97,7 +98,7 @@ def test_schedule_passes_the_profile_dry_run_and_valid_config() -> None:
 
 
 def test_local_profile_schedule_is_stopped_and_dry() -> None:
-    job, schedule = build_maintenance(load_profile("local"), [])
+    schedule = build_definitions(load_profile("local")).resolve_schedule_def(MAINTENANCE_SCHEDULE)
     assert schedule.default_status == DefaultScheduleStatus.STOPPED
     [request] = schedule.evaluate_tick(_at(datetime(2026, 1, 11, 3))).run_requests
     assert all(op["config"]["dry_run"] is True for op in request.run_config["ops"].values())

@@ -18,6 +18,7 @@ from dagster import AssetKey, DagsterInstance, materialize
 from openpyxl import load_workbook
 
 from lakehouse.config.dataset import load_dataset
+from lakehouse.config.identifiers import split_table_name
 from lakehouse.config.reporting import load_reporting
 from lakehouse.partitions import build_calendar
 from lakehouse.reporting.assets import build_reporting_assets
@@ -27,7 +28,9 @@ from lakehouse.resources.delta_write import WriteSpec, read_table, write_delta
 from platform_tests.reporting.files import page_count, pdf_info, pdf_pages, sheet_rows
 from platform_tests.reporting.synthetic import LABELS_SCHEMA, MONDAY, PREDICTIONS_SCHEMA, week_labels, week_rows
 
-CONFIG = load_reporting("card_fraud")
+# The reports read predictions and labels assets of test schemas (their keys name their tables).
+CONFIG = load_reporting("card_fraud").model_copy(
+    update={"predictions_asset": "reptest_scoring/predictions", "labels_asset": "reptest_gold/labels"})
 DAILY, WEEKLY = CONFIG.report("daily"), CONFIG.report("weekly")
 MON, WED, SUN = (MONDAY + timedelta(days=d) for d in (0, 2, 6))
 RANGE = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
@@ -44,7 +47,7 @@ class Runs:
 
 
 def _write(spark, spark_resource, schema: str, rows, ddl: str) -> None:
-    ref = spark_resource.table(*schema.split("."))
+    ref = spark_resource.table(*split_table_name(schema))
     write_delta(spark, spark.createDataFrame(rows, ddl), ref, WriteSpec(partition_expr="event_date"), None)
 
 
@@ -53,15 +56,14 @@ def runs(spark, spark_resource, resources, data_root, tmp_path_factory) -> Runs:
     _write(spark, spark_resource, "reptest_scoring.predictions", week_rows(), PREDICTIONS_SCHEMA)
     _write(spark, spark_resource, "reptest_gold.labels", week_labels(matured=False), LABELS_SCHEMA)
     dataset = load_dataset("card_fraud")
-    assets = {a.key.path[-1]: a for a in build_reporting_assets(dataset, build_calendar(dataset.partitions))}
+    assets = {a.key.path[-1]: a for a in build_reporting_assets(dataset, build_calendar(dataset.partitions), CONFIG)}
     daily, weekly = [assets["daily_summary"], assets["daily_report"]], [assets["weekly_summary"], assets["weekly_report"]]
-    tables = {"data_table": "reptest_scoring.predictions", "labels_table": "reptest_gold.labels"}
     custom = tmp_path_factory.mktemp("custom_reports")
     reports_root = data_root / "reports"
 
     with DagsterInstance.ephemeral() as instance:
         def run(pair, tags=None, partition_key=None, report_path=None):
-            ops = {pair[0].op.name: {"config": tables}}
+            ops: dict = {}  # data_table / labels_table default to the tables of CONFIG's asset keys
             if report_path:
                 ops[pair[1].op.name] = {"config": {"report_path": str(report_path)}}
             return materialize(pair, resources=resources, instance=instance, run_config={"ops": ops}, tags=tags,
@@ -179,7 +181,7 @@ def test_report_paths_lists_what_was_made(runs, data_root):
 
 def test_a_report_without_its_aggregates_is_an_error_not_an_empty_report(runs, resources, instance):
     dataset = load_dataset("card_fraud")
-    assets = {a.key.path[-1]: a for a in build_reporting_assets(dataset, build_calendar(dataset.partitions))}
+    assets = {a.key.path[-1]: a for a in build_reporting_assets(dataset, build_calendar(dataset.partitions), CONFIG)}
     summary, report = assets["daily_summary"], assets["daily_report"]
     never_built = (SUN + timedelta(days=7)).isoformat()
     with pytest.raises(Exception, match=f"No aggregates for daily partition {never_built}.*reporting/daily_summary"):

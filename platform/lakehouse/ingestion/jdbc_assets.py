@@ -18,7 +18,7 @@ keeps the real change timestamps either way.
 
 Run config = the seed notebook's parameters: `data_source` is the table to read on the source's
 connection (the connection and its credentials come from the profile, never from run config),
-`target_table` the bronze table, `ingest_mode` full | incremental. `checkpoint_path` is unused: the
+`target_table` the bronze table (only the asset's own, bronze.<name>), `ingest_mode` full | incremental. `checkpoint_path` is unused: the
 high-water mark lives in the history table.
 """
 

@@ -12,8 +12,8 @@ touched. The Delta table itself is partitioned physically by the event day (`rep
 downstream daily assets (labels, monitoring) read their window efficiently; in Dagster an unpartitioned
 upstream maps to every downstream partition.
 
-Run config (the seed's parameters, Launchpad): `data_source` (stream folder), `target_table`,
-`checkpoint_path` (default: the source's `checkpoint`), `ingest_mode`:
+Run config (the seed's parameters, Launchpad): `data_source` (stream folder), `target_table`
+(only the asset's own, bronze.<name>), `checkpoint_path` (default: the source's `checkpoint`), `ingest_mode`:
 - `incremental` (default): new files only, exactly once.
 - `full`: delete the checkpoint and rebuild both tables from all files. The first micro-batch of the new
   query overwrites each table in one atomic commit (readers never see an empty or half-built table);

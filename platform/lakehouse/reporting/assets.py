@@ -2,7 +2,8 @@
 period (the seed's time_period),
 
   reporting/<name>_summary  Delta table (long layout, see aggregates.py) through the Delta IO manager,
-                            for SQL / BI users; run config `data_table` (+ `labels_table`);
+                            for SQL / BI users; run config `data_table` (+ `labels_table`): the
+                            tables of reporting.yaml's asset keys, no others;
   reporting/<name>_report   HTML, PDF, Excel, CSV and PNG files rendered from that table; run config
                             `report_path` (the seed's report_path).
 
