@@ -180,6 +180,11 @@ class MaintenanceConfig(StrictModel):
     optimize: list[OptimizeRule] = Field(default_factory=list, description="Assets to OPTIMIZE … ZORDER BY.")
     quarantine: QuarantineRetention | None = Field(default=None, description="Retention of quarantined rows.")
     registry: RegistryCleanup = Field(default_factory=RegistryCleanup, description="Model-version clean-up.")
+    keep_history: list[AssetKeyName] = Field(
+        default_factory=list,
+        description="Delta assets VACUUM leaves alone because something reads their old versions (a model "
+        "pins the training set version it was trained on: `training_table@vN`, read for its drift reference).",
+    )
 
 
 class MaintenancePlan(StrictModel):

@@ -1,7 +1,8 @@
 """maintenance.yaml resolved against the asset graph: the tables the weekly job maintains.
 
 Nobody keeps a list of tables by hand (one went stale): the asset graph is the list.
-* VACUUM: every asset of kind `delta` (each is one Delta table, named by its key; config/identifiers.py).
+* VACUUM: every asset of kind `delta` (each is one Delta table, named by its key; config/identifiers.py),
+  but those maintenance.yaml `keep_history` names (old versions are read: a model's pinned training set).
 * Quarantine retention: every Delta asset whose key is another Delta asset's `_quarantine` side key
   (`side_key`, the rule the ingestion factories name them by), dated by its partition column
   (`partition_expr`, landing_date for batch sources: old rows go as whole files) or, unpartitioned (the
@@ -52,13 +53,17 @@ def resolve_plan(config: MaintenanceConfig, assets: Iterable[object]) -> Mainten
             raise ValueError(f"maintenance.yaml optimize: {rule.asset!r} is no Delta asset; known: "
                              f"{sorted(_name(k) for k in tables)}")
         optimize.append(OptimizeTarget(**rule.model_dump(), partition_column=tables[key]))
+    kept = {AssetKey(key_parts(name)) for name in config.keep_history}
+    unknown = sorted(_name(k) for k in kept - tables.keys())
+    if unknown:
+        raise ValueError(f"maintenance.yaml keep_history: {unknown} name no Delta asset")
     owners = [k for k in tables if not k.path[-1].endswith(DERIVED_SUFFIXES)]  # side tables have none
     quarantines = [AssetKey(side_key(k.path, "_quarantine")) for k in owners]
     quarantine = [QuarantineTarget(asset=_name(k), age_column=tables[k] or LOAD_TIME_COLUMN)
                   for k in quarantines if k in tables]
     return MaintenancePlan(
         optimize=optimize,
-        vacuum=sorted(_name(k) for k in tables),
+        vacuum=sorted(_name(k) for k in tables if k not in kept),
         quarantine=quarantine if config.quarantine else [],
         quarantine_retention_days=config.quarantine.retention_days if config.quarantine else None,
         registry=config.registry,
