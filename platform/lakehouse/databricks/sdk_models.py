@@ -4,6 +4,7 @@
 unknown enum value into None, so a misspelt key in a cluster spec (`num_worker`, `SINGLE_USR`) would
 vanish before jobs runs/submit and the cluster would start with defaults. `strict_from_dict` builds the
 model and compares its `as_dict()` with the input: anything lost or changed is an error, named by path.
+Not caught: a value of the wrong type (`"2"` for an int), which the SDK keeps as it is.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ def _pruned(value: Any) -> Any:
 def differences(given: Any, kept: Any, path: str = "") -> list[str]:
     """Where `kept` (the model's as_dict) is not `given` (the pruned input), as readable paths."""
     if isinstance(given, dict) and isinstance(kept, dict):
-        found = [f"{path}{k}: unknown to the SDK model (dropped)" for k in given if k not in kept]
+        found = [f"{path}{k}: dropped by the SDK model (a key it does not know, or an enum value it does not know)"
+                 for k in given if k not in kept]
         found += [f"{path}{k}: added by the SDK model" for k in kept if k not in given]
         for key in given.keys() & kept.keys():
             found += differences(given[key], kept[key], f"{path}{key}.")
@@ -43,7 +45,7 @@ def differences(given: Any, kept: Any, path: str = "") -> list[str]:
     if isinstance(given, list) and isinstance(kept, list) and len(given) == len(kept):
         return [d for i, (g, k) in enumerate(zip(given, kept)) for d in differences(g, k, f"{path}{i}.")]
     if given != kept:
-        return [f"{path.rstrip('.')}: {given!r} became {kept!r} (an unknown enum value or a wrong type)"]
+        return [f"{path.rstrip('.')}: {given!r} came back as {kept!r}"]
     return []
 
 
