@@ -20,7 +20,7 @@ ENVIRONMENTS = REPO_ROOT / "docs" / "environments.md"
 HEADING = "What each profile runs"
 PROFILES = sorted(p.stem for p in PROFILES_DIR.glob("*.yaml"))
 FACTS = ("catalog", "processing", "spark", "instance")
-COMPUTE = {LocalCompute: "in-process", PipesSubprocessCompute: "pipes-subprocess", DatabricksCompute: "databricks"}
+COMPUTE: dict[type, str] = {LocalCompute: "in-process", PipesSubprocessCompute: "pipes-subprocess", DatabricksCompute: "databricks"}
 # Words a header or description may use only when the profile does it: phrase -> (fact, what it must match).
 CLAIMS: dict[str, tuple[str, str]] = {
     r"\bPipes\b": ("processing", r"databricks|pipes-subprocess"),
