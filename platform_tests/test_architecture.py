@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from platform_tests.doc_tables import quoted, section_table
 from platform_tests.import_graph import Import, cycles, edges, imports, modules
 
 REPO = Path(__file__).resolve().parents[1]
@@ -20,31 +21,17 @@ ARCHITECTURE = REPO / "docs" / "architecture.md"
 
 
 def _section(heading: str) -> list[list[str]]:
-    """The rows of the first table under `## <heading>` in docs/architecture.md, as lists of cells."""
-    lines = ARCHITECTURE.read_text().splitlines()
-    start = lines.index(f"## {heading}")  # ValueError: the section was renamed or removed
-    rows = []
-    for line in lines[start + 1:]:
-        if line.startswith("## "):
-            break
-        if line.startswith("|") and not set(line) <= set("|- "):
-            rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
-    assert len(rows) > 1, f"No table under '## {heading}' in {ARCHITECTURE}"
-    return rows[1:]  # without the header
-
-
-def _quoted(cell: str) -> list[str]:
-    return re.findall(r"`([^`]+)`", cell)
+    return section_table(ARCHITECTURE, heading)
 
 
 def layer_table() -> dict[str, tuple[int, set[str]]]:
     """Top-level package or module under lakehouse -> (layer, same-layer packages it may import)."""
     table = {}
     for name, layer, also in _section("Code layers: who may import whom"):
-        (component,) = _quoted(name)
+        (component,) = quoted(name)
         number = re.match(r"\d+", layer)
         assert number, f"Layer {layer!r} of {component} does not start with its number"
-        table[component] = (int(number.group()), set(_quoted(also)))
+        table[component] = (int(number.group()), set(quoted(also)))
     return table
 
 
@@ -122,7 +109,7 @@ def test_production_code_imports_no_tests_and_no_tools():
 def test_where_to_change_what_names_existing_paths():
     named = []
     for row in _section("Where to change what"):
-        named += [token for cell in row[1:] for token in _quoted(cell) if "/" in token or token.endswith((".py", ".md"))]
+        named += [token for cell in row[1:] for token in quoted(cell) if "/" in token or token.endswith((".py", ".md"))]
     assert len(named) >= 10, f"Too few paths found in the table: {named}"
     missing = []
     for path in named:

@@ -20,6 +20,10 @@ from lakehouse.config.operations import AlertSettings, MaintenanceSettings
 
 PROFILE_ENV_VAR = "LAKEHOUSE_PROFILE"
 DATA_ROOT_ENV_VAR = "LAKEHOUSE_DATA_ROOT"
+# `spark.remote` of the profiles whose Connect URL holds a token (Databricks Connect): only SPARK_REMOTE
+# supplies it, at session start; without it the session refuses to start (a Connect client would retry
+# this unreachable host for minutes).
+REMOTE_FROM_ENV = "sc://databricks-connect-set-SPARK_REMOTE"
 PROFILES_DIR = Path(__file__).parent / "profiles"
 # platform/lakehouse/config/profile.py -> repository root
 REPO_ROOT = Path(__file__).resolve().parents[3]

@@ -24,6 +24,7 @@ from pydantic import Field
 
 from lakehouse.config.databricks import DBFS_ASSETS_DIR, DatabricksSettings, load_cluster_spec
 from lakehouse.config.profile import Profile, resolve_data_root
+from lakehouse.databricks.sdk_models import strict_from_dict
 from lakehouse.databricks.steps import run_step
 from lakehouse.resources.spark import SparkResource
 
@@ -131,7 +132,13 @@ class DatabricksCompute(_PipesCompute):
             spec = load_cluster_spec(self.settings)
             task["new_cluster"] = spec["new_cluster"]
             task["libraries"] = spec.get("libraries", [])
-        return jobs.SubmitTask.from_dict(task)
+        # Strict: a key or enum value the SDK does not know would otherwise vanish before submission.
+        return strict_from_dict(jobs.SubmitTask, task, f"The {step} task (cluster spec {self.settings.cluster_spec})")
+
+    def submit_args(self, context: AssetExecutionContext, step: str) -> dict[str, Any]:
+        """Keyword arguments of WorkspaceClient.jobs.submit besides the task (Pipes forwards them as they are)."""
+        return {"run_name": f"lakehouse {step} {context.run.run_id[:8]}",
+                "timeout_seconds": self.settings.timeout_seconds}
 
     def workspace_client(self) -> Any:
         from databricks.sdk import WorkspaceClient
@@ -143,10 +150,8 @@ class DatabricksCompute(_PipesCompute):
 
         client = PipesDatabricksClient(client=self.workspace_client(),
                                        poll_interval_seconds=self.settings.poll_interval_seconds)
-        submit_args = {"run_name": f"lakehouse {step} {context.run.run_id[:8]}",
-                       "timeout_seconds": self.settings.timeout_seconds}
         invocation = client.run(context=context, extras=self.extras(step), task=self.submit_task(step),
-                                submit_args=submit_args)
+                                submit_args=self.submit_args(context, step))
         return invocation.get_materialize_result()
 
 

@@ -29,7 +29,7 @@ from pyspark.sql import SparkSession
 
 from lakehouse.config.identifiers import key_table
 from lakehouse.config.locations import SourceRoots
-from lakehouse.config.profile import Profile, resolve_data_root
+from lakehouse.config.profile import REMOTE_FROM_ENV, Profile, resolve_data_root
 from lakehouse.resources.catalog import TableRef, table_ref
 
 # register_path_catalog is imported from here by notebooks (see its docstring).
@@ -88,6 +88,9 @@ class SparkResource(ConfigurableResource):
             # The standard variable overrides the profile's Connect URL (another host or port), read at
             # session start like the data root, never when definitions load.
             config["spark.remote"] = os.environ["SPARK_REMOTE"]
+        elif config.get("spark.remote") == REMOTE_FROM_ENV:
+            raise RuntimeError("This profile's Spark session is the Connect URL in SPARK_REMOTE (Databricks Connect: "
+                               "sc://<workspace-host>:443/;token=...;x-databricks-cluster-id=...), which is not set")
         if "spark.remote" not in config:
             # Python workers (mapInPandas: TreeSHAP explanations) must run this interpreter, which has
             # numpy, pandas and shap; Spark's default is whatever `python3` is first on PATH.
