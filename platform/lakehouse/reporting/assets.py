@@ -69,7 +69,7 @@ class SummaryRunConfig(Config):
         "report on other predictions, point `predictions_asset` at their asset."))
     labels_table: str = Field(description=(
         "Labels table for realised metrics, <schema>.<table>: the table of reporting.yaml `labels_asset`, "
-        ", or empty (no labels: realised stays pending). Any other table fails the run."))
+        "or empty (no labels: realised stays pending). Any other table fails the run."))
 
 
 class ReportRunConfig(Config):
