@@ -8,10 +8,10 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 import lakehouse.config
-from lakehouse.config import base
 from lakehouse.config.base import StrictModel, known_datasets, load_dataset_entries, load_dataset_yaml
 from lakehouse.config.dataset import DatasetConfig, load_dataset
 from lakehouse.config.ml import MlConfig, load_ml_config
+from lakehouse.config.project import PROJECT_ENV_VAR
 from lakehouse.config.sources import SourceConfig
 
 
@@ -38,17 +38,19 @@ def test_an_unknown_dataset_lists_the_known_ones_for_every_file() -> None:
     assert known_datasets() == ["card_fraud", "subscription_churn"]
     for call in (lambda: load_dataset("nope"), lambda: load_ml_config("nope"),
                  lambda: load_ml_config("../datasets/card_fraud")):
-        with pytest.raises(ValueError, match=r"Unknown dataset .*; known datasets: \['card_fraud', 'subscription_churn'\]"):
+        with pytest.raises(ValueError, match=r"Unknown dataset .* in project .*; known datasets: \['card_fraud', 'subscription_churn'\]"):
             call()
 
 
 @pytest.fixture
 def datasets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A datasets folder holding one dataset, `toy`, with only its dataset.yaml."""
-    (tmp_path / "toy").mkdir()
-    (tmp_path / "toy" / "dataset.yaml").write_text("description: d\nowner: o\npartitions: {start_date: 2026-01-01}\n")
-    monkeypatch.setattr(base, "DATASETS_DIR", tmp_path)
-    return tmp_path / "toy"
+    """A project (LAKEHOUSE_PROJECT_DIR) holding one dataset, `toy`, with only its dataset.yaml."""
+    toy = tmp_path / "datasets" / "toy"
+    toy.mkdir(parents=True)
+    (toy / "dataset.yaml").write_text("description: d\nowner: o\npartitions: {start_date: 2026-01-01}\n")
+    monkeypatch.setenv(PROJECT_ENV_VAR, str(tmp_path))
+    assert known_datasets() == ["toy"]
+    return toy
 
 
 def test_a_missing_file_names_the_dataset_and_the_path(datasets: Path) -> None:
@@ -59,13 +61,13 @@ def test_a_missing_file_names_the_dataset_and_the_path(datasets: Path) -> None:
 
 def test_a_validation_error_keeps_its_type_and_names_model_and_file(datasets: Path) -> None:
     (datasets / "ml.yaml").write_text("models: {}\ntypo: 1\n")
-    with pytest.raises(ValidationError, match=r"for MlConfig in config/datasets/toy/ml.yaml\n(.|\n)*typo"):
+    with pytest.raises(ValidationError, match=r"for MlConfig in /.*/datasets/toy/ml.yaml\n(.|\n)*typo"):
         load_dataset_yaml("toy", "ml.yaml", MlConfig)
 
 
 def test_the_file_may_not_set_what_its_place_gives(datasets: Path) -> None:
     (datasets / "dataset.yaml").write_text("name: other\n")
-    with pytest.raises(ValueError, match=r"config/datasets/toy/dataset.yaml must not set \['name'\]"):
+    with pytest.raises(ValueError, match=r"/datasets/toy/dataset.yaml must not set \['name'\]"):
         load_dataset_yaml("toy", "dataset.yaml", DatasetConfig, name="toy")
     (datasets / "sources.yaml").write_text("pos:\n  name: other\n")
     with pytest.raises(ValueError, match=r"sources.yaml, entry 'pos' must not set \['name'\]"):

@@ -51,15 +51,15 @@ def test_dg_check_defs_passes():
 def test_every_profile_builds_the_same_graph():
     """Switching the profile changes where things run, never which assets exist (e.g. the databricks
     profile runs processing through Pipes with the same keys and checks)."""
-    from lakehouse.config.profile import PROFILES_DIR, load_profile
+    from lakehouse.config.profile import known_profiles, load_profile
     from lakehouse.definitions import build_definitions
 
     graphs = {}
-    for path in sorted(PROFILES_DIR.glob("*.yaml")):
-        defs = build_definitions(load_profile(path.stem))
+    for name in known_profiles():
+        defs = build_definitions(load_profile(name))
         defs.resolve_job_def("daily_pipeline")  # jobs resolve against the profile's resources
         graph = defs.resolve_asset_graph()
-        graphs[path.stem] = {k: graph.get(k).parent_keys for k in graph.get_all_asset_keys()}
+        graphs[name] = {k: graph.get(k).parent_keys for k in graph.get_all_asset_keys()}
     assert len(graphs) >= 5 and all(g == graphs["local"] for g in graphs.values())
 
 

@@ -10,7 +10,8 @@ import re
 import pytest
 import yaml
 
-from lakehouse.config.profile import PROFILES_DIR, REMOTE_FROM_ENV, REPO_ROOT, load_profile
+from lakehouse.config.profile import REMOTE_FROM_ENV, REPO_ROOT, known_profiles, load_profile
+from lakehouse.config.project import profiles_dir
 from lakehouse.databricks.compute import DatabricksCompute, LocalCompute, PipesSubprocessCompute
 from lakehouse.profile_resources import build_resources
 from lakehouse.resources.spark import SparkResource
@@ -18,7 +19,7 @@ from platform_tests.doc_tables import quoted, section_table
 
 ENVIRONMENTS = REPO_ROOT / "docs" / "environments.md"
 HEADING = "What each profile runs"
-PROFILES = sorted(p.stem for p in PROFILES_DIR.glob("*.yaml"))
+PROFILES = known_profiles()
 FACTS = ("catalog", "processing", "spark", "instance")
 COMPUTE: dict[type, str] = {LocalCompute: "in-process", PipesSubprocessCompute: "pipes-subprocess", DatabricksCompute: "databricks"}
 # Words a header or description may use only when the profile does it: phrase -> (fact, what it must match).
@@ -67,7 +68,7 @@ def documented() -> dict[str, dict[str, str]]:
 
 def header(name: str) -> str:
     """The comment lines before the first key, and the description: what the file says about itself."""
-    lines = (PROFILES_DIR / f"{name}.yaml").read_text().splitlines()
+    lines = (profiles_dir() / f"{name}.yaml").read_text().splitlines()
     comments = "\n".join(line for line in lines[: next(i for i, x in enumerate(lines) if not x.startswith("#"))])
     return comments + "\n" + load_profile(name).description
 

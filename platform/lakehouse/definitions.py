@@ -1,7 +1,8 @@
 """The code location: every asset, check, job, schedule and sensor, with resources for the profile.
 
 `dagster dev -w workspace.yaml`, `dg dev`, the daemon and `make run` all load `defs` from here.
-Loading reads only LAKEHOUSE_PROFILE and the repository's configuration files; it starts no JVM.
+Loading reads only LAKEHOUSE_PROFILE, LAKEHOUSE_PROJECT_DIR and the project's configuration files (the
+shipped demo project by default: config/project.py); it starts no JVM.
 """
 
 from __future__ import annotations

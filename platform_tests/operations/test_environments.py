@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from lakehouse.config.profile import PROFILES_DIR, REPO_ROOT, load_profile
+from lakehouse.config.profile import REPO_ROOT, known_profiles, load_profile
 from lakehouse.operations.secret_scan import config_files, scan, scan_text
 
-PROFILES = sorted(p.stem for p in PROFILES_DIR.glob("*.yaml"))
+PROFILES = known_profiles()
 DEPLOYED = ("dev", "staging", "prod")
 
 

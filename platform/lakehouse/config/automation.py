@@ -10,12 +10,12 @@ the assets' partitions definitions and partition mappings.
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Literal
 
 from pydantic import Field, model_validator
 
 from lakehouse.config.base import StrictModel, load_dataset_yaml
+from lakehouse.config.project import project_cache
 
 SensorStatus = Literal["running", "stopped"]
 
@@ -106,6 +106,6 @@ class AutomationConfig(StrictModel):
         return {name: rule for name, rule in self.rules.items() if rule.enabled}
 
 
-@cache
+@project_cache
 def load_automation_config(dataset: str) -> AutomationConfig:
     return load_dataset_yaml(dataset, "automation.yaml", AutomationConfig)

@@ -1,5 +1,6 @@
 """What every configuration model and YAML loader shares: the strict base model, and the one way a
-YAML file (config/datasets/<dataset>/<file>, config/profiles/<profile>.yaml) becomes a validated model.
+YAML file (<project>/datasets/<dataset>/<file>, <project>/profiles/<profile>.yaml) becomes a validated model.
+The project is the default one (platform/lakehouse/config/) or LAKEHOUSE_PROJECT_DIR's (config/project.py).
 
 Each public `load_*` function stays in its own module (callers and tests patch and cache them there);
 they all read through the functions below (`load_dataset_yaml`, `load_dataset_entries`, `load_yaml`), so a missing
@@ -15,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import InitErrorDetails
 
-DATASETS_DIR = Path(__file__).parent / "datasets"
+from lakehouse.config.project import PROJECT_ENV_VAR, datasets_dir, project_dir, shown
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -32,17 +33,18 @@ class StrictModel(BaseModel):
 
 
 def known_datasets() -> list[str]:
-    """Folders under config/datasets/ that hold a dataset.yaml."""
-    return sorted(p.name for p in DATASETS_DIR.iterdir() if (p / "dataset.yaml").is_file())
+    """Folders under the project's datasets/ that hold a dataset.yaml."""
+    return sorted(p.name for p in datasets_dir().iterdir() if (p / "dataset.yaml").is_file())
 
 
 def _dataset_file(dataset: str, file: str) -> Path:
-    """config/datasets/<dataset>/<file>; an unknown dataset (listing the known ones) or a missing file
+    """<project>/datasets/<dataset>/<file>; an unknown dataset (listing the known ones) or a missing file
     is an error. The dataset must be one of the folders, so a name cannot reach outside datasets/."""
     known = known_datasets()
     if dataset not in known:
-        raise ValueError(f"Unknown dataset {dataset!r}; known datasets: {known}")
-    path = DATASETS_DIR / dataset / file
+        raise ValueError(f"Unknown dataset {dataset!r} in project {project_dir()} ({PROJECT_ENV_VAR}); "
+                         f"known datasets: {known}")
+    path = datasets_dir() / dataset / file
     if not path.is_file():
         raise ValueError(f"Dataset {dataset!r} has no {file} ({path})")
     return path
@@ -58,7 +60,7 @@ def read_yaml(path: Path, where: str) -> dict[str, Any]:
 
 def validate(model: type[Model], raw: dict[str, Any], where: str) -> Model:
     """`model` validated from `raw`. A ValidationError is raised again (same type, same errors) with
-    `where` in its title: "1 validation error for MlConfig in config/datasets/x/ml.yaml"."""
+    `where` in its title: "1 validation error for MlConfig in platform/lakehouse/config/datasets/x/ml.yaml"."""
     try:
         return model.model_validate(raw)
     except ValidationError as error:
@@ -75,13 +77,14 @@ def load_yaml(path: Path, where: str, model: type[Model], **fields: Any) -> Mode
 
 
 def read_dataset_yaml(dataset: str, file: str) -> tuple[dict[str, Any], str]:
-    """The mapping in config/datasets/<dataset>/<file>, and how errors name the file (for `validate`)."""
-    where = f"config/datasets/{dataset}/{file}"
-    return read_yaml(_dataset_file(dataset, file), where), where
+    """The mapping in <project>/datasets/<dataset>/<file>, and how errors name the file (for `validate`)."""
+    path = _dataset_file(dataset, file)
+    where = shown(path)
+    return read_yaml(path, where), where
 
 
 def load_dataset_yaml(dataset: str, file: str, model: type[Model], **fields: Any) -> Model:
-    """config/datasets/<dataset>/<file> validated as `model` (`fields` as in `load_yaml`)."""
+    """<project>/datasets/<dataset>/<file> validated as `model` (`fields` as in `load_yaml`)."""
     raw, where = read_dataset_yaml(dataset, file)
     return validate(model, _with_fields(raw, fields, where), where)
 

@@ -8,13 +8,13 @@ the Dagster UI. Contracts live in config/datasets/<dataset>/contracts.yaml.
 from __future__ import annotations
 
 import re
-from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
 from lakehouse.config.base import StrictModel, load_dataset_entries
 from lakehouse.config.identifiers import validate_identifier
+from lakehouse.config.project import project_cache
 
 # Matched with fullmatch: `^...$` with re.match would accept a final newline.
 _TYPE = re.compile(r"(string|boolean|int|bigint|double|date|timestamp|decimal\(\d+, *\d+\))")
@@ -117,6 +117,6 @@ class Contract(StrictModel):
         return {c.name: c.description for c in self.columns}
 
 
-@cache
+@project_cache
 def load_contracts(dataset: str) -> dict[str, Contract]:
     return load_dataset_entries(dataset, "contracts.yaml", Contract)

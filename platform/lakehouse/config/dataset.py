@@ -4,11 +4,11 @@ features, models and reports are added by their stages). One folder per dataset 
 from __future__ import annotations
 
 from datetime import date
-from functools import cache
 
 from pydantic import ConfigDict, Field
 
 from lakehouse.config.base import StrictModel, load_dataset_yaml
+from lakehouse.config.project import project_cache
 
 
 class PartitionSettings(StrictModel):
@@ -38,7 +38,7 @@ class DatasetConfig(StrictModel):
     # misspelt key into an error; the setting is kept because this change keeps behaviour.
     model_config = ConfigDict(extra="allow")
 
-    name: str = Field(description="Dataset name; its folder under config/datasets/.")
+    name: str = Field(description="Dataset name; its folder under the project's datasets/ (config/project.py).")
     description: str = Field(description="What the dataset is.")
     owner: str = Field(description="Team or person answering for the dataset (shown as asset owner).")
     partitions: PartitionSettings = Field(description="Partition calendar shared by all stages.")
@@ -47,6 +47,6 @@ class DatasetConfig(StrictModel):
     )
 
 
-@cache
+@project_cache
 def load_dataset(name: str) -> DatasetConfig:
     return load_dataset_yaml(name, "dataset.yaml", DatasetConfig, name=name)

@@ -3,12 +3,12 @@ and whether the model uses it, plus the label definition. Read by processing and
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any, Literal
 
 from pydantic import Field
 
 from lakehouse.config.base import StrictModel, load_dataset_yaml
+from lakehouse.config.project import project_cache
 
 
 class FeatureSpec(StrictModel):
@@ -55,6 +55,6 @@ class FeatureRegistry(StrictModel):
         return [f for f in self.features if f.used_by_model]
 
 
-@cache
+@project_cache
 def load_features(dataset: str) -> FeatureRegistry:
     return load_dataset_yaml(dataset, "features.yaml", FeatureRegistry)

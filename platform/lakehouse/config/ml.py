@@ -8,12 +8,12 @@ ml.yaml only; docs/ml.md walks through each.
 from __future__ import annotations
 
 import importlib
-from functools import cache
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
 from lakehouse.config.base import StrictModel, load_dataset_yaml
+from lakehouse.config.project import project_cache
 
 # Built-in metrics (lakehouse.ml.metrics) and whether a larger value is better.
 BUILTIN_METRICS: dict[str, bool] = {
@@ -228,6 +228,6 @@ class MlConfig(StrictModel):
         return {name: family for name, family in self.models.items() if family.enabled}
 
 
-@cache
+@project_cache
 def load_ml_config(dataset: str) -> MlConfig:
     return load_dataset_yaml(dataset, "ml.yaml", MlConfig)

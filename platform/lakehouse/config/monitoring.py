@@ -5,7 +5,6 @@ a retraining run. docs/monitoring.md explains each knob.
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -13,6 +12,7 @@ from pydantic import Field, model_validator
 from lakehouse.config.base import StrictModel, load_dataset_yaml
 from lakehouse.config.columns import LabelColumns, PredictionColumns
 from lakehouse.config.identifiers import AssetKeyName
+from lakehouse.config.project import project_cache
 
 
 class PerformanceSettings(StrictModel):
@@ -74,6 +74,6 @@ class MonitoringConfig(StrictModel):
         return self
 
 
-@cache
+@project_cache
 def load_monitoring_config(dataset: str) -> MonitoringConfig:
     return load_dataset_yaml(dataset, "monitoring.yaml", MonitoringConfig)

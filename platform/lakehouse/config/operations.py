@@ -12,13 +12,13 @@ environment variables that hold them, read when an alert is sent.
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from lakehouse.config.base import StrictModel, load_dataset_yaml
 from lakehouse.config.identifiers import AssetKeyName, validate_identifier
+from lakehouse.config.project import project_cache
 
 # Delta's default `delta.deletedFileRetentionDuration` (7 days). VACUUM below it fails Delta's retention
 # check, which stays enabled: a shorter retention can break readers and time travel in progress.
@@ -199,6 +199,6 @@ class MaintenancePlan(StrictModel):
     registry: RegistryCleanup = Field(default_factory=RegistryCleanup, description="Model-version clean-up.")
 
 
-@cache
+@project_cache
 def load_maintenance_config(dataset: str) -> MaintenanceConfig:
     return load_dataset_yaml(dataset, "maintenance.yaml", MaintenanceConfig)

@@ -3,12 +3,12 @@ sources, and the dimensions that gold joins point in time. One processing.yaml p
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Literal
 
 from pydantic import Field
 
 from lakehouse.config.base import StrictModel, load_dataset_yaml
+from lakehouse.config.project import project_cache
 
 
 class MissingPolicy(StrictModel):
@@ -73,6 +73,6 @@ class ProcessingConfig(StrictModel):
     )
 
 
-@cache
+@project_cache
 def load_processing(dataset: str) -> ProcessingConfig:
     return load_dataset_yaml(dataset, "processing.yaml", ProcessingConfig)

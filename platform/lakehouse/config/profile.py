@@ -1,14 +1,14 @@
 """Environment profiles: one YAML parameter file per environment, validated by these models.
 
-The profile is selected by the single environment variable ``LAKEHOUSE_PROFILE`` (default ``local``).
-Nothing else is read from the environment when definitions load; secrets are referenced by the *name*
-of the environment variable that holds them and resolved by ``dagster.EnvVar`` at run time.
+The profile is selected by the environment variable ``LAKEHOUSE_PROFILE`` (default ``local``) among the
+project's profiles (``LAKEHOUSE_PROJECT_DIR``, config/project.py). Nothing else is read from the environment
+when definitions load; secrets are referenced by the *name* of the environment variable that holds them
+and resolved by ``dagster.EnvVar`` at run time.
 """
 
 from __future__ import annotations
 
 import os
-from functools import cache
 from pathlib import Path
 from typing import Literal
 
@@ -17,6 +17,7 @@ from pydantic import Field, field_validator
 from lakehouse.config.base import StrictModel, load_yaml
 from lakehouse.config.databricks import DatabricksSettings
 from lakehouse.config.operations import AlertSettings, MaintenanceSettings
+from lakehouse.config.project import PROJECT_ENV_VAR, REPO_ROOT, profiles_dir, project_cache, shown
 
 PROFILE_ENV_VAR = "LAKEHOUSE_PROFILE"
 DATA_ROOT_ENV_VAR = "LAKEHOUSE_DATA_ROOT"
@@ -24,9 +25,6 @@ DATA_ROOT_ENV_VAR = "LAKEHOUSE_DATA_ROOT"
 # supplies it, at session start; without it the session refuses to start (a Connect client would retry
 # this unreachable host for minutes).
 REMOTE_FROM_ENV = "sc://databricks-connect-set-SPARK_REMOTE"
-PROFILES_DIR = Path(__file__).parent / "profiles"
-# platform/lakehouse/config/profile.py -> repository root
-REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 class SparkSettings(StrictModel):
@@ -149,7 +147,7 @@ class DagsterSettings(StrictModel):
 class Profile(StrictModel):
     name: str = Field(description="Profile name: local, dev, staging or prod.")
     description: str = Field(description="What this environment is for.")
-    dataset: str = Field(description="Dataset configuration under config/datasets/ (every profile names its own).")
+    dataset: str = Field(description="Dataset configuration under the project's datasets/ (every profile names its own).")
     spark: SparkSettings = Field(default_factory=SparkSettings, description="Spark engine settings.")
     storage: StorageSettings = Field(default_factory=StorageSettings, description="Where tables live.")
     mlflow: MlflowSettings = Field(default_factory=MlflowSettings, description="Tracking and registry.")
@@ -173,14 +171,19 @@ def profile_name() -> str:
     return os.environ.get(PROFILE_ENV_VAR, "local")
 
 
-@cache
+def known_profiles() -> list[str]:
+    """The profiles of the project (or the default ones when it has no profiles/ folder)."""
+    return sorted(p.stem for p in profiles_dir().glob("*.yaml"))
+
+
+@project_cache
 def load_profile(name: str | None = None) -> Profile:
     name = name or profile_name()
-    path = PROFILES_DIR / f"{name}.yaml"
+    path = profiles_dir() / f"{name}.yaml"
     if not path.exists():
-        known = sorted(p.stem for p in PROFILES_DIR.glob("*.yaml"))
-        raise ValueError(f"Unknown profile {name!r} ({PROFILE_ENV_VAR}); known profiles: {known}")
-    return load_yaml(path, f"config/profiles/{name}.yaml", Profile, name=name)
+        raise ValueError(f"Unknown profile {name!r} ({PROFILE_ENV_VAR}) in {profiles_dir()} ({PROJECT_ENV_VAR}); "
+                         f"known profiles: {known_profiles()}")
+    return load_yaml(path, shown(path), Profile, name=name)
 
 
 def resolve_data_root(configured: str) -> Path:

@@ -7,7 +7,6 @@ histogram, realised). One reporting.yaml per dataset; docs/reporting.md explains
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -15,6 +14,7 @@ from pydantic import Field, field_validator, model_validator
 from lakehouse.config.base import StrictModel, load_dataset_yaml
 from lakehouse.config.columns import LabelColumns, PredictionColumns
 from lakehouse.config.identifiers import AssetKeyName, key_parts, validate_identifier
+from lakehouse.config.project import project_cache
 
 _PERCENTILES = [0.05, 0.25, 0.5, 0.75, 0.95, 0.99]
 
@@ -177,6 +177,6 @@ class ReportingConfig(StrictModel):
         raise KeyError(f"No report {name!r}; known: {[r.name for r in self.reports]}")
 
 
-@cache
+@project_cache
 def load_reporting(dataset: str) -> ReportingConfig:
     return load_dataset_yaml(dataset, "reporting.yaml", ReportingConfig)

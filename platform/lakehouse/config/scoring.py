@@ -5,13 +5,13 @@ explanations, the drift check and exports. docs/scoring.md describes every knob.
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Literal
 
 from pydantic import Field, field_validator
 
 from lakehouse.config.base import StrictModel, read_dataset_yaml, validate
 from lakehouse.config.identifiers import AssetKeyName, key_parts, validate_identifier
+from lakehouse.config.project import project_cache
 
 OutputMode = Literal["overwrite", "append", "merge"]
 ExportFormat = Literal["csv", "parquet"]
@@ -96,7 +96,7 @@ class ScoringSettings(StrictModel):
         return validate_identifier(value, "column name")
 
 
-@cache
+@project_cache
 def load_scoring_config(dataset: str) -> ScoringSettings:
     """scoring.yaml, with the model name defaulting to ml.yaml's registry name (one place to rename it)."""
     from lakehouse.config.ml import load_ml_config

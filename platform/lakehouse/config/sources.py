@@ -6,13 +6,13 @@ bronze asset with the seed notebook's parameters as run config.
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from lakehouse.config.base import StrictModel, load_dataset_entries
 from lakehouse.config.identifiers import validate_identifier, validate_source_table_name, validate_target_table
+from lakehouse.config.project import project_cache
 
 IngestMode = Literal["full", "incremental"]
 BRONZE = "bronze"  # the schema (first key component) of every source's asset
@@ -126,6 +126,6 @@ class SourceConfig(StrictModel):
         return None if value is None else validate_source_table_name(value)
 
 
-@cache
+@project_cache
 def load_sources(dataset: str) -> dict[str, SourceConfig]:
     return load_dataset_entries(dataset, "sources.yaml", SourceConfig)

@@ -24,6 +24,7 @@ from pydantic import Field
 
 from lakehouse.config.databricks import DBFS_ASSETS_DIR, DatabricksSettings, load_cluster_spec
 from lakehouse.config.profile import Profile, resolve_data_root
+from lakehouse.config.project import PROJECT_ENV_VAR, is_default_project, project_dir, project_env
 from lakehouse.databricks.sdk_models import strict_from_dict
 from lakehouse.databricks.steps import run_step
 from lakehouse.resources.spark import SparkResource
@@ -37,7 +38,7 @@ def _window(context: AssetExecutionContext) -> tuple[date, date]:
 class ComputeResource(ConfigurableResource):
     """Runs one processing step for the asset's partition window and returns its result."""
 
-    dataset: str = Field(description="Dataset configuration the steps read (config/datasets/<dataset>).")
+    dataset: str = Field(description="Dataset configuration the steps read (<project>/datasets/<dataset>).")
 
     def run(self, context: AssetExecutionContext, step: str) -> MaterializeResult:
         raise NotImplementedError(f"{type(self).__name__} must implement run()")
@@ -80,7 +81,8 @@ class PipesSubprocessCompute(_PipesCompute):
     def run(self, context: AssetExecutionContext, step: str) -> MaterializeResult:
         script = DBFS_ASSETS_DIR / DatabricksSettings().entry_script
         extras = {**self.extras(step), "spark_conf": dict(self.spark_conf)}
-        invocation = PipesSubprocessClient().run(
+        # The subprocess reads the orchestrator's project (the step loads the dataset configuration there).
+        invocation = PipesSubprocessClient(env=project_env()).run(
             context=context, extras=extras, command=[sys.executable, str(script), "--pipes-io", "default"]
         )
         return invocation.get_materialize_result()
@@ -165,6 +167,15 @@ def compute_resource_for(profile: Profile, spark: SparkResource, data_root: str 
                   profile=profile.name, data_root=data_root or profile.storage.data_root)
     if settings.compute == "pipes_subprocess":
         return PipesSubprocessCompute(**common)
+    if not is_default_project():
+        # The cluster reads the dataset configuration from the wheel, which carries the default project
+        # only: it would run another dataset's configuration than the one these definitions were built from.
+        raise ValueError(
+            f"Profile {profile.name!r} runs processing on a Databricks cluster, which reads the dataset "
+            f"configuration shipped in the lakehouse wheel (the default project), not {PROJECT_ENV_VAR}="
+            f"{project_dir()}. Unset {PROJECT_ENV_VAR}, or use a profile without `databricks.compute: databricks` "
+            "(docs/changing-the-data-model.md, \"Start a project\")."
+        )
     return DatabricksCompute.from_settings(
         settings, host=EnvVar(settings.host_env), token=EnvVar(settings.token_env), **common
     )

@@ -14,11 +14,11 @@ candidate's PipelineModel, so scoring applies exactly what training fitted:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from typing import TYPE_CHECKING
 
 from lakehouse.config.features import load_features
 from lakehouse.config.processing import load_processing
+from lakehouse.config.project import project_cache
 from lakehouse.resources.catalog import quote, validate_identifier
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ class FeatureSpec:
             raise ValueError("No feature has used_by_model: true")
 
 
-@cache
+@project_cache
 def load_feature_spec(dataset: str) -> FeatureSpec:
     """The model's view of the one feature registry (config/features.py validates the file)."""
     registry = load_features(dataset)

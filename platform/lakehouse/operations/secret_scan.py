@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from lakehouse.config.profile import REPO_ROOT
+from lakehouse.config.project import is_default_project, project_dir
 
 # The throwaway credential of the local/CI test databases (scripts/test_databases.sh), and switches such
 # as MARIADB_RANDOM_ROOT_PASSWORD: "yes" -- not secrets.
@@ -55,7 +56,10 @@ def config_files(root: Path = REPO_ROOT) -> list[Path]:
         ".github/workflows/*.yml",
         "workspace.yaml",
     ]
-    return sorted(p for pattern in patterns for p in root.glob(pattern))
+    files = [p for pattern in patterns for p in root.glob(pattern)]
+    if not is_default_project():  # LAKEHOUSE_PROJECT_DIR's configuration is scanned too
+        files += [p for pattern in ("profiles/*.yaml", "datasets/*/*.yaml") for p in project_dir().glob(pattern)]
+    return sorted(files)
 
 
 def _walk(node: Any, where: str = "") -> Iterator[tuple[str, str, Any]]:
@@ -93,7 +97,8 @@ def scan_text(text: str, path: str = "<text>") -> list[Finding]:
 def scan(paths: Iterable[Path], root: Path = REPO_ROOT) -> list[Finding]:
     findings = []
     for path in paths:
-        findings += scan_text(path.read_text(encoding="utf-8"), str(path.relative_to(root)))
+        shown = path.relative_to(root) if path.is_relative_to(root) else path  # a project may lie outside
+        findings += scan_text(path.read_text(encoding="utf-8"), str(shown))
     return findings
 
 
