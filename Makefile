@@ -8,6 +8,9 @@ export SPARK_LOCAL_IP ?= 127.0.0.1
 export PYTHONUNBUFFERED := 1
 DATA_ROOT := $(or $(LAKEHOUSE_DATA_ROOT),.lakehouse)
 export DAGSTER_HOME ?= $(abspath $(DATA_ROOT))/dagster_home
+GO ?= go
+ACTIONLINT_VERSION := 1.7.12
+ACTIONLINT := .tools/actionlint-$(ACTIONLINT_VERSION)/actionlint
 ifdef PROFILE
 export LAKEHOUSE_PROFILE := $(PROFILE)
 endif
@@ -31,11 +34,19 @@ test: setup ## Start the test databases and run the test suites (each runs and r
 	$(PY) -m pytest -s platform_tests/soak || status=1; \
 	exit $$status
 
-lint: $(VENV)/.installed ## Static checks: ruff (pyproject.toml [tool.ruff]) and mypy (setup.cfg [mypy])
+lint: $(VENV)/.installed $(ACTIONLINT) ## Static checks: ruff (pyproject.toml [tool.ruff]), mypy (setup.cfg [mypy]), actionlint (.github/workflows)
 	status=0; \
 	$(PY) -m ruff check platform platform_tests || status=1; \
 	$(PY) -m mypy || status=1; \
+	$(ACTIONLINT) .github/workflows/*.yml || status=1; \
 	exit $$status
+
+# actionlint checks the GitHub Actions workflows (expressions, job graph, reusable-workflow inputs) and,
+# when shellcheck is on PATH, their `run:` scripts. A Go tool: installed once, at this pinned version,
+# into the git-ignored .tools/ (a version bump installs into a new folder). Needs Go >= 1.25 (its go.mod).
+$(ACTIONLINT):
+	@command -v $(GO) >/dev/null 2>&1 || { echo "make lint: actionlint v$(ACTIONLINT_VERSION) is installed with Go (>= 1.25), and '$(GO)' is not on PATH. Install Go (https://go.dev/dl/) or run: make lint GO=/path/to/go" >&2; exit 1; }
+	GOBIN="$(abspath $(dir $@))" $(GO) install github.com/rhysd/actionlint/cmd/actionlint@v$(ACTIONLINT_VERSION)
 
 soak: setup ## The unattended soak: make run's replay, then the daemon alone while days land (platform_tests/soak)
 	$(PY) -m platform_tests.soak.soak --days $(or $(DAYS),5) --work .lakehouse-soak

@@ -29,6 +29,7 @@ from lakehouse.ml.schedules import build_ml_schedules
 from lakehouse.monitoring.assets import build_monitoring_assets
 from lakehouse.monitoring.sensors import build_retraining_sensor
 from lakehouse.operations.alerts import build_failure_alert_sensor
+from lakehouse.operations.grants_job import build_grants_job
 from lakehouse.operations.maintenance_job import build_maintenance
 from lakehouse.partitions import Calendar, build_calendar
 from lakehouse.processing.assets import build_processing_assets
@@ -81,11 +82,14 @@ def build_definitions(profile: Profile | None = None, data_root: str | None = No
     failure_alerts = build_failure_alert_sensor(profile.alerts, profile.name, data_root or profile.storage.data_root,
                                                 default_status=DefaultSensorStatus.RUNNING)
     automation = load_automation_config(dataset.name)
+    # Only where the profile declares `access:` (the Unity Catalog environments): elsewhere nothing to grant.
+    grants_job = build_grants_job(profile)
     defs = Definitions(
         assets=assets,
         # daily_pipeline has no schedule: the landing sensor and the automation conditions run each day's
         # chain as data lands; the job stays for backfills and hand-launched days.
-        jobs=[daily_pipeline, labels_job, *report_jobs, maintenance_job, build_export_job(dataset)],
+        jobs=[daily_pipeline, labels_job, *report_jobs, maintenance_job, build_export_job(dataset),
+              *([grants_job] if grants_job else [])],
         schedules=[*build_ml_schedules(dataset), labels_schedule, *report_schedules, maintenance_schedule],
         sensors=[landing_sensor, failure_alerts, *_optional_sensors(assets, automation, dataset.name, calendar)],
         resources=build_resources(profile, data_root),

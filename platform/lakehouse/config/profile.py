@@ -12,8 +12,9 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
+from lakehouse.config.access import AccessSettings
 from lakehouse.config.base import StrictModel, load_yaml
 from lakehouse.config.databricks import DatabricksSettings
 from lakehouse.config.operations import AlertSettings, MaintenanceSettings
@@ -164,6 +165,17 @@ class Profile(StrictModel):
         description="When set, the processing steps run through Dagster Pipes on Databricks (see "
         "docs/databricks.md); otherwise in the run's own Spark session.",
     )
+    access: AccessSettings | None = Field(
+        default=None,
+        description="Who may read and write each layer in this environment's Unity Catalog, applied by the "
+        "`apply_access_grants` job (docs/environments.md). None: grants are not managed from here.",
+    )
+
+    @model_validator(mode="after")
+    def _access_needs_unity(self) -> Profile:
+        if self.access is not None and not (self.storage.catalog == "unity" and self.storage.catalog_name):
+            raise ValueError("access: grants are Unity Catalog's; set storage.catalog: unity and storage.catalog_name")
+        return self
 
 
 def profile_name() -> str:
