@@ -8,7 +8,8 @@ export SPARK_LOCAL_IP ?= 127.0.0.1
 export PYTHONUNBUFFERED := 1
 DATA_ROOT := $(or $(LAKEHOUSE_DATA_ROOT),.lakehouse)
 export DAGSTER_HOME ?= $(abspath $(DATA_ROOT))/dagster_home
-GO ?= go
+# Go may be installed without being on PATH (the machine image keeps it in /usr/local/go).
+GO ?= $(or $(shell command -v go 2>/dev/null),$(wildcard /usr/local/go/bin/go),go)
 ACTIONLINT_VERSION := 1.7.12
 ACTIONLINT := .tools/actionlint-$(ACTIONLINT_VERSION)/actionlint
 ifdef PROFILE

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from lakehouse.config.access import LAYERS, AccessSettings, LayerAccess
 from lakehouse.config.base import validate
-from lakehouse.config.profile import PROFILES_DIR, Profile, load_profile
+from lakehouse.config.profile import Profile, load_profile, profiles_dir
 from lakehouse.definitions import build_definitions
 from lakehouse.operations.grants import grant_statements, main, profile_grant_statements, quote_principal
 from lakehouse.operations.grants_job import GRANTS_JOB, build_grants_job
@@ -70,7 +70,7 @@ def test_principals_are_quoted_with_backticks_doubled() -> None:
 
 
 def _prod_with(access: dict[str, Any]) -> dict[str, Any]:
-    raw = yaml.safe_load((PROFILES_DIR / "prod.yaml").read_text())
+    raw = yaml.safe_load((profiles_dir() / "prod.yaml").read_text())
     return {**raw, "name": "prod", "access": access}
 
 
@@ -101,7 +101,7 @@ def test_every_declaring_profile_has_a_writer_on_every_layer_of_the_asset_graph(
     may write each of them wherever access is declared (or the pipeline would fail on its first write)."""
     graph = build_definitions(load_profile("prod")).resolve_asset_graph()
     assert {key.path[0] for key in graph.get_all_asset_keys()} == set(LAYERS)
-    declaring = [p.stem for p in sorted(PROFILES_DIR.glob("*.yaml")) if load_profile(p.stem).access]
+    declaring = [p.stem for p in sorted(profiles_dir().glob("*.yaml")) if load_profile(p.stem).access]
     assert declaring == ["dev", "prod", "staging"]
     for name in declaring:
         access = load_profile(name).access
