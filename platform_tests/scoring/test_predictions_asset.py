@@ -173,5 +173,6 @@ def test_a_run_config_table_other_than_the_assets_fails_before_scoring(run, spar
     """The seed's output_table stays in the Launchpad, but may only name this asset's own table."""
     result = run("2026-01-26", raise_on_error=False, output_table="scoretest_elsewhere.predictions")
     [failure] = [e for e in result.all_events if e.event_type == DagsterEventType.STEP_FAILURE]
-    assert "export_predictions" in str(failure.step_failure_data.error.message)
+    error = failure.step_failure_data.error  # the step error; the ValueError is its cause
+    assert "export_predictions" in error.to_string() and "ValueError" in error.to_string()
     assert not spark.catalog.tableExists("scoretest_elsewhere.predictions")
