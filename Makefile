@@ -19,7 +19,7 @@ endif
 .PHONY: run test lint soak dev bench mlflow setup java jars lock clean-data dagster-home secret-scan spark-connect spark-standalone spark-standalone-stop databricks-upload
 
 run: setup dagster-home ## Generate the demo data and materialise the whole asset graph (embedded default)
-	$(PY) -m lakehouse_tools.run
+	$(PY) -m lakehouse_tools.run $(if $(DAYS_LEFT),--days-left $(DAYS_LEFT))
 
 test: setup ## Start the test databases and run the test suites (each runs and reports; any failure fails)
 	bash scripts/test_databases.sh
@@ -52,7 +52,10 @@ $(ACTIONLINT):
 soak: setup ## The unattended soak: make run's replay, then the daemon alone while days land (platform_tests/soak)
 	$(PY) -m platform_tests.soak.soak --days $(or $(DAYS),5) --work .lakehouse-soak
 
+# After `make run`, the UI and daemon read the demo project it wrote in the data root (the demo clock:
+# lakehouse_tools/demo/clock.py), unless LAKEHOUSE_PROJECT_DIR names a project already.
 dev: setup dagster-home ## Dagster UI + daemon on 127.0.0.1:3000 with a persistent DAGSTER_HOME
+	LAKEHOUSE_PROJECT_DIR="$${LAKEHOUSE_PROJECT_DIR-$$($(PY) -m lakehouse_tools.demo.clock)}" \
 	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 bench: setup ## Every stage's comparison at stated sizes, as ratios measured in one run (docs/benchmarks.md)

@@ -1,5 +1,8 @@
 """`make run`: generate the demo data and materialise the whole asset graph on the current profile.
 
+The demo days are the DEMO_WEEKS weeks ending yesterday (the demo clock, demo/clock.py): afterwards
+every partition up to yesterday is materialised, and `make dev` carries on from today. Run again on a
+later day, it lands the days since and replays the whole range again (every write is idempotent).
 It replays production, compressed, in five steps:
 1. the demo days land in chunks (the first day, then four weeks at a time), and after each chunk the
    source-database assets read the databases. A JDBC read sees the database as it is *now*: only
@@ -16,34 +19,52 @@ Runs are recorded in the Dagster instance at DAGSTER_HOME, so `make dev` shows t
 
 from __future__ import annotations
 
+import argparse
+import os
 import sys
 import time
 import warnings
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from dagster import AssetSelection, BetaWarning, DagsterInstance, Definitions, JobDefinition, define_asset_job
+from dagster import (
+    AssetSelection,
+    BetaWarning,
+    DagsterInstance,
+    Definitions,
+    JobDefinition,
+    TimeWindowPartitionsDefinition,
+    define_asset_job,
+)
 
 from lakehouse.config.dataset import load_dataset
 from lakehouse.config.features import load_features
 from lakehouse.config.ml import load_ml_config
-from lakehouse.config.profile import load_profile, resolve_data_root
+from lakehouse.config.profile import Profile, load_profile, resolve_data_root
+from lakehouse.config.project import PROJECT_ENV_VAR, is_default_project, project_dir
 from lakehouse.config.sources import load_sources
 from lakehouse.jobs import keys_partitioned_by
 from lakehouse.ml.assets import MODEL_KEY, TRAINING_SET_KEY
 from lakehouse.ml.schedules import ML_JOB
 from lakehouse.ml.training_set import window_bounds
 from lakehouse.partitions import build_calendar
+from lakehouse_tools.demo import clock, manifest
 from lakehouse_tools.demo.generator import land_next_days
 from lakehouse_tools.demo.settings import GeneratorSettings
 from lakehouse_tools.summary import print_summary, say
 
-DEMO_WEEKS = 11  # the first week the model can train on: 6 weeks of window + 5 weeks of label maturity
+# The model trains on a week that has ended, whose 6-week window lies in the demo days and whose labels
+# (30 days) have matured: 12 weeks ending yesterday always hold one, whatever the weekday (demo/clock.py).
+DEMO_WEEKS = 12
 DEMO_ROWS_PER_DAY = 1_000
 CAPTURE_EVERY_DAYS = 28
 
 
 def capture_chunks(days: int) -> list[int]:
     """Days landed before each database read: the first day alone, then CAPTURE_EVERY_DAYS at a time."""
+    if days == 0:
+        return []
     rest = days - 1
     return [1, *[min(CAPTURE_EVERY_DAYS, rest - o) for o in range(0, rest, CAPTURE_EVERY_DAYS)]]
 BEFORE_MODEL_GROUPS = ("ingestion", "processing")
@@ -65,11 +86,13 @@ def require_demo_dataset(dataset: str, profile: str) -> None:
         )
 
 
-def trainable_week(first_day: date, last_day: date, dataset: str) -> date:
-    """The newest Monday whose training window lies inside the demo days and whose labels have matured
-    by the last day (the chargebacks seen by then are the labels' watermark)."""
+def trainable_week(first_day: date, last_day: date, dataset: str, newest_week: date) -> date:
+    """The newest Monday, up to `newest_week` (the newest weekly partition: a week that has ended), whose
+    training window lies inside the demo days and whose labels have matured by the last day (the
+    chargebacks seen by then are the labels' watermark)."""
     settings, label_days = load_ml_config(dataset).training_set, load_features(dataset).label.window_days
-    week = last_day - timedelta(days=last_day.weekday())
+    week = min(last_day, newest_week)
+    week -= timedelta(days=week.weekday())
     while week > first_day:
         start, end = window_bounds(week, settings, label_days)
         # The window's last day (end - 1) is final once a label event from end - 1 + 1 + window is seen.
@@ -126,29 +149,72 @@ class Replay:
         say(f"  {job} [{span}] succeeded in {time.perf_counter() - started:.0f} s (run {result.run_id[:8]})")
 
 
-def main() -> int:
+def replay_plan(profile: Profile, root: Path, days_left: int) -> tuple[date, date]:
+    """The replay's first and last day. On the demo clock (lakehouse_tools/demo/clock.py) the last day is
+    yesterday (less `days_left`) and the first is kept from the data root's first replay; otherwise (a
+    project of the user's, a Databricks cluster reading the shipped calendar) DEMO_WEEKS from the
+    dataset's start date."""
+    if not on_demo_clock(profile, root):
+        first = load_dataset(profile.dataset).partitions.start_date
+        return first, first + timedelta(days=DEMO_WEEKS * 7 - 1)
+    today = datetime.now(ZoneInfo(load_dataset(profile.dataset).partitions.timezone)).date()
+    first = clock.recorded_start(root, profile.dataset) or clock.clock_start(today, DEMO_WEEKS * 7, days_left)
+    os.environ[PROJECT_ENV_VAR] = str(clock.write_demo_project(root, profile.dataset, first))
+    return first, today - timedelta(days=1 + days_left)
+
+
+def on_demo_clock(profile: Profile, root: Path) -> bool:
+    settings = profile.databricks
+    if settings is not None and settings.compute == "databricks":
+        return False  # the cluster reads the calendar shipped in the wheel (databricks/compute.py)
+    return is_default_project() or project_dir() == clock.demo_project_dir(root).resolve()
+
+
+def days_to_land(root: Path, first: date, last: date) -> int:
+    """How many days after the newest landed one the replay lands (0 when the root is up to date)."""
+    landed = manifest.landed_days(manifest.load(root))
+    if landed and landed[0] != first:
+        raise SystemExit(f"{root} holds demo days from {landed[0]}, not from {first} (a replay on another "
+                         "calendar, e.g. by an older `make run`): `make clean-data` and run again.")
+    return max(0, (last - (landed[-1] if landed else first - timedelta(days=1))).days)
+
+
+def existing_keys(partitions: TimeWindowPartitionsDefinition, first: date, last: date) -> tuple[date, date] | None:
+    """The first and last partition that starts inside first .. last and exists now (a week or month is
+    a partition once it has ended)."""
+    keys = [k for k in partitions.get_partition_keys() if first <= date.fromisoformat(k) <= last]
+    return (date.fromisoformat(keys[0]), date.fromisoformat(keys[-1])) if keys else None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--days-left", type=int, default=0,
+                        help="end the replay this many days before yesterday (the soak lands them on a timer)")
+    args = parser.parse_args(argv)
     # The replay's own lines are the progress; Dagster's per-event DEBUG lines and its notes about beta
     # parameters would bury them (every event is still in the instance: `make dev` shows the runs).
     warnings.filterwarnings("ignore", category=BetaWarning)
     warnings.filterwarnings("ignore", message=".*materializes assets with varying BackfillPolicies")
-    from lakehouse.definitions import defs
 
     started = time.perf_counter()
     profile = load_profile()
     require_demo_dataset(profile.dataset, profile.name)
     root = resolve_data_root(profile.storage.data_root)
-    dataset = load_dataset(profile.dataset)
-    first = dataset.partitions.start_date
-    days = DEMO_WEEKS * 7
-    last = first + timedelta(days=days - 1)
+    first, last = replay_plan(profile, root, args.days_left)
+    from lakehouse.definitions import defs  # after the demo clock chose the project the definitions read
+
+    calendar = build_calendar(load_dataset(profile.dataset).partitions)
     settings = GeneratorSettings(start_date=first, days=1, rows_per_day=DEMO_ROWS_PER_DAY)
-    say(f"Profile {profile.name}: data root {root}")
-    say(f"Demo: {days} days ({first} .. {last}) x {DEMO_ROWS_PER_DAY:,} transactions")
+    say(f"Profile {profile.name}: data root {root}, configuration {project_dir()}")
+    say(f"Demo: {(last - first).days + 1} days ({first} .. {last}) x {DEMO_ROWS_PER_DAY:,} transactions")
     replay = Replay(defs, profile.dataset)
-    week = trainable_week(first, last, profile.dataset)
+    newest_week = calendar.weekly.get_last_partition_key()
+    if newest_week is None:
+        raise SystemExit(f"No week has ended since the calendar's start {first}: nothing to train on")
+    week = trainable_week(first, last, profile.dataset, date.fromisoformat(newest_week))
     with DagsterInstance.get() as instance:
         say("1/5 Landing the days (the first, then four weeks at a time); the source databases are read after each")
-        for chunk in capture_chunks(days):
+        for chunk in capture_chunks(days_to_land(root, first, last)):
             summary = land_next_days(settings, root, chunk)
             rows = sum(d.transaction_rows for d in summary.days)
             dirty = sum(d.dirty_rows for d in summary.days)
@@ -161,10 +227,13 @@ def main() -> int:
         replay.run(instance, ML_JOB, week, run_config=QUICK_TRAINING)
         say(f"4/5 Scoring, daily reports and monitoring for {first} .. {last} as one run")
         replay.run(instance, "make_run_score_and_report_days", first, last)
-        say("5/5 Weekly and monthly reports")
-        first_monday = first + timedelta(days=(7 - first.weekday()) % 7)  # weekly partitions start on Mondays
-        replay.run(instance, "make_run_weekly", first_monday, last - timedelta(days=last.weekday()))
-        replay.run(instance, "make_run_monthly", first.replace(day=1), last.replace(day=1))
+        say("5/5 Weekly and monthly reports (the weeks and months that have ended)")
+        for job, partitions in (("make_run_weekly", calendar.weekly), ("make_run_monthly", calendar.monthly)):
+            span = existing_keys(partitions, first, last)
+            if span is None:
+                say(f"  {job}: none has ended inside the demo days, skipped")
+            else:
+                replay.run(instance, job, *span)
     print_summary(profile, root, replay.seen, time.perf_counter() - started)
     return 0
 

@@ -15,6 +15,9 @@ from pathlib import Path
 import yaml
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
+from lakehouse.config.project import PROJECT_ENV_VAR
+from lakehouse_tools.demo.clock import demo_project_dir
+
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 TEMPLATE = REPO / "scripts" / "templates" / "dagster.yaml"
@@ -24,8 +27,13 @@ UNFINISHED = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunS
               DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]
 
 
-def soak_env(root: Path, home: Path) -> dict[str, str]:
-    return {**os.environ, "LAKEHOUSE_DATA_ROOT": str(root), "DAGSTER_HOME": str(home),
+def soak_env(root: Path, home: Path, replayed: bool = True) -> dict[str, str]:
+    """The environment of every process of the soak. Once the root is `replayed`, they read the demo
+    project `make run` wrote there (its calendar ends where the replay did: lakehouse_tools/demo/clock.py)."""
+    env = {key: value for key, value in os.environ.items() if key != PROJECT_ENV_VAR}
+    if replayed:
+        env[PROJECT_ENV_VAR] = str(demo_project_dir(root))
+    return {**env, "LAKEHOUSE_DATA_ROOT": str(root), "DAGSTER_HOME": str(home),
             "LAKEHOUSE_PROFILE": "local", "SPARK_LOCAL_IP": "127.0.0.1", "PYTHONUNBUFFERED": "1"}
 
 

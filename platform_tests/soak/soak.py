@@ -19,11 +19,12 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from dagster import AssetKey, AssetRecordsFilter, DagsterInstance, DagsterRunStatus, RunsFilter
 
+from lakehouse_tools.demo.clock import recorded_start
 from platform_tests.soak.daemon import (
     REPO,
     Daemon,
@@ -68,15 +69,23 @@ class Soak:
         self.instance: DagsterInstance | None = None
 
     # ---- set-up -------------------------------------------------------------------------------------
-    def prepare(self) -> None:
+    def prepare(self, days_left: int) -> None:
+        """`make run`'s replay on the demo clock, ending `days_left` days before yesterday: the soak lands
+        those days itself, so every day it lands has a partition already (as in production)."""
         if self.base is not None:  # a replayed root and home kept from an earlier soak (development)
             shutil.copytree(self.base / "root", self.root)
             shutil.copytree(self.base / "dagster_home", self.home)
         write_instance_yaml(self.home)
         if self.base is None:
-            subprocess.run([sys.executable, "-m", "lakehouse_tools.run"], cwd=REPO, env=soak_env(self.root, self.home),
-                           check=True)
+            subprocess.run([sys.executable, "-m", "lakehouse_tools.run", "--days-left", str(days_left)], cwd=REPO,
+                           env=soak_env(self.root, self.home, replayed=False), check=True)
         self.instance = DagsterInstance.from_config(str(self.home))
+
+    def replayed_day(self, offset: int) -> str:
+        """The replay's first day plus `offset` days (the demo clock chose the first day)."""
+        first = recorded_start(self.root, "card_fraud")
+        assert first is not None, f"no demo project in {self.root}: the replay did not run on the demo clock"
+        return (first + timedelta(days=offset)).isoformat()
 
     def start(self) -> None:
         started = time.time()
@@ -198,21 +207,21 @@ class Soak:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=5, help="days landed one after another")
-    parser.add_argument("--late-day", default="2026-02-10", help="old day that receives a late file")
-    parser.add_argument("--corrupt-day", default="2026-02-24", help="old day that receives a corrupted file")
+    parser.add_argument("--late-day", type=int, default=40, help="old day (replay's first day + N) that receives a late file")
+    parser.add_argument("--corrupt-day", type=int, default=54, help="old day (first day + N) that receives a corrupted file")
     parser.add_argument("--work", type=Path, default=Path(".lakehouse-soak"), help="soak's data root and home")
     parser.add_argument("--base", type=Path, default=None, help="reuse a replayed <base>/root + dagster_home")
     args = parser.parse_args(argv)
     shutil.rmtree(args.work, ignore_errors=True)
     soak = Soak(args.work.resolve(), args.base)
-    soak.prepare()
+    soak.prepare(days_left=args.days)
     try:
         soak.start()
         soak.land_next_day()
-        soak.late_file(args.late_day)
+        soak.late_file(soak.replayed_day(args.late_day))
         # The corrupted day stays held while the next days flow: automation holds per partition
         # (lakehouse.automation.held), so no run is requested for it and none is refused.
-        soak.corrupted_file(args.corrupt_day)
+        soak.corrupted_file(soak.replayed_day(args.corrupt_day))
         soak.land_next_day("new day, a run killed", kill=True)
         for _ in range(args.days - 2):
             soak.land_next_day()
