@@ -25,6 +25,7 @@ from pathlib import Path
 from dagster import AssetKey, AssetRecordsFilter, DagsterInstance, DagsterRunStatus, RunsFilter
 
 from lakehouse_tools.demo.clock import recorded_start
+from platform_tests.soak.champion import promote_new_champion, switch_on_champion_rescore
 from platform_tests.soak.daemon import (
     REPO,
     Daemon,
@@ -49,6 +50,8 @@ class Phase:
     latency: float | None = None
     killed: str | None = None
     red: bool = False  # the landed data is unusable: its landing run must fail, alert and hold downstream
+    champion: str | None = None  # the model version a promotion made champion in this phase
+    rescore_days: int = 0  # how many scored days the promotion must re-score
     max_chain_runs: int = 3  # runs from landing to the daily report (issue 15's goal)
 
     def line(self) -> str:
@@ -67,6 +70,7 @@ class Soak:
         self.phases: list[Phase] = []
         self.daemon = Daemon(self.root, self.home)
         self.instance: DagsterInstance | None = None
+        self.rescore_days = 0
 
     # ---- set-up -------------------------------------------------------------------------------------
     def prepare(self, days_left: int) -> None:
@@ -79,6 +83,7 @@ class Soak:
         if self.base is None:
             subprocess.run([sys.executable, "-m", "lakehouse_tools.run", "--days-left", str(days_left)], cwd=REPO,
                            env=soak_env(self.root, self.home, replayed=False), check=True)
+        self.rescore_days = switch_on_champion_rescore(self.root)
         self.instance = DagsterInstance.from_config(str(self.home))
 
     def replayed_day(self, offset: int) -> str:
@@ -123,6 +128,16 @@ class Soak:
         wait_until(f"the landing run of {day} to fail", lambda: any(
             r.status == DagsterRunStatus.FAILURE for r in self.runs_since(started)), PHASE_TIMEOUT, self.daemon)
         return self.settle(phase)
+
+    def new_champion(self) -> Phase:
+        """A champion promoted (platform_tests/soak/champion.py): the newest scored days re-scored with it."""
+        assert self.instance is not None
+        started = time.time()
+        version = promote_new_champion(self.root, self.instance)
+        # Two runs to the daily report: the re-score, then the reports of its days.
+        phase = Phase("new champion", self.newest_landed_day(), started, champion=version,
+                      rescore_days=self.rescore_days, max_chain_runs=2)
+        return self.follow(phase)
 
     def deliver(self, day: str, name: str, rows_from: Callable[[list[str], list[list[str]]], list[list[str]]]) -> None:
         """Write rows made from the day's landed rows as a new file, atomically (as a landing tool should)."""
@@ -225,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
         soak.land_next_day("new day, a run killed", kill=True)
         for _ in range(args.days - 2):
             soak.land_next_day()
+        soak.new_champion()
     finally:
         soak.daemon.stop()
     check(soak)  # platform_tests/soak/verdict.py

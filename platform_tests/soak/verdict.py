@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 from dagster import AssetKey, DagsterRunStatus
 
+from platform_tests.soak.champion import RESCORE_TAG, rescored_versions
+
 if TYPE_CHECKING:
     from platform_tests.soak.soak import Phase, Soak
 
@@ -53,6 +55,8 @@ def check(soak: Soak) -> None:
                 ", ".join(str([k.to_user_string() for k in r.asset_selection or []]) for r in chain)
             for key in (PREDICTIONS, DAILY_REPORT):
                 assert soak.built_after(key, phase.day, phase.started), f"{phase.name}: no {key.to_user_string()}"
+        if phase.champion:
+            check_rescore(soak, phase)
         if phase.killed:
             killed = soak.instance.get_run_by_id(phase.killed)
             assert killed is not None and killed.status == DagsterRunStatus.FAILURE, "the killed run is not FAILURE"
@@ -83,3 +87,12 @@ def check_red(soak: Soak, phase: Phase, failed: list, retried: set) -> None:
     lines = [json.loads(line) for line in alerts.read_text().splitlines()] if alerts.exists() else []
     assert [a["run_id"] for a in lines].count(red.run_id) == 1, f"{phase.name}: alerts {lines}"
     assert not soak.built_after(SILVER, phase.day, phase.started), f"{phase.name}: silver rebuilt from it"
+
+
+def check_rescore(soak: Soak, phase: Phase) -> None:
+    """One re-score run, by the sensor, over the newest scored days, every one scored with the new champion."""
+    rescores = [r for r in phase.runs if r.tags.get(RESCORE_TAG) == phase.champion]
+    assert len(rescores) == 1 and "dagster/sensor_name" in rescores[0].tags, f"{phase.name}: re-score runs {rescores}"
+    versions = rescored_versions(soak.instance, PREDICTIONS, phase.started)
+    assert len(versions) == phase.rescore_days and max(versions) == phase.day, f"{phase.name}: re-scored {versions}"
+    assert set(versions.values()) == {phase.champion}, f"{phase.name}: scored with {versions}, not v{phase.champion}"
