@@ -68,7 +68,7 @@ def require_demo_dataset(dataset: str, profile: str) -> None:
 def trainable_week(first_day: date, last_day: date, dataset: str) -> date:
     """The newest Monday whose training window lies inside the demo days and whose labels have matured
     by the last day (the chargebacks seen by then are the labels' watermark)."""
-    settings, label_days = load_ml_config(dataset).training_set, load_features(dataset).label.window_days
+    settings, label_days = load_ml_config(dataset).training_set, load_features(dataset).label.maturity_days
     week = last_day - timedelta(days=last_day.weekday())
     while week > first_day:
         start, end = window_bounds(week, settings, label_days)
