@@ -70,7 +70,7 @@ def build_definitions(profile: Profile | None = None, data_root: str | None = No
     reporting = load_reporting(dataset.name)
     report_jobs = build_reporting_jobs(reporting)  # the same objects go to jobs= and to their schedules
     report_schedules = build_reporting_schedules(
-        reporting, calendar, load_features(dataset.name).label.window_days, report_jobs,
+        reporting, calendar, load_features(dataset.name).label.maturity_days, report_jobs,
         DefaultScheduleStatus.RUNNING if running else DefaultScheduleStatus.STOPPED,
         # Declarative Automation builds every report when its predictions change (automation.yaml): the
         # schedules only refresh the periods whose labels have matured.

@@ -90,7 +90,7 @@ def trainable_week(first_day: date, last_day: date, dataset: str, newest_week: d
     """The newest Monday, up to `newest_week` (the newest weekly partition: a week that has ended), whose
     training window lies inside the demo days and whose labels have matured by the last day (the
     chargebacks seen by then are the labels' watermark)."""
-    settings, label_days = load_ml_config(dataset).training_set, load_features(dataset).label.window_days
+    settings, label_days = load_ml_config(dataset).training_set, load_features(dataset).label.maturity_days
     week = min(last_day, newest_week)
     week -= timedelta(days=week.weekday())
     while week > first_day:

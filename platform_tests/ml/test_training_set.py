@@ -74,3 +74,15 @@ def test_stored_training_set_has_weights_and_the_partition_column(training_table
     ).first()
     assert (row["weeks"], row["week"], row["weights"]) == (1, WEEK, 2)
     assert set(spec.columns) <= set(training_table.columns)
+
+
+def test_an_unknown_label_is_left_out_as_unlabelled(spark, spec):
+    """An expression label that is null on its row is unknown and never matures (processing/labels.py):
+    the training set leaves it out and counts it with the rows that have no label, not as immature."""
+    features, labels = synthetic_gold(spark, spec, START, 28, 40, datetime(2026, 2, 20), seed=3)
+    t5 = F.col("transaction_id") == "t5"
+    unknown = labels.withColumn(spec.label, F.when(t5, F.lit(None)).otherwise(F.col(spec.label)).cast("int")) \
+                    .withColumn("label_matured", F.when(t5, F.lit(False)).otherwise(F.col("label_matured")))
+    rows, stats = build_training_set(features, unknown, spec, tiny_config().training_set, WEEK)
+    assert stats.unlabelled == 1 and stats.immature == labels.where(~F.col("label_matured")).count()
+    assert rows.where(t5).count() == 0

@@ -65,3 +65,11 @@ def test_missing_values_are_flagged_and_constants_filled(spark):
     assert rows["t1"]["country"] is None and rows["t1"]["country_missing"] == 1  # mode: fitted by the model pipeline
     assert rows["t1"]["device_id_missing"] == 1 and rows["t2"]["device_id_missing"] == 0
     assert rows["t2"]["category_missing"] == 0
+
+
+def test_the_silver_columns_config_knows_are_what_silver_writes(spark):
+    """SilverSettings.row_types is what a label expression may name, checked when the definitions load
+    (no Spark there): it must be silver's real schema, names and types."""
+    result = silver(spark, [row("t1", "2026-01-02 10:00:00", "2026-01-02")])
+    written = {f.name: f.dataType.simpleString() for f in result.table.schema.fields}
+    assert written == CONFIG.row_types(load_contracts("card_fraud")["transactions"])

@@ -52,8 +52,9 @@ class TrainingSetSettings(StrictModel):
     maturity_lag_weeks: int | None = Field(
         default=None,
         ge=0,
-        description="Weeks between the training week and the newest week read. Default: the label window "
-        "(features.yaml label.window_days) rounded up to weeks, so every day read has matured labels.",
+        description="Weeks between the training week and the newest week read. Default: the label's maturity "
+        "delay (features.yaml label.window_days, or known_after_days for an expression label) rounded up to "
+        "weeks, so every day read has matured labels.",
     )
     split: SplitSettings = Field(
         default_factory=SplitSettings,

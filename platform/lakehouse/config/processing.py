@@ -8,7 +8,11 @@ from typing import Literal
 from pydantic import Field
 
 from lakehouse.config.base import StrictModel, load_dataset_yaml
+from lakehouse.config.contracts import Contract
 from lakehouse.config.project import project_cache
+
+# Columns processing/silver.py writes besides the contract's and the two days: lineage and quality notes.
+SOURCE_FILE, SOURCE, NOTES = "_source_file", "_source", "_quality_notes"
 
 
 class MissingPolicy(StrictModel):
@@ -48,6 +52,15 @@ class SilverSettings(StrictModel):
     )
     normalise: Normalisation = Field(default_factory=Normalisation, description="Spelling and type clean-up.")
     missing: list[MissingPolicy] = Field(default_factory=list, description="Missing-value policy per column.")
+
+    def row_types(self, contract: Contract) -> dict[str, str]:
+        """Silver's columns and Spark SQL types as processing/silver.py writes them (a Spark test holds the
+        two together): the contract's, the event and landing days, lineage, quality notes, and a
+        `<column>_missing` flag per flagged policy. What an expression over the silver row may name."""
+        types = {c.name: c.type for c in contract.columns}
+        types |= {self.event_date: "date", self.landing_date: "date", SOURCE_FILE: "string", SOURCE: "string",
+                  NOTES: "array<string>"}
+        return types | {f"{p.column}_missing": "int" for p in self.missing if p.flag}
 
 
 class DimensionSettings(StrictModel):

@@ -29,6 +29,7 @@ from lakehouse.config.processing import load_processing
 from lakehouse.databricks.compute import ComputeResource
 from lakehouse.partitions import Calendar
 from lakehouse.processing import checks
+from lakehouse.processing.labels import label_inputs, labels_description
 
 KINDS = {"spark", "delta"}
 
@@ -68,8 +69,8 @@ def build_compute_processing_assets(dataset: DatasetConfig, calendar: Calendar) 
 
     @asset(
         key=labels_key,
-        description=reg.label.description + " With maturity: final once the label window has passed.",
-        deps=[AssetDep(gold_key), AssetDep(["bronze", reg.label.source])],
+        description=labels_description(reg.label),
+        deps=[AssetDep(gold_key), *[AssetDep(i.key) for i in label_inputs(reg.label, silver_cfg.table).values()]],
         metadata={"partition_expr": reg.event_date},
         check_specs=checks.labels_specs(labels_key),
         **common,

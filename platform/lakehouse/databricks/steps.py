@@ -7,7 +7,8 @@ lakehouse.processing.assets (same pure functions, same checks) until those asset
 resource themselves (docs/databricks.md); platform_tests/databricks/test_compute_assets.py fails
 when the two asset factories' keys, check specs or mappings drift apart. Input windows follow the
 partition mappings: silver day D reads bronze landing days D .. D + late tolerance; gold reads silver
-D - look-back .. D; labels read the gold window and every label event.
+D - look-back .. D; labels read the gold window and every label event (or, for a label that is an
+expression on the row, silver's window and silver's newest event time).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from lakehouse.config.sources import load_sources
 from lakehouse.ingestion.checks import contract_result
 from lakehouse.processing import checks
 from lakehouse.processing.gold import build_features
-from lakehouse.processing.labels import build_labels
+from lakehouse.processing.labels import build_label_table, label_inputs
 from lakehouse.processing.silver import build_silver, in_days
 from lakehouse.resources.catalog import TableRef, table_ref
 from lakehouse.resources.delta_write import TimeWindowFilter, WriteSpec, read_table, write_delta
@@ -142,8 +143,11 @@ def labels_step(tables: Tables, dataset: str, start: date, end: date) -> StepOut
     config, reg = load_processing(dataset), load_features(dataset)
     key = AssetKey(["gold", config.labels_table])
     rows = _read(tables, "gold", config.features_table, reg.event_date, start, end)
-    events = _read(tables, "bronze", reg.label.source)  # unpartitioned upstream: the whole table
-    labels = build_labels(rows, events, reg.label, reg.event_time, reg.event_date, config.silver.key)
+    # The label events (unpartitioned: the whole table) or silver's rows of the days, as the asset's deps say.
+    inputs = {name: _read(tables, i.schema, i.table, *((reg.event_date, start, end) if i.same_days else ()))
+              for name, i in label_inputs(reg.label, config.silver.table).items()}
+    labels = build_label_table(rows, inputs, lambda: _read(tables, "silver", config.silver.table), reg,
+                               config.silver.key)
     _, metadata = _write(tables, key, labels, reg.event_date, start, end)
     written = _read(tables, "gold", config.labels_table, reg.event_date, start, end)
     return StepOutcome(key, metadata, [

@@ -35,7 +35,7 @@ class FeatureSpec:
     numeric: tuple[str, ...]
     categorical: tuple[str, ...]
     label: str
-    label_window_days: int
+    label_window_days: int  # the label's maturity delay (features.yaml window_days or known_after_days)
     descriptions: dict[str, str]
     # Row key (processing.yaml silver.key), entity, event time, event date: carried into the training set
     # as they are, the row key joining each gold row to its label row.
@@ -66,7 +66,7 @@ def load_feature_spec(dataset: str) -> FeatureSpec:
         numeric=tuple(f.name for f in used if f.kind == "numeric"),
         categorical=tuple(f.name for f in used if f.kind == "categorical"),
         label=registry.label.name,
-        label_window_days=registry.label.window_days,
+        label_window_days=registry.label.maturity_days,
         descriptions=registry.descriptions(),
         identity=(load_processing(dataset).silver.key, registry.entity, registry.event_time, registry.event_date),
     )

@@ -72,7 +72,7 @@ class SplitStats:
 class TrainingSetStats:
     splits: dict[str, SplitStats]
     immature: int  # labelled rows whose label window had not passed: left out
-    unlabelled: int  # feature rows without a label row: left out
+    unlabelled: int  # feature rows without a label row or with an unknown (null) label: left out
     window: tuple[date, date]
     validation_start: date
     test_start: date
@@ -123,7 +123,8 @@ def build_training_set(
         .otherwise("train")
     )
     status = (
-        F.when(F.col("label_matured").isNull(), "unlabelled")
+        # No label row, or an unknown label (an expression label that is null on its row, never matured).
+        F.when(F.col("label_matured").isNull() | F.col(spec.label).isNull(), "unlabelled")
         .when(~F.col("label_matured"), "immature")
         .otherwise(split)
     )

@@ -32,7 +32,7 @@ from lakehouse.ingestion.checks import contract_result
 from lakehouse.partitions import Calendar
 from lakehouse.processing import checks
 from lakehouse.processing.gold import build_features
-from lakehouse.processing.labels import build_labels
+from lakehouse.processing.labels import build_label_table, label_inputs, labels_description
 from lakehouse.processing.silver import build_silver, in_days
 from lakehouse.resources.spark import SparkResource
 
@@ -100,23 +100,27 @@ def build_processing_assets(
         yield checks.required_features_result(written, reg, gold_key)
         yield checks.leakage_result(history, written, reg, silver_cfg.key, gold_key)
 
-    label = reg.label
+    upstream = label_inputs(reg.label, silver_cfg.table)  # label events, or silver's rows (an expression)
 
     @asset(
-        key=labels_key, description=label.description + " With maturity: final once the label window has passed.",
+        key=labels_key, description=labels_description(reg.label),
         # Labels are read off gold's rows (the same rows as silver's, with the label key kept), so a change
         # that reaches gold reaches its labels in the same run — see docs/automation.md, "A late file".
-        ins={"rows": AssetIn(gold_key), "events": AssetIn(["bronze", label.source])},
+        ins={"rows": AssetIn(gold_key), **{name: AssetIn(i.key) for name, i in upstream.items()}},
         metadata={"partition_expr": reg.event_date},
         check_specs=checks.labels_specs(labels_key),
         **common,
     )
-    def labels(context: AssetExecutionContext, spark: SparkResource, rows: DataFrame, events: DataFrame):
+    def labels(context: AssetExecutionContext, spark: SparkResource, rows: DataFrame, **inputs: DataFrame):
         start, end = _days(context)
-        yield Output(build_labels(rows, events, label, reg.event_time, reg.event_date, silver_cfg.key))
+
+        def whole_silver() -> DataFrame:  # read only for an expression label's watermark
+            return spark.spark_session.table(spark.table("silver", silver_cfg.table).name)
+
+        yield Output(build_label_table(rows, inputs, whole_silver, reg, silver_cfg.key))
         written = _written(spark, "gold", config.labels_table, reg.event_date, start, end)
         yield checks.rows_match_result(written, rows, labels_key)
-        yield checks.matured_labels_result(written, label, reg.event_date, labels_key)
+        yield checks.matured_labels_result(written, reg.label, reg.event_date, labels_key)
 
     return [silver, transaction_features, labels]
 

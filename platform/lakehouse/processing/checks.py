@@ -16,6 +16,7 @@ from lakehouse.config.contracts import ColumnSpec, Contract
 from lakehouse.config.features import FeatureRegistry, LabelSpec
 from lakehouse.processing.features import WINDOW_BUILDERS, add_window_features
 from lakehouse.processing.gold import identity_columns
+from lakehouse.processing.labels import AS_OF, MATURED, OBSERVED, matured
 
 
 def silver_specs(key: AssetKey) -> list[AssetCheckSpec]:
@@ -89,8 +90,8 @@ def labels_specs(key: AssetKey) -> list[AssetCheckSpec]:
         AssetCheckSpec("rows_match_silver", asset=key, blocking=True, description="One label row per silver row (labels are "
                        "built from gold's rows, which gold's own rows_match_silver ties to silver's)."),
         AssetCheckSpec("matured_labels", asset=key, blocking=True,
-                       description="A row is final (label_matured) only once the label window has passed, and no "
-                       "label was observed after the labels' watermark."),
+                       description="A row is final (label_matured) only once its maturity delay has passed and its "
+                       "label is known, and no label was observed after the labels' watermark."),
     ]
 
 
@@ -100,15 +101,16 @@ def gold_contract(reg: FeatureRegistry, key: str, written: StructType) -> Contra
     type of the column they carry (the upstream contracts decide it); non-nullable features are required."""
     types = {f.name: f.dataType.simpleString() for f in written.fields}
     columns = identity_columns(reg, key)  # gold.py decides which identity columns gold carries
+    label_key = reg.label.label_key
     missing = [c for c in (*columns, *(f.name for f in reg.features)) if c not in types]
     if missing:
         raise ValueError(f"Gold table lacks registry columns {missing}")
     identity = [
         ColumnSpec(name=key, type=types[key], required=True, unique=True, description="Row key."),
         ColumnSpec(name=reg.entity, type=types[reg.entity], required=True, description="Entity of the features."),
-        *([ColumnSpec(name=reg.label.key, type=types[reg.label.key],
+        *([ColumnSpec(name=label_key, type=types[label_key],
                       description="Label key: gold/labels joins the label events on it.")]
-          if reg.label.key in columns and reg.label.key not in (key, reg.entity) else []),
+          if label_key is not None and label_key in columns and label_key not in (key, reg.entity) else []),
         ColumnSpec(name=reg.event_time, type="timestamp", required=True, description="Event time."),
         ColumnSpec(name=reg.event_date, type="date", required=True, description="Event day (partition)."),
     ]
@@ -126,18 +128,20 @@ def gold_contract(reg: FeatureRegistry, key: str, written: StructType) -> Contra
 
 
 def matured_labels_result(written: DataFrame, label: LabelSpec, event_date: str, key: AssetKey) -> AssetCheckResult:
-    """Recomputes maturity from the stored watermark: a row flagged matured before its window has passed
-    (or an observation after the watermark) would let training read labels that can still change."""
-    matured_at = F.to_timestamp(F.date_add(F.col(event_date), 1 + int(label.window_days)))
-    should = F.coalesce(F.col("labels_as_of") >= matured_at, F.lit(False))
+    """Recomputes maturity from the stored watermark: a row flagged matured before its maturity delay has
+    passed, or with an unknown (null) label, or an observation after the watermark, would let training
+    read labels that can still change."""
+    should = matured(label, event_date)
     counts = written.agg(
         F.count(F.lit(1)).alias("rows"),
-        F.sum(F.col("label_matured").cast("int")).alias("matured"),
-        F.sum((F.col("label_matured") != should).cast("int")).alias("wrong_flag"),
-        F.sum((F.col("label_observed_at") > F.col("labels_as_of")).cast("int")).alias("after_watermark"),
+        F.sum(F.col(MATURED).cast("int")).alias("matured"),
+        F.sum((F.col(MATURED) != should).cast("int")).alias("wrong_flag"),
+        F.sum((F.col(OBSERVED) > F.col(AS_OF)).cast("int")).alias("after_watermark"),
+        F.sum(F.col(label.name).isNull().cast("int")).alias("unknown"),
     ).first()
-    values = {k: int((counts[k] if counts else 0) or 0) for k in ("rows", "matured", "wrong_flag", "after_watermark")}
+    names = ("rows", "matured", "wrong_flag", "after_watermark", "unknown")
+    values = {k: int((counts[k] if counts else 0) or 0) for k in names}
     return AssetCheckResult(
         asset_key=key, check_name="matured_labels", passed=values["wrong_flag"] == 0 and values["after_watermark"] == 0,
-        metadata={**values, "window_days": label.window_days},
+        metadata={**values, "maturity_days": label.maturity_days},
     )

@@ -29,8 +29,10 @@ def build_features(
 
 
 def identity_columns(reg: FeatureRegistry, key: str) -> list[str]:
-    """Row key, entity, label key (labels are built from gold's rows), event time and day — each once,
-    and none that is also a feature (a feature column is selected as a feature)."""
+    """Row key, entity, label key (labels are built from gold's rows; an expression label has none), event
+    time and day — each once, and none that is also a feature (a feature column is selected as a feature)."""
     features = {f.name for f in reg.features}
-    wanted = [key, reg.entity, *([] if reg.label.key in features else [reg.label.key]), reg.event_time, reg.event_date]
+    label_key = reg.label.label_key
+    wanted = [key, reg.entity, *([] if label_key is None or label_key in features else [label_key]),
+              reg.event_time, reg.event_date]
     return list(dict.fromkeys(wanted))

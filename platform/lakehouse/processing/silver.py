@@ -12,10 +12,8 @@ from datetime import date
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from lakehouse.config.processing import SilverSettings
-
-NOTES = "_quality_notes"
-SOURCE = "_source"
+# The column names live with the settings: config knows silver's columns without Spark (row_types).
+from lakehouse.config.processing import NOTES, SOURCE, SOURCE_FILE, SilverSettings
 
 
 @dataclass
@@ -26,7 +24,7 @@ class SilverResult:
 
 def union_sources(frames: dict[str, DataFrame], columns: list[str], settings: SilverSettings) -> DataFrame:
     """The sources' rows with the contract columns, their event and landing days and lineage."""
-    lineage = [settings.event_date, settings.landing_date, "_source_file", "_ingested_at"]
+    lineage = [settings.event_date, settings.landing_date, SOURCE_FILE, "_ingested_at"]
     selected = [df.select(*columns, *lineage).withColumn(SOURCE, F.lit(name)) for name, df in frames.items()]
     union = selected[0]
     for frame in selected[1:]:
@@ -40,7 +38,7 @@ def in_days(df: DataFrame, column: str, start: date, end: date) -> DataFrame:
 
 def deduplicate(df: DataFrame, key: str, landing_date: str) -> DataFrame:
     """One row per key: the first landed wins (landing day, ingestion time, source, file, content)."""
-    order = [F.col(landing_date), F.col("_ingested_at"), F.col(SOURCE), F.col("_source_file"),
+    order = [F.col(landing_date), F.col("_ingested_at"), F.col(SOURCE), F.col(SOURCE_FILE),
              F.xxhash64(*[F.col(c) for c in df.columns])]
     rank = F.row_number().over(Window.partitionBy(key).orderBy(*order))
     return df.withColumn("_rank", rank).where(F.col("_rank") == 1).drop("_rank")
