@@ -3,6 +3,11 @@
 A contract drives the explicit read schema of a source, the casts that turn raw text into typed
 columns (failures are quarantined with a reason), the pandera checks, and the column descriptions in
 the Dagster UI. Contracts live in config/datasets/<dataset>/contracts.yaml.
+
+A column's `name` is the one name every table and stage uses, so it must be an identifier. Files from
+the real world name columns `Arrival Delay ($min)` or `2nd.Stop`: such a column declares that header (or
+JSON key) as its `source_name`, and file ingestion reads it from there under `name`. Matching is exact,
+case included (see `ColumnSpec.source_name`).
 """
 
 from __future__ import annotations
@@ -25,6 +30,13 @@ _ZONE_LETTERS = re.compile(r"[VzOXxZ]")
 
 class ColumnSpec(StrictModel):
     name: str = Field(description="Column name (letters, digits, underscore).")
+    source_name: str | None = Field(
+        default=None,
+        description="Files (csv, json): the column's name in the landed files when it is not `name` — a CSV "
+        "header or JSON key such as `Arrival Delay ($min)`, `2nd.Stop` or `MixedCase`. Matched exactly, case, "
+        "spaces and punctuation included; the column is read from it and loaded under `name`, and its "
+        "description shows it. Default: the files use `name`.",
+    )
     type: str = Field(description="Spark SQL type: string, boolean, int, bigint, double, date, timestamp, decimal(p,s).")
     description: str = Field(description="What the column means; shown in the UI's column schema.")
     required: bool = Field(default=False, description="Null or missing values are rejected (quarantined).")
@@ -69,6 +81,25 @@ class ColumnSpec(StrictModel):
     def _identifier(cls, value: str) -> str:
         return validate_identifier(value, "column name")  # reaches SQL text (casts, JDBC queries, checks)
 
+    @field_validator("source_name")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        # A CSV header is one line (file_shape.header_line); a name with a line break could never match.
+        if value is not None and (value == "" or "\n" in value or "\r" in value):
+            raise ValueError(f"Invalid source_name {value!r}: a non-empty name on one line")
+        return value
+
+    @property
+    def landed_name(self) -> str:
+        """The column's name in the landed files: its CSV header, its JSON key."""
+        return self.name if self.source_name is None else self.source_name
+
+    @property
+    def display_name(self) -> str:
+        """How quarantine reasons name the column: `name`, with the files' name when it differs, so the
+        reason leads both to the table's column and to the file's."""
+        return self.name if self.source_name is None else f"{self.name} (source column '{self.source_name}')"
+
     @property
     def reads_zone(self) -> bool:
         """The `format` reads a zone or offset from the text (letters outside '...' literals)."""
@@ -91,6 +122,8 @@ class ColumnSpec(StrictModel):
                 raise ValueError(f"{where}: unknown timezone {self.timezone!r}") from exc
         if self.round and not self.type.startswith("decimal("):
             raise ValueError(f"{where}: `round` applies to decimal columns, not {self.type}")
+        if self.source_name == self.name:
+            raise ValueError(f"{where}: `source_name` is the column's name; drop it")
         return self
 
 
@@ -114,7 +147,46 @@ class Contract(StrictModel):
         raise KeyError(f"Contract {self.name!r} has no column {name!r}")
 
     def descriptions(self) -> dict[str, str]:
-        return {c.name: c.description for c in self.columns}
+        """Column descriptions as the UI and the tables' schema metadata show them: the one place a
+        column's `source_name` joins its description, so nobody repeats the original name by hand."""
+        return {c.name: _described(c) for c in self.columns}
+
+    @property
+    def source_named(self) -> list[ColumnSpec]:
+        """The columns read from another name in the files (`source_name`)."""
+        return [c for c in self.columns if c.source_name is not None]
+
+    @model_validator(mode="after")
+    def _distinct_names(self) -> Contract:
+        """Every column has its own name in the tables and in the files."""
+        where = f"Contract {self.name!r}"
+        # Spark and Delta resolve column names ignoring case: `Amount` and `amount` would be one column.
+        folded: dict[str, str] = {}
+        for col in self.columns:
+            other = folded.get(col.name.lower())
+            if other == col.name:
+                raise ValueError(f"{where}: column {col.name!r} is declared twice")
+            if other is not None:
+                raise ValueError(f"{where}: columns {other!r} and {col.name!r} differ only in case; tables "
+                                 "resolve names ignoring case")
+            folded[col.name.lower()] = col.name
+        names = {c.name for c in self.columns}
+        landed: set[str] = set()
+        for col in self.columns:
+            if col.source_name in names:
+                # A file's `x` would load as another column than the table's `x`: ambiguous to every reader.
+                raise ValueError(f"{where}: column {col.name!r} reads the file column {col.source_name!r}, which is "
+                                 "another column's name: ambiguous to every reader; rename one of them")
+            if col.landed_name in landed:
+                raise ValueError(f"{where}: two columns read the file column {col.landed_name!r}")
+            landed.add(col.landed_name)
+        return self
+
+
+def _described(col: ColumnSpec) -> str:
+    if col.source_name is None:
+        return col.description
+    return f"{col.description.rstrip()} Source column: `{col.source_name}`."
 
 
 @project_cache

@@ -125,10 +125,21 @@ BUILDERS: dict[str, AssetBuilder] = {
 }
 
 
+# Formats whose reader maps a contract column's `source_name` (ingestion/source_names.py).
+SOURCE_NAME_FORMATS = ("csv", "json")
+
+
 def build_ingestion_assets(dataset: DatasetConfig, calendar: Calendar) -> list[AssetsDefinition]:
     assets = []
+    contracts = load_contracts(dataset.name)
     for source in load_sources(dataset.name).values():
         if source.format not in BUILDERS:
             raise ValueError(f"Source {source.name!r}: no asset builder for format {source.format!r}")
+        contract = contracts.get(source.contract)
+        if contract is not None and contract.source_named and source.format not in SOURCE_NAME_FORMATS:
+            # Refused, not ignored: the column would silently be read by its `name` and found missing.
+            named = [c.name for c in contract.source_named]
+            raise ValueError(f"Source {source.name!r} ({source.format}): contract {contract.name!r} declares "
+                             f"`source_name` for {named}; only {list(SOURCE_NAME_FORMATS)} sources map it")
         assets.append(BUILDERS[source.format](source, dataset, calendar))
     return assets

@@ -48,12 +48,12 @@ def cast_reasons(spec: ColumnSpec, raw: Column, typed: Column, present: Column) 
     """One reason (or null) per way the text failed its type."""
     shown = F.substring(raw, 1, 60)
     expected = spec.type if spec.format is None else f"{spec.type} in format '{spec.format}'"
-    reasons = [F.when(present & typed.isNull(), F.concat(F.lit(f"{spec.name}: not a {expected}: "), shown))]
+    reasons = [F.when(present & typed.isNull(), F.concat(F.lit(f"{spec.display_name}: not a {expected}: "), shown))]
     if spec.type.startswith("decimal(") and not spec.round:
         # The same text at the widest scale the integer digits allow: a difference is a rounded value.
         precision, scale = decimal_digits(spec.type)
         exact = F.trim(raw).try_cast(f"decimal(38,{38 - (precision - scale)})")
         rounded = typed.isNotNull() & (typed.cast(f"decimal(38,{38 - (precision - scale)})") != exact)
-        reasons.append(F.when(rounded, F.concat(F.lit(f"{spec.name}: "), shown,
+        reasons.append(F.when(rounded, F.concat(F.lit(f"{spec.display_name}: "), shown,
                                                 F.lit(f" does not fit {spec.type} without rounding"))))
     return reasons

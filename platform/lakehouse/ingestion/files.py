@@ -28,6 +28,7 @@ from lakehouse.ingestion.raw_files import (
     TRUNCATED,
     TRUNCATED_REASON,
 )
+from lakehouse.ingestion.source_names import HINT
 
 __all__ = ["CORRUPT", "RESCUED", "SOURCE_FILE", "TRUNCATED", "SplitResult", "raw_schema", "split_valid"]
 
@@ -55,14 +56,15 @@ def landing_day(path: Column) -> Column:
 def hard_rule_reasons(spec: ColumnSpec, typed: Column) -> list[Column]:
     """The contract's value rules on a typed column: one reason (or null) per rule."""
     reasons = []
+    shown = spec.display_name  # with the files' name, when it differs
     if spec.min is not None:
-        reasons.append(F.when(typed < F.lit(spec.min), F.lit(f"{spec.name}: below minimum {spec.min}")))
+        reasons.append(F.when(typed < F.lit(spec.min), F.lit(f"{shown}: below minimum {spec.min}")))
     if spec.max is not None:
-        reasons.append(F.when(typed > F.lit(spec.max), F.lit(f"{spec.name}: above maximum {spec.max}")))
+        reasons.append(F.when(typed > F.lit(spec.max), F.lit(f"{shown}: above maximum {spec.max}")))
     if spec.allowed is not None:
-        reasons.append(F.when(~typed.isin(spec.allowed), F.lit(f"{spec.name}: not one of {spec.allowed}")))
+        reasons.append(F.when(~typed.isin(spec.allowed), F.lit(f"{shown}: not one of {spec.allowed}")))
     if spec.earliest is not None:
-        reasons.append(F.when(typed < F.lit(spec.earliest).cast("date"), F.lit(f"{spec.name}: before {spec.earliest}")))
+        reasons.append(F.when(typed < F.lit(spec.earliest).cast("date"), F.lit(f"{shown}: before {spec.earliest}")))
     return reasons
 
 
@@ -71,17 +73,17 @@ def _violations(spec: ColumnSpec, typed: Column) -> list[Column]:
     raw = F.col(spec.name)
     present = raw.isNotNull() & (F.trim(raw) != "")
     reasons = [
-        F.when(~present & F.lit(spec.required), F.lit(f"{spec.name}: required value missing")),
+        F.when(~present & F.lit(spec.required), F.lit(f"{spec.display_name}: required value missing")),
         *cast_reasons(spec, raw, typed, present),
         # Spark decodes invalid UTF-8 as U+FFFD: loading it would silently alter the value.
-        F.when(raw.contains("\ufffd"), F.lit(f"{spec.name}: invalid UTF-8 bytes")),
+        F.when(raw.contains("\ufffd"), F.lit(f"{spec.display_name}: invalid UTF-8 bytes")),
     ]
     reasons.extend(hard_rule_reasons(spec, typed))
     if spec.max_after_landing_hours is not None:
         # Seconds past the end of the landing day (landing day + 1 at midnight).
         limit = F.unix_timestamp(F.date_add(landing_day(F.col(SOURCE_FILE)), 1).cast("timestamp"))
         late = F.unix_timestamp(typed) - limit > F.lit(spec.max_after_landing_hours * 3600)
-        reasons.append(F.when(late, F.lit(f"{spec.name}: after its landing day (future timestamp)")))
+        reasons.append(F.when(late, F.lit(f"{spec.display_name}: after its landing day (future timestamp)")))
     return reasons
 
 
@@ -101,6 +103,12 @@ def split_valid(raw: DataFrame, contract: Contract, loaded_before: DataFrame | N
     for spec in contract.columns:
         reasons.extend(_violations(spec, typed[spec.name]))
     column_reasons = F.filter(F.array(*reasons), lambda r: r.isNotNull())
+    if HINT in raw.columns:
+        # A file whose names do not match the contract: its quarantined rows say which to declare as
+        # `source_name` (source_names.py). Only rows with a reason of their own; the hint rejects nothing.
+        hint = F.col(HINT)
+        column_reasons = F.when(hint.isNotNull() & (F.size(column_reasons) > 0),
+                                F.array_append(column_reasons, hint)).otherwise(column_reasons)
     line = _line_reason(raw)
     # A rejected line has one reason; its column-level findings would only be noise.
     all_reasons = F.when(line.isNotNull(), F.array(line)).otherwise(column_reasons)

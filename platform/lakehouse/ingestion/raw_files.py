@@ -8,6 +8,9 @@ lines and a CSV file's header line (wherever it is repeated) are not records.
 
 CSV sources with `multiline: true` are read by Spark's CSV reader with `multiLine`: a quoted value may span
 lines, so lines are no longer records; there a row's raw text is the malformed text Spark saw, or its values.
+
+Columns are found by their name in the files (`ColumnSpec.landed_name`: a declared `source_name`, else the
+column's name), exactly, and come out under the contract's names (see ingestion/source_names.py).
 """
 
 from __future__ import annotations
@@ -16,11 +19,12 @@ from pathlib import Path
 
 from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
-from pyspark.sql.types import StringType, StructField, StructType
+from pyspark.sql.types import DecimalType, StringType, StructField, StructType
 
 from lakehouse.config.contracts import ColumnSpec, Contract
 from lakehouse.ingestion.casts import decimal_digits
 from lakehouse.ingestion.file_shape import CutOff, cut_off_line, has_unclosed_quote, header_columns, header_line
+from lakehouse.ingestion.source_names import HINT, header_hint, line_hint
 
 CORRUPT = "_corrupt_record"
 SOURCE_FILE = "_source_file"
@@ -47,11 +51,12 @@ def read_raw(spark: SparkSession, fmt: str, files: list[Path], contract: Contrac
     if fmt == "json":
         frames = [_json_frame(spark, files, contract)] if files else []
     elif fmt == "csv":
-        frames = _csv_frames(spark, files, names, multiline)
+        frames = _csv_frames(spark, files, contract.columns, multiline)
     else:
         raise ValueError(f"Unsupported file format {fmt!r}; expected csv or json")
     if not frames:  # no files, or only empty ones: a clean no-op with the right columns
-        fields = [StructField(n, StringType(), True) for n in [*names, CORRUPT, RESCUED, SOURCE_FILE, RAW, LINE_REASON]]
+        technical = [CORRUPT, RESCUED, SOURCE_FILE, RAW, LINE_REASON, HINT]
+        fields = [StructField(n, StringType(), True) for n in [*names, *technical]]
         return spark.createDataFrame([], StructType(fields))
     union = frames[0]
     for frame in frames[1:]:
@@ -82,19 +87,23 @@ def _odd_quotes(line: Column) -> Column:
     return (F.octet_length(line) - F.octet_length(F.replace(line, F.lit('"'), F.lit("")))) % 2 == 1
 
 
-def _by_header(value: dict[int, Column], header: tuple[str, ...], names: list[str]) -> list[Column]:
-    """Contract columns by name from a file's header, then `_rescued_data`: values of columns outside the
-    contract and the names of contract columns the file lacks. The first column of a name wins."""
+def _by_header(value: dict[int, Column], header: tuple[str, ...], columns: list[ColumnSpec]) -> list[Column]:
+    """Contract columns from a file's header by their landed name, under their contract name; then
+    `_rescued_data`: values of columns outside the contract and the (landed) names of contract columns the
+    file lacks; then the header's hint (source_names.py). The first column of a name wins. Names are
+    compared here, in Python, so the match is exact whatever Spark's case sensitivity."""
     position = {h: i for i, h in reversed(list(enumerate(header)))}
-    cols = [value[position[n]].alias(n) if n in position else F.lit(None).cast("string").alias(n) for n in names]
-    extras = [value[i].alias(h) for i, h in enumerate(header) if h not in names or position[h] != i]
-    missing = [F.lit(n).alias(f"_missing_column_{i}") for i, n in enumerate(n for n in names if n not in position)]
+    landed = [c.landed_name for c in columns]
+    cols = [value[position[c.landed_name]].alias(c.name) if c.landed_name in position
+            else F.lit(None).cast("string").alias(c.name) for c in columns]
+    extras = [value[i].alias(h) for i, h in enumerate(header) if h not in landed or position[h] != i]
+    missing = [F.lit(n).alias(f"_missing_column_{i}") for i, n in enumerate(n for n in landed if n not in position)]
     notes = extras + missing
     rescued = F.to_json(F.struct(*notes)) if notes else F.lit(None).cast("string")
-    return cols + [rescued.alias(RESCUED)]
+    return cols + [rescued.alias(RESCUED), F.lit(header_hint(header, columns)).cast("string").alias(HINT)]
 
 
-def _csv_frames(spark: SparkSession, files: list[Path], names: list[str], multiline: bool) -> list[DataFrame]:
+def _csv_frames(spark: SparkSession, files: list[Path], columns: list[ColumnSpec], multiline: bool) -> list[DataFrame]:
     # Files are grouped by header line and each group parsed by its own header, so a file with a missing,
     # extra or reordered column is read by name instead of shifting values into the wrong columns.
     groups: dict[tuple[bytes, str], list[Path]] = {}
@@ -107,7 +116,7 @@ def _csv_frames(spark: SparkSession, files: list[Path], names: list[str], multil
             kind = "cut" if cut_off_line(path) else ("unclosed" if has_unclosed_quote(path) else "")
         groups.setdefault((line, kind), []).append(path)
     read = _multiline if multiline else _csv_lines
-    return [read(spark, paths, line, kind, names) for (line, kind), paths in groups.items()]
+    return [read(spark, paths, line, kind, columns) for (line, kind), paths in groups.items()]
 
 
 def _positional_schema(width: int) -> str:
@@ -115,7 +124,7 @@ def _positional_schema(width: int) -> str:
     return ", ".join(f"_c{i} STRING" for i in range(width)) + f", {CORRUPT} STRING"
 
 
-def _csv_lines(spark: SparkSession, paths: list[Path], line: bytes, _kind: str, names: list[str]) -> DataFrame:
+def _csv_lines(spark: SparkSession, paths: list[Path], line: bytes, _kind: str, columns: list[ColumnSpec]) -> DataFrame:
     header = header_columns(line)
     cut_offs = [c for c in (cut_off_line(p) for p in paths) if c is not None]
     lines = _lines(spark, paths).where(F.col(RAW).cast("binary") != F.unhex(F.lit(line.hex())))
@@ -124,11 +133,11 @@ def _csv_lines(spark: SparkSession, paths: list[Path], line: bytes, _kind: str, 
     corrupt = F.col("_p")[CORRUPT]
     reason = F.when(_is_cut_off(cut_offs), TRUNCATED_REASON).when(corrupt.isNotNull() | _odd_quotes(F.col(RAW)), MALFORMED)
     value = {i: F.col("_p")[f"_c{i}"] for i in range(len(header))}
-    return parsed.select(*_by_header(value, header, names), corrupt.alias(CORRUPT), SOURCE_FILE, RAW,
+    return parsed.select(*_by_header(value, header, columns), corrupt.alias(CORRUPT), SOURCE_FILE, RAW,
                          reason.alias(LINE_REASON))
 
 
-def _multiline(spark: SparkSession, paths: list[Path], line: bytes, kind: str, names: list[str]) -> DataFrame:
+def _multiline(spark: SparkSession, paths: list[Path], line: bytes, kind: str, columns: list[ColumnSpec]) -> DataFrame:
     header = header_columns(line)
     reader = (spark.read.schema(_positional_schema(len(header))).option("header", "true").option("multiLine", "true")
               .option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", CORRUPT).options(**_RFC4180))
@@ -141,12 +150,12 @@ def _multiline(spark: SparkSession, paths: list[Path], line: bytes, kind: str, n
         last = F.col("_pos") == F.max("_pos").over(Window.partitionBy(SOURCE_FILE))
         reason = F.when(last, TRUNCATED_REASON if kind == "cut" else UNCLOSED_REASON).otherwise(reason)
     value = {i: F.col(f"_c{i}") for i in range(len(header))}
-    return df.select(*_by_header(value, header, names), CORRUPT, SOURCE_FILE, F.lit(None).cast("string").alias(RAW),
+    return df.select(*_by_header(value, header, columns), CORRUPT, SOURCE_FILE, F.lit(None).cast("string").alias(RAW),
                      reason.alias(LINE_REASON))
 
 
 def _json_frame(spark: SparkSession, files: list[Path], contract: Contract) -> DataFrame:
-    names = [c.name for c in contract.columns]
+    names = [c.landed_name for c in contract.columns]  # the keys looked up in each line (exact map keys)
     cut_offs = [c for c in (cut_off_line(p) for p in files) if c is not None]
     raw = F.col(RAW)
     decimals = [c for c in contract.columns if c.type.startswith("decimal(")]
@@ -179,27 +188,39 @@ def _json_frame(spark: SparkSession, files: list[Path], contract: Contract) -> D
     # Only lines with a key outside the contract or a contract key absent pay for building the notes.
     contract_keys = F.array(*[F.lit(n) for n in names])
     unusual = (F.size(F.array_except(F.map_keys(fields), contract_keys)) > 0) | (F.size(fields) < len(names))
-    values = [_json_text(fields, c.name, c in decimals).alias(c.name) for c in contract.columns]
+    values = [_json_text(fields, c.landed_name, _exact_field(decimals, c)).alias(c.name) for c in contract.columns]
+    hint = F.when(ok & unusual, line_hint(F.map_keys(extras), missing, contract.columns))
     return parsed.select(*values, F.when(~ok, raw).alias(CORRUPT),
                          F.when(ok & unusual & (F.size(rescued) > 0), F.to_json(rescued)).alias(RESCUED),
-                         SOURCE_FILE, RAW, reason.alias(LINE_REASON))
+                         SOURCE_FILE, RAW, reason.alias(LINE_REASON), hint.alias(HINT))
 
 
 def _exact_decimals(raw: Column, decimals: list[ColumnSpec]) -> Column:
     """Spark renders a JSON number as text through a double (9999999999999999.99 -> 1.0E16), so decimal
-    columns are read again as wide decimals, exactly, before they are cast and checked."""
-    fields = []
-    for spec in decimals:
+    columns are read again as wide decimals, exactly, before they are cast and checked.
+
+    The struct's fields carry the lines' keys (the JSON parser matches keys exactly) and are then renamed by
+    position (`_exact_field`): reading a struct field by name ignores case, so `Amount` and `amount` would clash."""
+    keyed, positional = [], []
+    for i, spec in enumerate(decimals):
         precision, scale = decimal_digits(spec.type)
-        fields.append(f"`{spec.name}` DECIMAL(38, {38 - (precision - scale)})")
-    return F.from_json(raw, ", ".join(fields), _JSON_OPTIONS)
+        wide = DecimalType(38, 38 - (precision - scale))
+        keyed.append(StructField(spec.landed_name, wide))
+        positional.append(StructField(f"_d{i}", wide))  # named as _exact_field names it
+    return F.from_json(raw, StructType(keyed), _JSON_OPTIONS).cast(StructType(positional))
 
 
-def _json_text(fields: Column, name: str, exact: bool) -> Column:
-    """A field's text; a decimal's from its exact reading when the line has one (see _exact_decimals)."""
+def _exact_field(decimals: list[ColumnSpec], spec: ColumnSpec) -> str | None:
+    """The field of `_exact` holding a decimal column's exact reading; None for other columns."""
+    return f"_d{decimals.index(spec)}" if spec in decimals else None
+
+
+def _json_text(fields: Column, name: str, exact: str | None) -> Column:
+    """A field's text (`name`: the line's key); a decimal's from its exact reading when the line has one
+    (`exact`: its field of `_exact`, see _exact_decimals)."""
     text = fields[name]
-    if not exact:
+    if exact is None:
         return text
-    wide = F.col("_exact")[name].cast("string")
+    wide = F.col("_exact")[exact].cast("string")
     plain = F.regexp_replace(F.regexp_replace(wide, r"(\.\d*?)0+$", "$1"), r"\.$", "")  # 12.5000.. -> 12.5
     return F.coalesce(plain, text)
