@@ -3,6 +3,8 @@
 - `lakehouse_tools.demo`: the demo data generator (`python -m lakehouse_tools.demo generate|land-next-day`)
 - `lakehouse_tools.run`: `make run`'s replay of production (with `summary`, what it prints at the end)
 - `lakehouse_tools.bench`: `make bench`
+- `lakehouse_tools.scaffold` (`lakehouse_tools.cli`: the `lakehouse` command): `lakehouse new-dataset` writes a
+  dataset folder inferred from a sample file, `lakehouse land` splits files into its landing folders
 - `lakehouse_tools.query`: tables by name from a new Spark session (`python -m lakehouse_tools.query "SQL"`)
 - `lakehouse_tools.spark_connect`: a local Spark Connect server (`make spark-connect`)
 - `lakehouse_tools.warm_jars`: warms Spark's Ivy cache (`make jars`)
