@@ -70,9 +70,8 @@ def test_the_scaffold_loads_everywhere_and_builds_the_definitions(tmp_path: Path
     keys = {k.to_user_string() for k in build_definitions(profile).resolve_asset_graph().get_all_asset_keys()}
     assert {"bronze/flights", "silver/flights", "gold/flights_features", "gold/flights_labels", "ml/model",
             "scoring/predictions", "monitoring/model_performance"} <= keys
-    from pyspark import SparkContext
-
-    assert SparkContext._active_spark_context is None
+    # That building them starts no JVM is test_definitions' subprocess check: in a suite sharing one
+    # Spark session, this process has one whatever the scaffold does.
 
 
 def test_a_json_lines_sample_without_an_entity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
