@@ -149,7 +149,12 @@ def _slow_filler(packages: Sequence[str], ivy: Path) -> Resolution:
         record.write(f"{os.getpid()}\n")
     import time
 
-    time.sleep(1.5)  # long enough for the other process to reach the lock
+    # Hold the lock until the other process has found it held (a fixed sleep raced on a loaded machine);
+    # after 60 s go on, and the test's assertion on what was said reports the miss.
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any(
+            "is being filled by" in f.read_text() for f in ivy.glob("said-*.txt")):
+        time.sleep(0.1)
     fill(ivy, packages)
     return Resolution(0, "")
 
@@ -168,7 +173,7 @@ def test_two_processes_on_one_machine_fill_the_cache_once(tmp_path: Path) -> Non
     for child in children:
         child.start()
     for child in children:
-        child.join(60)
+        child.join(120)
     assert [c.exitcode for c in children] == [0, 0]
     # Both found the cache empty; the lock let one resolve, and the other found its work done.
     assert len((tmp_path / "resolutions.txt").read_text().splitlines()) == 1
