@@ -65,3 +65,18 @@ def spark(spark_resource: SparkResource):
 def instance() -> Iterator[DagsterInstance]:
     with DagsterInstance.ephemeral() as inst:
         yield inst
+
+
+@pytest.fixture
+def toy_dataset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project (LAKEHOUSE_PROJECT_DIR) holding one dataset, `toy`, with only its dataset.yaml; tests
+    write the other files into the folder returned."""
+    from lakehouse.config.base import known_datasets
+    from lakehouse.config.project import PROJECT_ENV_VAR
+
+    toy = tmp_path / "datasets" / "toy"
+    toy.mkdir(parents=True)
+    (toy / "dataset.yaml").write_text("description: d\nowner: o\npartitions: {start_date: 2026-01-01}\n")
+    monkeypatch.setenv(PROJECT_ENV_VAR, str(tmp_path))
+    assert known_datasets() == ["toy"]
+    return toy

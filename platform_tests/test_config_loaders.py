@@ -11,7 +11,6 @@ import lakehouse.config
 from lakehouse.config.base import StrictModel, known_datasets, load_dataset_entries, load_dataset_yaml
 from lakehouse.config.dataset import DatasetConfig, load_dataset
 from lakehouse.config.ml import MlConfig, load_ml_config
-from lakehouse.config.project import PROJECT_ENV_VAR
 from lakehouse.config.sources import SourceConfig
 
 
@@ -42,41 +41,30 @@ def test_an_unknown_dataset_lists_the_known_ones_for_every_file() -> None:
             call()
 
 
-@pytest.fixture
-def datasets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A project (LAKEHOUSE_PROJECT_DIR) holding one dataset, `toy`, with only its dataset.yaml."""
-    toy = tmp_path / "datasets" / "toy"
-    toy.mkdir(parents=True)
-    (toy / "dataset.yaml").write_text("description: d\nowner: o\npartitions: {start_date: 2026-01-01}\n")
-    monkeypatch.setenv(PROJECT_ENV_VAR, str(tmp_path))
-    assert known_datasets() == ["toy"]
-    return toy
-
-
-def test_a_missing_file_names_the_dataset_and_the_path(datasets: Path) -> None:
+def test_a_missing_file_names_the_dataset_and_the_path(toy_dataset: Path) -> None:
     assert load_dataset_yaml("toy", "dataset.yaml", DatasetConfig, name="toy").name == "toy"
     with pytest.raises(ValueError, match=r"Dataset 'toy' has no ml.yaml \(.*toy/ml.yaml\)"):
         load_dataset_yaml("toy", "ml.yaml", MlConfig)
 
 
-def test_a_validation_error_keeps_its_type_and_names_model_and_file(datasets: Path) -> None:
-    (datasets / "ml.yaml").write_text("models: {}\ntypo: 1\n")
+def test_a_validation_error_keeps_its_type_and_names_model_and_file(toy_dataset: Path) -> None:
+    (toy_dataset / "ml.yaml").write_text("models: {}\ntypo: 1\n")
     with pytest.raises(ValidationError, match=r"for MlConfig in /.*/datasets/toy/ml.yaml\n(.|\n)*typo"):
         load_dataset_yaml("toy", "ml.yaml", MlConfig)
 
 
-def test_the_file_may_not_set_what_its_place_gives(datasets: Path) -> None:
-    (datasets / "dataset.yaml").write_text("name: other\n")
+def test_the_file_may_not_set_what_its_place_gives(toy_dataset: Path) -> None:
+    (toy_dataset / "dataset.yaml").write_text("name: other\n")
     with pytest.raises(ValueError, match=r"/datasets/toy/dataset.yaml must not set \['name'\]"):
         load_dataset_yaml("toy", "dataset.yaml", DatasetConfig, name="toy")
-    (datasets / "sources.yaml").write_text("pos:\n  name: other\n")
+    (toy_dataset / "sources.yaml").write_text("pos:\n  name: other\n")
     with pytest.raises(ValueError, match=r"sources.yaml, entry 'pos' must not set \['name'\]"):
         load_dataset_entries("toy", "sources.yaml", SourceConfig)
 
 
 @pytest.mark.parametrize("text, error", [("- a\n- b\n", "must hold a mapping at the top level, got list"),
                                          ("pos: 3\n", "entry 'pos' must be a mapping, got int")])
-def test_a_file_of_the_wrong_shape_is_an_error_naming_it(datasets: Path, text: str, error: str) -> None:
-    (datasets / "sources.yaml").write_text(text)
+def test_a_file_of_the_wrong_shape_is_an_error_naming_it(toy_dataset: Path, text: str, error: str) -> None:
+    (toy_dataset / "sources.yaml").write_text(text)
     with pytest.raises(ValueError, match=error):
         load_dataset_entries("toy", "sources.yaml", SourceConfig)

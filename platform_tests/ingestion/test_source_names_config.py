@@ -13,10 +13,8 @@ import yaml
 from dagster import AssetKey
 from pydantic import ValidationError
 
-from lakehouse.config.base import known_datasets
 from lakehouse.config.contracts import ColumnSpec, Contract, load_contracts
 from lakehouse.config.dataset import load_dataset
-from lakehouse.config.project import PROJECT_ENV_VAR
 from lakehouse.config.sources import load_sources
 from lakehouse.ingestion import assets as ingestion_assets
 from lakehouse.ingestion.source_names import header_hint
@@ -33,25 +31,14 @@ TRIPS: list[dict[str, Any]] = [
 ]
 
 
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A project (LAKEHOUSE_PROJECT_DIR) with one dataset, `toy`; tests write its contracts.yaml."""
-    toy = tmp_path / "datasets" / "toy"
-    toy.mkdir(parents=True)
-    (toy / "dataset.yaml").write_text("description: d\nowner: o\npartitions: {start_date: 2026-01-01}\n")
-    monkeypatch.setenv(PROJECT_ENV_VAR, str(tmp_path))
-    assert known_datasets() == ["toy"]
-    return toy
-
-
-def _write_contract(project: Path, columns: list[dict[str, Any]]) -> Path:
-    path = project / "contracts.yaml"
+def _write_contract(toy_dataset: Path, columns: list[dict[str, Any]]) -> Path:
+    path = toy_dataset / "contracts.yaml"
     path.write_text(yaml.safe_dump({"trips": {"description": "One trip.", "columns": columns}}))
     return path
 
 
-def test_declared_source_names_load_and_keep_the_safe_names(project: Path) -> None:
-    _write_contract(project, TRIPS)
+def test_declared_source_names_load_and_keep_the_safe_names(toy_dataset: Path) -> None:
+    _write_contract(toy_dataset, TRIPS)
     contract = load_contracts("toy")["trips"]
     assert [c.name for c in contract.columns] == [c["name"] for c in TRIPS]  # what every table uses
     assert [c.landed_name for c in contract.columns] == [
@@ -63,8 +50,8 @@ def test_declared_source_names_load_and_keep_the_safe_names(project: Path) -> No
     assert contract.column("amount").display_name == "amount"
 
 
-def test_the_description_keeps_the_original_name(project: Path) -> None:
-    _write_contract(project, TRIPS)
+def test_the_description_keeps_the_original_name(toy_dataset: Path) -> None:
+    _write_contract(toy_dataset, TRIPS)
     described = load_contracts("toy")["trips"].descriptions()
     assert described["arrival_delay_minutes"] == "Minutes late on arrival. Source column: `Arrival Delay ($min)`."
     assert described["amount"] == "Header `amount`."  # no source_name: the description as written
@@ -93,8 +80,8 @@ INVALID = {
 
 
 @pytest.mark.parametrize("columns, message", INVALID.values(), ids=INVALID.keys())
-def test_invalid_declarations_fail_naming_the_file(project: Path, columns: list[dict[str, Any]], message: str) -> None:
-    path = _write_contract(project, columns)
+def test_invalid_declarations_fail_naming_the_file(toy_dataset: Path, columns: list[dict[str, Any]], message: str) -> None:
+    path = _write_contract(toy_dataset, columns)
     with pytest.raises(ValidationError) as raised:
         load_contracts("toy")
     text = str(raised.value)
