@@ -205,3 +205,24 @@ def test_one_sensor_evaluates_every_rule_and_emits_backfills(defs: Definitions) 
     assert {"silver/transactions", "scoring/predictions", "reporting/monthly_report",
             "bronze/merchants", "bronze/customers_history"} <= automated
     assert not {"bronze/transactions_pos", "ml/model", "ml/training_set"} & automated  # landing sensor; schedule
+
+
+def test_the_label_events_stream_is_ingested_once_a_day_and_changes_no_day_by_itself(
+        defs: Definitions, instance: DagsterInstance) -> None:
+    """Nothing else ingests a stream source in production (the landing sensor watches files): the daily
+    tick requests it once; its new events mature labels through the labels refresh schedule, so they
+    request no day's rebuild here."""
+    from datetime import UTC, datetime
+
+    chargebacks = AssetKey(["bronze", "chargebacks"])
+    before = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # the daily time is 02:00 UTC (dataset.yaml)
+    first = evaluate_automation_conditions(defs=defs, instance=instance, evaluation_time=before)
+    after = evaluate_automation_conditions(defs=defs, instance=instance, cursor=first.cursor,
+                                           evaluation_time=before + timedelta(hours=1, minutes=1))
+    assert after.get_num_requested(chargebacks) == 1
+    assert after.get_num_requested(AssetKey(["bronze", "customers"])) == 1  # the databases, same tick
+    instance.report_runless_asset_event(AssetMaterialization(asset_key=chargebacks))
+    later = evaluate_automation_conditions(defs=defs, instance=instance, cursor=after.cursor,
+                                           evaluation_time=before + timedelta(hours=1, minutes=2))
+    assert later.get_num_requested(chargebacks) == 0  # once per tick
+    assert requested(later, "gold/labels") == []  # maturity is the labels refresh schedule's
