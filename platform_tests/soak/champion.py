@@ -27,8 +27,9 @@ def switch_on_champion_rescore(root: Path) -> int:
     returns how many days a promotion re-scores."""
     path = demo_project_dir(root) / "datasets" / DATASET / "automation.yaml"
     text = path.read_text()
-    if not path.is_symlink() and yaml.safe_load(text)["champion_rescore"]["enabled"] is True:
-        return int(yaml.safe_load(text)["champion_rescore"]["days"])  # a root kept from an earlier soak (--base)
+    kept = yaml.safe_load(text)["champion_rescore"]
+    if not path.is_symlink() and kept["enabled"] is True:
+        return int(kept["days"])  # a root kept from an earlier soak (--base)
     block = re.compile(r"^(champion_rescore:\n(?:[ \t].*\n)*?[ \t]+enabled:[ \t]*)false", re.MULTILINE)
     text, count = block.subn(r"\1true", text)
     assert count == 1, f"{path}: no `champion_rescore.enabled: false` to switch on"
