@@ -17,6 +17,7 @@ from dagster import (
     DagsterInstance,
     Definitions,
     JobDefinition,
+    JobExecutionResult,
     define_asset_job,
     execute_job,
     instance_for_test,
@@ -94,8 +95,7 @@ def test_daily_pipeline_runs_on_spark_connect(remote_root: Path) -> None:
                 land_next_day(settings, remote_root)
             result = execute_job(reconstructable(remote_daily_pipeline), instance=instance,
                                  tags={"dagster/partition": day.isoformat()}, raise_on_error=False)
-            failures = [e.message for e in result.all_events if e.is_failure]
-            assert result.success, failures
+            assert result.success, _failure_report(result, remote_root)
             runs.append(result)
             for stat in instance.get_run_step_stats(result.run_id):
                 print(f"  {day} {stat.step_key:40s} {stat.end_time - stat.start_time:6.1f} s")
@@ -109,6 +109,18 @@ def test_daily_pipeline_runs_on_spark_connect(remote_root: Path) -> None:
         assert spark.table(table).count() > 0, table
     days = {r["event_date"] for r in spark.table("silver.transactions").select("event_date").distinct().collect()}
     assert days == {start + timedelta(days=i) for i in range(DAYS)}
+
+
+def _failure_report(result: JobExecutionResult, root: Path) -> str:
+    """Each failed step's error with its causes, then the end of the server's log: a failure on CI must be
+    readable from its output alone."""
+    errors = []
+    for event in (e for e in result.all_events if e.is_failure):
+        error = getattr(event.event_specific_data, "error", None)
+        errors.append(f"{event.message}\n{error.to_string() if error is not None else ''}")
+    log = root / "logs" / "spark-connect.log"
+    tail = log.read_text(errors="replace").splitlines()[-60:] if log.exists() else ["(no server log)"]
+    return "\n".join([*errors, "--- spark-connect.log (end) ---", *tail])
 
 
 def _assert_materialised(instance: DagsterInstance, runs: list) -> None:

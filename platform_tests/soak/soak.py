@@ -226,26 +226,40 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corrupt-day", type=int, default=54, help="old day (first day + N) that receives a corrupted file")
     parser.add_argument("--work", type=Path, default=Path(".lakehouse-soak"), help="soak's data root and home")
     parser.add_argument("--base", type=Path, default=None, help="reuse a replayed <base>/root + dagster_home")
+    parser.add_argument("--short", action="store_true",
+                        help="make test's form: one landed day whose first automation run is killed, the late file and "
+                             "the corrupted file; no further days, no new champion (--days is ignored)")
     args = parser.parse_args(argv)
     shutil.rmtree(args.work, ignore_errors=True)
     soak = Soak(args.work.resolve(), args.base)
-    soak.prepare(days_left=args.days)
+    soak.prepare(days_left=1 if args.short else args.days)
     try:
         soak.start()
-        soak.land_next_day()
-        soak.late_file(soak.replayed_day(args.late_day))
-        # The corrupted day stays held while the next days flow: automation holds per partition
-        # (lakehouse.automation.held), so no run is requested for it and none is refused.
-        soak.corrupted_file(soak.replayed_day(args.corrupt_day))
-        soak.land_next_day("new day, a run killed", kill=True)
-        for _ in range(args.days - 2):
-            soak.land_next_day()
-        soak.new_champion()
+        (short_events if args.short else full_events)(soak, args)
     finally:
         soak.daemon.stop()
     check(soak)  # platform_tests/soak/verdict.py
     print("soak passed:", *[p.line() for p in soak.phases], sep="\n  ")
     return 0
+
+
+def short_events(soak: Soak, args: argparse.Namespace) -> None:
+    """Each kind of event once, so the soak fits in make test beside the other suites."""
+    soak.land_next_day("new day, a run killed", kill=True)
+    soak.late_file(soak.replayed_day(args.late_day))
+    soak.corrupted_file(soak.replayed_day(args.corrupt_day))
+
+
+def full_events(soak: Soak, args: argparse.Namespace) -> None:
+    soak.land_next_day()
+    soak.late_file(soak.replayed_day(args.late_day))
+    # The corrupted day stays held while the next days flow: automation holds per partition
+    # (lakehouse.automation.held), so no run is requested for it and none is refused.
+    soak.corrupted_file(soak.replayed_day(args.corrupt_day))
+    soak.land_next_day("new day, a run killed", kill=True)
+    for _ in range(args.days - 2):
+        soak.land_next_day()
+    soak.new_champion()
 
 
 if __name__ == "__main__":

@@ -4,14 +4,22 @@ Tables live at <warehouse>/<schema>/<table>; every new session registers them (s
 for why there is no shared metastore). One folder that is not a usable table — a name outside the
 identifier rule, no `_delta_log`, a log Delta cannot read — must not stop every session on the data
 root (issue 16: a table once created as "bronze.t7nl\\n" did). Such a folder is reported with a warning
-naming it; when its name is valid, the name is held by a placeholder view whose every read fails with
-the same message, so a query on that table errors clearly while every other table works. A later
-registration (the table's writer, or `register_path_catalog` again) replaces the placeholder.
+naming it. A folder whose Delta log cannot be read has its name held by a placeholder view whose every
+read fails with the same message, so a query on that table errors clearly while every other table works.
+A later registration (the table's writer, or `register_path_catalog` again) replaces the placeholder.
+
+A folder with no `_delta_log` is only reported, never held: Delta writes a new table's data files before
+its first commit, so such a folder is usually a first write still running in another process. Where the
+catalog is shared by sessions (a Spark Connect server keeps one for all its clients), a placeholder made
+by one session's start-up would hide the table its writer is about to register.
+
+Placeholders are found in the catalog itself, not in a session's memory, for the same reason: they are
+the only persistent views in a warehouse schema (the platform creates no others), so any session's writer
+recognises and replaces one.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,15 +29,13 @@ from lakehouse.config.identifiers import is_identifier
 from lakehouse.resources.catalog import TableRef, quote
 
 log = logging.getLogger(__name__)
-# Session conf key: the names this session holds with a placeholder view (JSON list of schema.table).
-_PLACEHOLDERS = "spark.lakehouse.catalog.placeholders"
-
 
 @dataclass(frozen=True)
 class UnusableTable:
     folder: Path
     reason: str
-    ref: TableRef | None = None  # set when the folder's name is valid, so a placeholder can hold it
+    ref: TableRef | None = None  # set when the folder's name is valid
+    held: bool = False  # its name is held by a placeholder view (a log that cannot be read)
 
     @property
     def message(self) -> str:
@@ -57,7 +63,8 @@ def scan_warehouse(warehouse: Path) -> tuple[list[TableRef], list[UnusableTable]
         if (table_dir / "_delta_log").is_dir():
             tables.append(ref)
         else:
-            reason = "it has no _delta_log, so it is not a Delta table (a first write still running registers it when done)"
+            reason = ("it has no _delta_log, so it is not a Delta table (yet: a first write still running "
+                      "registers it when done)")
             unusable.append(UnusableTable(table_dir, reason, ref))
     return tables, unusable
 
@@ -67,8 +74,8 @@ def register_path_catalog(spark: Any, warehouse: Path) -> int:
     returns how many tables are usable. Unusable folders are logged as warnings and held by placeholders.
     Call it again in a long-lived session (a notebook) to see tables other processes created since."""
     tables, unusable = scan_warehouse(warehouse)
-    placeholders = _placeholders(spark)
     known: dict[str, set[str]] = {}
+    held: dict[str, set[str]] = {}
     usable = 0
     for ref in tables:
         if not any(Path(str(ref.location), "_delta_log").glob("*.json")):
@@ -76,8 +83,8 @@ def register_path_catalog(spark: Any, warehouse: Path) -> int:
             # refuse to register it, and its writer registers it once committed.
             continue
         if ref.schema not in known:
-            known[ref.schema] = table_names(spark, ref.schema)
-        if ref.table in known[ref.schema] and ref.name not in placeholders:
+            known[ref.schema], held[ref.schema] = table_names(spark, ref.schema), placeholder_names(spark, ref.schema)
+        if ref.table in known[ref.schema] and ref.table not in held[ref.schema]:
             usable += 1
             continue
         try:
@@ -86,12 +93,13 @@ def register_path_catalog(spark: Any, warehouse: Path) -> int:
         # Py4J error depending on what is wrong. It is not swallowed: the folder is reported below and
         # its name fails every query with this message.
         except Exception as exc:  # noqa: BLE001
-            unusable.append(UnusableTable(Path(str(ref.location)), f"its Delta log cannot be read ({_first_line(exc)})", ref))
+            reason = f"its Delta log cannot be read ({_first_line(exc)})"
+            unusable.append(UnusableTable(Path(str(ref.location)), reason, ref, held=True))
         else:
             usable += 1
     for bad in unusable:
         log.warning(bad.message)
-        if bad.ref is not None:
+        if bad.ref is not None and bad.held:
             _hold(spark, bad.ref, bad.message)
     return usable
 
@@ -100,17 +108,21 @@ def register(spark: Any, ref: TableRef) -> None:
     """Register a path table by name, replacing a placeholder view that held the name."""
     if not spark.catalog.databaseExists(ref.schema):
         spark.sql(f"CREATE SCHEMA IF NOT EXISTS {quote(ref.schema)}")
-    placeholders = _placeholders(spark)
-    if ref.name in placeholders:
+    if is_placeholder(spark, ref):
         spark.sql(f"DROP VIEW IF EXISTS {ref.quoted_name}")
     location = str(ref.location).replace("'", "")
     spark.sql(f"CREATE TABLE IF NOT EXISTS {ref.quoted_name} USING DELTA LOCATION '{location}'")
-    if ref.name in placeholders:
-        _save_placeholders(spark, placeholders - {ref.name})
 
 
 def is_placeholder(spark: Any, ref: TableRef) -> bool:
-    return ref.name in _placeholders(spark)
+    return ref.table in placeholder_names(spark, ref.schema)
+
+
+def placeholder_names(spark: Any, schema: str) -> set[str]:
+    """The schema's persistent views: in a warehouse schema, only placeholders are views."""
+    if not spark.catalog.databaseExists(schema):
+        return set()
+    return {row["viewName"] for row in spark.sql(f"SHOW VIEWS IN {quote(schema)}").collect() if not row["isTemporary"]}
 
 
 def table_names(spark: Any, schema: str) -> set[str]:
@@ -124,27 +136,17 @@ def table_names(spark: Any, schema: str) -> set[str]:
 def _hold(spark: Any, ref: TableRef, message: str) -> None:
     """A view under the table's name that fails every read with `message`. The error is raised by a
     filter, not a selected column, so column pruning (`SELECT count(*)`) cannot skip it."""
-    placeholders = _placeholders(spark)
-    if ref.name not in placeholders and ref.table in table_names(spark, ref.schema):
+    if ref.table in table_names(spark, ref.schema) and not is_placeholder(spark, ref):
         return  # registered earlier in this session and broken since: reads fail with Delta's own error
     spark.sql(
         f"CREATE OR REPLACE VIEW {ref.quoted_name} AS SELECT unusable_table FROM "
         f"(SELECT CAST(NULL AS STRING) AS unusable_table) WHERE raise_error({_sql_string(message)}) IS NULL"
     )
-    _save_placeholders(spark, placeholders | {ref.name})
 
 
 def _sql_string(text: str) -> str:
     """A Spark SQL string literal of `text` (backslash escapes are on by default)."""
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n") + "'"
-
-
-def _placeholders(spark: Any) -> set[str]:
-    return set(json.loads(spark.conf.get(_PLACEHOLDERS, "[]")))
-
-
-def _save_placeholders(spark: Any, names: set[str]) -> None:
-    spark.conf.set(_PLACEHOLDERS, json.dumps(sorted(names)))
 
 
 def _first_line(exc: BaseException) -> str:
