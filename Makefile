@@ -7,7 +7,10 @@ PY := $(VENV)/bin/python
 export SPARK_LOCAL_IP ?= 127.0.0.1
 export PYTHONUNBUFFERED := 1
 DATA_ROOT := $(or $(LAKEHOUSE_DATA_ROOT),.lakehouse)
+# `make run DATASET=<name>` keeps its Dagster instance in that dataset's data root (lakehouse_tools/run.py).
+ifndef DATASET
 export DAGSTER_HOME ?= $(abspath $(DATA_ROOT))/dagster_home
+endif
 # Go may be installed without being on PATH (the machine image keeps it in /usr/local/go).
 GO ?= $(or $(shell command -v go 2>/dev/null),$(wildcard /usr/local/go/bin/go),go)
 ACTIONLINT_VERSION := 1.7.12
@@ -18,8 +21,8 @@ endif
 
 .PHONY: run test lint soak dev bench mlflow setup java jars lock clean-data dagster-home secret-scan spark-connect spark-standalone spark-standalone-stop databricks-upload
 
-run: setup dagster-home ## Generate the demo data and materialise the whole asset graph (embedded default)
-	$(PY) -m lakehouse_tools.run $(if $(DAYS_LEFT),--days-left $(DAYS_LEFT))
+run: setup $(if $(DATASET),,dagster-home) ## Generate the demo data and materialise the whole asset graph (embedded default); DATASET=<name>: any dataset
+	$(PY) -m lakehouse_tools.run $(if $(DATASET),--dataset $(DATASET)) $(if $(DAYS_LEFT),--days-left $(DAYS_LEFT))
 
 test: setup ## Start the test databases and run the test suites (each runs and reports; any failure fails)
 	bash scripts/test_databases.sh

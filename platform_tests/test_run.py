@@ -1,10 +1,14 @@
-"""`make run`'s replay plan (pure parts; the replay itself is `make run`)."""
+"""`make run`'s replay plan (pure parts; the replay itself is `make run`, and `make run DATASET=` is
+platform_tests/second_dataset's replay)."""
 
+import os
 from datetime import date, timedelta
 
 import pytest
 
-from lakehouse_tools.run import CAPTURE_EVERY_DAYS, DEMO_WEEKS, capture_chunks, require_demo_dataset, trainable_week
+from lakehouse.config.profile import PROFILE_ENV_VAR
+from lakehouse_tools.replay import landed_days, trainable_week
+from lakehouse_tools.run import CAPTURE_EVERY_DAYS, DEMO_WEEKS, capture_chunks, profile_for, usable_days
 
 
 @pytest.mark.parametrize("days", [0, 1, 2, 15, 16, DEMO_WEEKS * 7])
@@ -22,11 +26,35 @@ def test_the_model_trains_on_the_newest_week_that_has_ended_and_is_covered_and_m
     assert trainable_week(first, last, "card_fraud", newest_week=date(2026, 11, 23)) == date(2026, 3, 23)
     # The week of 03-23 has not ended yet on 03-26: the one before it.
     assert trainable_week(first, last, "card_fraud", newest_week=date(2026, 3, 16)) == date(2026, 3, 16)
-    with pytest.raises(ValueError, match="raise DEMO_WEEKS"):
+    with pytest.raises(SystemExit, match="cover no training week.*Land more days"):
         trainable_week(first, last - timedelta(weeks=3), "card_fraud", newest_week=date(2026, 11, 23))
 
 
-def test_a_profile_on_another_dataset_is_refused_before_anything_lands():
-    require_demo_dataset("card_fraud", "local")
-    with pytest.raises(SystemExit, match="profile 'churn_dev' uses dataset 'subscription_churn'.*second_dataset"):
-        require_demo_dataset("subscription_churn", "churn_dev")
+def test_a_dataset_runs_on_its_own_profile_and_a_profile_of_another_dataset_is_refused(monkeypatch):
+    monkeypatch.delenv(PROFILE_ENV_VAR, raising=False)
+    assert profile_for("subscription_churn").name == "subscription_churn_local"
+    assert os.environ[PROFILE_ENV_VAR] == "subscription_churn_local"  # for every process the run starts
+    monkeypatch.delenv(PROFILE_ENV_VAR)
+    assert profile_for("card_fraud").name == "local"
+    monkeypatch.setenv(PROFILE_ENV_VAR, "local")
+    with pytest.raises(SystemExit, match="LAKEHOUSE_PROFILE=local runs dataset 'card_fraud', not 'subscription_churn'"):
+        profile_for("subscription_churn")
+    monkeypatch.delenv(PROFILE_ENV_VAR)
+    with pytest.raises(SystemExit, match="No profile runs dataset 'flights'.*lakehouse new-dataset"):
+        profile_for("flights")
+
+
+def test_the_landed_days_are_the_day_folders_of_the_file_sources(tmp_path):
+    for folder in ("landing/transactions_csv/2026-01-03", "landing/transactions_json/2026-01-01",
+                   "landing/transactions_csv/.hidden", "landing/transactions_csv/2026-01-02"):
+        (tmp_path / folder).mkdir(parents=True)
+    assert landed_days(tmp_path, "card_fraud") == [date(2026, 1, 1), date(2026, 1, 2), date(2026, 1, 3)]
+    assert usable_days(tmp_path, "card_fraud") == (date(2026, 1, 1), date(2026, 1, 3))
+    (tmp_path / "landing/transactions_csv/2025-12-31").mkdir()
+    with pytest.raises(SystemExit, match="2025-12-31 .. 2025-12-31 are landed before card_fraud's calendar starts"):
+        usable_days(tmp_path, "card_fraud")
+
+
+def test_nothing_landed_is_refused_with_the_command_that_lands(tmp_path):
+    with pytest.raises(SystemExit, match="Nothing is landed for card_fraud.*lakehouse land card_fraud"):
+        usable_days(tmp_path, "card_fraud")

@@ -4,6 +4,8 @@
       a dataset folder inferred from a sample CSV / JSON-lines file, checked, with a profile naming it
   lakehouse land <name> <file>... [...]
       files split by event day into the dataset's landing folders
+  lakehouse run <name>
+      the dataset end to end from its landing zone and sources (what `make run DATASET=<name>` runs)
 
 docs/changing-the-data-model.md, "From a sample file", walks through both.
 """
@@ -51,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
     land.add_argument("--data-root", help="data root to land under instead of the profile's")
     land.add_argument("--source", help="the file source, when the dataset has several")
     land.add_argument("--force", action="store_true", help="replace files landed before (they are ingested again)")
+    run = commands.add_parser("run", help="replay a dataset end to end (make run DATASET=<name>)",
+                              description="Ingest, process, train, score and report every landed day of a dataset, "
+                              "as a handful of range runs, and print a summary (lakehouse_tools/run.py).")
+    run.add_argument("name", help="the dataset")
+    _project(run)
     return parser
 
 
@@ -88,9 +95,22 @@ def _land(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run(args: argparse.Namespace) -> int:
+    import os
+
+    from lakehouse.config.project import PROJECT_ENV_VAR
+    from lakehouse_tools.run import main as run_main
+
+    if args.project:
+        os.environ[PROJECT_ENV_VAR] = str(Path(args.project).resolve())
+    return run_main(["--dataset", args.name])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.command == "run":  # its refusals are SystemExit with their reason already
+        return _run(args)
     try:
         return _new_dataset(args) if args.command == "new-dataset" else _land(args)
     except (ValueError, FileNotFoundError) as error:  # a refusal, with its reason: no traceback

@@ -1,57 +1,42 @@
-"""`make run`: generate the demo data and materialise the whole asset graph on the current profile.
+"""`make run`: land the demo data and materialise the whole asset graph on the current profile;
+`make run DATASET=<name>` (or `lakehouse run <name>`): the same for any dataset of the project, from what
+is in its landing zone and source databases.
 
-The demo days are the DEMO_WEEKS weeks ending yesterday (the demo clock, demo/clock.py): afterwards
-every partition up to yesterday is materialised, and `make dev` carries on from today. Run again on a
-later day, it lands the days since and replays the whole range again (every write is idempotent).
-It replays production, compressed, in five steps:
-1. the demo days land in chunks (the first day, then four weeks at a time), and after each chunk the
-   source-database assets read the databases. A JDBC read sees the database as it is *now*: only
-   repeated reads capture the customers' changes (each read sees a customer's latest version) and the
-   merchants' snapshots, and the read after the first day gives the early days their dimensions. A read
-   is ~10 s of small Spark jobs, so the demo reads 4 times (the daily schedule reads every day).
-2. ingestion and processing for every demo day as one single-run range (one Spark session, one run);
-3. the weekly model for the newest week whose training window is covered and matured (the window
-   reads 6 weeks, 5 weeks behind the training week: see ml.yaml), registered and gated in MLflow;
-4. every other daily asset (scoring, daily reports, monitoring) for every demo day as one run;
-5. the weekly and monthly reports for every week and month of the demo.
-Runs are recorded in the Dagster instance at DAGSTER_HOME, so `make dev` shows them afterwards.
+The card_fraud demo days are the DEMO_WEEKS weeks ending yesterday (the demo clock, demo/clock.py):
+afterwards every partition up to yesterday is materialised, and `make dev` carries on from today. Run again
+on a later day, it lands the days since and replays the whole range again (every write is idempotent).
+The days land in chunks (the first day, then four weeks at a time) with the source databases read after
+each: a JDBC read sees the database as it is *now*, so only repeated reads capture the customers' changes
+and the merchants' snapshots (a read is ~10 s of small Spark jobs: 4 reads, where the daily schedule
+reads every day). subscription_churn lands its four demo weeks the same way (demo/churn/demo_days.py).
+A dataset with no demo generator is replayed from its landing zone as it is (`lakehouse land`), the
+databases read once. The replay itself, steps 2 to 5, is lakehouse_tools/replay.py.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import time
 import warnings
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from dagster import (
-    AssetSelection,
-    BetaWarning,
-    DagsterInstance,
-    Definitions,
-    JobDefinition,
-    TimeWindowPartitionsDefinition,
-    define_asset_job,
-)
+from dagster import BetaWarning, DagsterInstance
 
 from lakehouse.config.dataset import load_dataset
-from lakehouse.config.features import load_features
-from lakehouse.config.ml import load_ml_config
-from lakehouse.config.profile import Profile, load_profile, resolve_data_root
-from lakehouse.config.project import PROJECT_ENV_VAR, is_default_project, project_dir
-from lakehouse.config.sources import load_sources
-from lakehouse.jobs import keys_partitioned_by
-from lakehouse.ml.assets import MODEL_KEY, TRAINING_SET_KEY
-from lakehouse.ml.schedules import ML_JOB
-from lakehouse.ml.training_set import window_bounds
+from lakehouse.config.profile import PROFILE_ENV_VAR, Profile, known_profiles, load_profile, resolve_data_root
+from lakehouse.config.project import PROJECT_ENV_VAR, REPO_ROOT, is_default_project, project_dir
 from lakehouse.partitions import build_calendar
 from lakehouse_tools.demo import clock, manifest
+from lakehouse_tools.demo.churn.demo_days import land_demo_days
 from lakehouse_tools.demo.generator import land_next_days
 from lakehouse_tools.demo.settings import GeneratorSettings
+from lakehouse_tools.replay import Replay, landed_days
 from lakehouse_tools.summary import print_summary, say
 
 # The model trains on a week that has ended, whose 6-week window lies in the demo days and whose labels
@@ -67,86 +52,10 @@ def capture_chunks(days: int) -> list[int]:
         return []
     rest = days - 1
     return [1, *[min(CAPTURE_EVERY_DAYS, rest - o) for o in range(0, rest, CAPTURE_EVERY_DAYS)]]
-BEFORE_MODEL_GROUPS = ("ingestion", "processing")
-# The demo trains every family once per grid's first point (ml/run_config.py): a minute instead of
-# several; the weekly schedule searches the full grids of ml.yaml.
-QUICK_TRAINING = {"ops": {"ml__model": {"config": {"tuning": "quick"}}}}
-DEMO_DATASET = "card_fraud"  # what demo.generator lands; other datasets have their own generators and replays
-
-
-def require_demo_dataset(dataset: str, profile: str) -> None:
-    """Fail before landing anything: card transactions landed for another dataset's sources would only
-    fail later, at ingestion, with a message about missing files."""
-    if dataset != DEMO_DATASET:
-        raise SystemExit(
-            f"make run replays the {DEMO_DATASET} demo, but profile {profile!r} uses dataset {dataset!r}. "
-            "Its end to end run is platform_tests/second_dataset (subscription_churn: "
-            ".venv/bin/python -m pytest platform_tests/second_dataset), or use a profile with "
-            f"dataset: {DEMO_DATASET}."
-        )
-
-
-def trainable_week(first_day: date, last_day: date, dataset: str, newest_week: date) -> date:
-    """The newest Monday, up to `newest_week` (the newest weekly partition: a week that has ended), whose
-    training window lies inside the demo days and whose labels have matured by the last day (the
-    chargebacks seen by then are the labels' watermark)."""
-    settings, label_days = load_ml_config(dataset).training_set, load_features(dataset).label.maturity_days
-    week = min(last_day, newest_week)
-    week -= timedelta(days=week.weekday())
-    while week > first_day:
-        start, end = window_bounds(week, settings, label_days)
-        # The window's last day (end - 1) is final once a label event from end - 1 + 1 + window is seen.
-        if start >= first_day and end + timedelta(days=label_days) <= last_day:
-            return week
-        week -= timedelta(weeks=1)
-    raise ValueError(f"Demo days {first_day} .. {last_day} cover no training window; raise DEMO_WEEKS")
-
-
-class Replay:
-    """The jobs of the replay, resolved once against the code location's definitions."""
-
-    def __init__(self, defs: Definitions, dataset: str) -> None:
-        calendar = build_calendar(load_dataset(dataset).partitions)
-        assets = list(defs.assets or [])
-        jdbc = [["bronze", s.name] for s in load_sources(dataset).values() if s.format == "jdbc"]
-        databases = AssetSelection.assets(*jdbc).required_multi_asset_neighbors()
-        daily = AssetSelection.assets(*keys_partitioned_by(assets, calendar.daily))
-        before_model = AssetSelection.groups(*BEFORE_MODEL_GROUPS) - databases
-        jobs = {
-            "make_run_source_databases": databases,
-            "make_run_ingest_and_process": before_model,
-            "make_run_score_and_report_days": daily - databases - before_model,
-            # The weekly model trained in step 3; the rest of the weekly assets are the reports.
-            "make_run_weekly": AssetSelection.assets(*keys_partitioned_by(assets, calendar.weekly))
-            - AssetSelection.assets(TRAINING_SET_KEY, MODEL_KEY),
-            "make_run_monthly": AssetSelection.assets(*keys_partitioned_by(assets, calendar.monthly)),
-        }
-        merged = Definitions.merge(defs, Definitions(jobs=[define_asset_job(n, selection=s) for n, s in jobs.items()]))
-        self.jobs: dict[str, JobDefinition] = {n: merged.resolve_job_def(n) for n in [*jobs, ML_JOB]}
-        self.seen: dict[str, list] = {}
-
-    def run(self, instance: DagsterInstance, job: str, first: date, last: date | None = None,
-            run_config: dict | None = None) -> None:
-        started = time.perf_counter()
-        run_config = {**(run_config or {}), "loggers": {"console": {"config": {"log_level": "INFO"}}}}
-        target = self.jobs[job]
-        if not target.asset_layer.executable_asset_keys:
-            say(f"  {job}: no assets (stage not in this code location), skipped")
-            return
-        if last is None:
-            result = target.execute_in_process(instance=instance, partition_key=first.isoformat(), run_config=run_config)
-        else:
-            tags = {"dagster/asset_partition_range_start": first.isoformat(),
-                    "dagster/asset_partition_range_end": last.isoformat()}
-            result = target.execute_in_process(instance=instance, tags=tags, run_config=run_config)
-        for event in result.get_asset_materialization_events():
-            mat = event.step_materialization_data.materialization
-            rows = mat.metadata.get("dagster/row_count")
-            entry = self.seen.setdefault(mat.asset_key.to_user_string(), [0, "-"])
-            entry[0] += 1
-            entry[1] = rows.value if rows else entry[1]
-        span = first.isoformat() if last is None else f"{first} .. {last}"
-        say(f"  {job} [{span}] succeeded in {time.perf_counter() - started:.0f} s (run {result.run_id[:8]})")
+DEMO_DATASET = "card_fraud"  # what demo.generator lands; subscription_churn has DEMO_LANDERS' generator
+# Datasets of the shipped project whose demo days `make run` lands itself (chunk by chunk: it yields each
+# chunk's last day, after which the source databases are read).
+DEMO_LANDERS: dict[str, Callable[[Path], Iterator[date]]] = {"subscription_churn": land_demo_days}
 
 
 def replay_plan(profile: Profile, root: Path, days_left: int) -> tuple[date, date]:
@@ -179,39 +88,66 @@ def days_to_land(root: Path, first: date, last: date) -> int:
     return max(0, (last - (landed[-1] if landed else first - timedelta(days=1))).days)
 
 
-def existing_keys(partitions: TimeWindowPartitionsDefinition, first: date, last: date) -> tuple[date, date] | None:
-    """The first and last partition that starts inside first .. last and exists now (a week or month is
-    a partition once it has ended)."""
-    keys = [k for k in partitions.get_partition_keys() if first <= date.fromisoformat(k) <= last]
-    return (date.fromisoformat(keys[0]), date.fromisoformat(keys[-1])) if keys else None
+def profile_for(dataset: str | None) -> Profile:
+    """The profile a replay of `dataset` runs on: LAKEHOUSE_PROFILE when set (it must name the dataset),
+    else the project's `<dataset>_local` profile (`lakehouse new-dataset` writes one), else `local` when
+    that is the dataset's. Chosen for every process the run starts: the environment is set here."""
+    if dataset is None or os.environ.get(PROFILE_ENV_VAR):
+        profile = load_profile()
+        if dataset is not None and profile.dataset != dataset:
+            raise SystemExit(f"{PROFILE_ENV_VAR}={profile.name} runs dataset {profile.dataset!r}, not {dataset!r}: "
+                             f"unset it, or name a profile with dataset: {dataset}")
+        return profile
+    for name in (f"{dataset}_local", "local"):
+        if name in known_profiles() and load_profile(name).dataset == dataset:
+            os.environ[PROFILE_ENV_VAR] = name
+            return load_profile(name)
+    raise SystemExit(f"No profile runs dataset {dataset!r} in {project_dir()}: `lakehouse new-dataset` writes "
+                     f"profiles/{dataset}_local.yaml, or set {PROFILE_ENV_VAR} to a profile with dataset: {dataset}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--days-left", type=int, default=0,
-                        help="end the replay this many days before yesterday (the soak lands them on a timer)")
-    args = parser.parse_args(argv)
-    # The replay's own lines are the progress; Dagster's per-event DEBUG lines and its notes about beta
-    # parameters would bury them (every event is still in the instance: `make dev` shows the runs).
-    warnings.filterwarnings("ignore", category=BetaWarning)
-    warnings.filterwarnings("ignore", message=".*materializes assets with varying BackfillPolicies")
+def use_dagster_home(root: Path, profile: Profile) -> None:
+    """DAGSTER_HOME as `make dagster-home` makes it, under the data root, when the caller set none (the
+    `lakehouse run` command): the runs are recorded where `make dev` on this data root finds them."""
+    if os.environ.get("DAGSTER_HOME"):
+        return
+    home = root / "dagster_home"
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "dagster.yaml").exists():
+        shutil.copy(REPO_ROOT / profile.dagster.instance_template, home / "dagster.yaml")
+    os.environ["DAGSTER_HOME"] = str(home)
 
-    started = time.perf_counter()
-    profile = load_profile()
-    require_demo_dataset(profile.dataset, profile.name)
-    root = resolve_data_root(profile.storage.data_root)
-    first, last = replay_plan(profile, root, args.days_left)
+
+def usable_days(root: Path, dataset: str) -> tuple[date, date]:
+    """The first and last landed day that is a daily partition now (the calendar's start .. yesterday)."""
+    days = landed_days(root, dataset)
+    if not days:
+        raise SystemExit(f"Nothing is landed for {dataset} under {root / 'landing'}: `lakehouse land {dataset} "
+                         "<file>...` splits files into its landing folders by event day")
+    daily = build_calendar(load_dataset(dataset).partitions).daily
+    keys = set(daily.get_partition_keys())
+    early = [d for d in days if d < daily.start.date()]
+    if early:
+        raise SystemExit(f"Days {early[0]} .. {early[-1]} are landed before {dataset}'s calendar starts "
+                         f"({daily.start.date()}): move partitions.start_date in its dataset.yaml")
+    late = [d for d in days if d.isoformat() not in keys]
+    if late:  # today's folder, typically: its partition exists tomorrow, and the landing sensor takes it then
+        say(f"  not replayed: {len(late)} landed days that are not partitions yet ({late[0]} .. {late[-1]})")
+    days = [d for d in days if d.isoformat() in keys]
+    if not days:
+        raise SystemExit(f"No landed day of {dataset} is a partition yet (the calendar ends yesterday)")
+    return days[0], days[-1]
+
+
+def replay_demo(profile: Profile, root: Path, days_left: int) -> Replay:
+    """card_fraud on the demo clock: land the days since the last replay, then replay them all."""
+    first, last = replay_plan(profile, root, days_left)
     from lakehouse.definitions import defs  # after the demo clock chose the project the definitions read
 
-    calendar = build_calendar(load_dataset(profile.dataset).partitions)
     settings = GeneratorSettings(start_date=first, days=1, rows_per_day=DEMO_ROWS_PER_DAY)
     say(f"Profile {profile.name}: data root {root}, configuration {project_dir()}")
     say(f"Demo: {(last - first).days + 1} days ({first} .. {last}) x {DEMO_ROWS_PER_DAY:,} transactions")
     replay = Replay(defs, profile.dataset)
-    newest_week = calendar.weekly.get_last_partition_key()
-    if newest_week is None:
-        raise SystemExit(f"No week has ended since the calendar's start {first}: nothing to train on")
-    week = trainable_week(first, last, profile.dataset, date.fromisoformat(newest_week))
     with DagsterInstance.get() as instance:
         say("1/5 Landing the days (the first, then four weeks at a time); the source databases are read after each")
         for chunk in capture_chunks(days_to_land(root, first, last)):
@@ -220,20 +156,52 @@ def main(argv: list[str] | None = None) -> int:
             dirty = sum(d.dirty_rows for d in summary.days)
             say(f"  landed {summary.days[0].day} .. {summary.days[-1].day}: {rows:,} transactions ({dirty} dirty), "
                 f"{sum(d.chargebacks for d in summary.days)} chargebacks")
-            replay.run(instance, "make_run_source_databases", summary.days[-1].day)
-        say(f"2/5 Ingestion and processing for {first} .. {last} as one run")
-        replay.run(instance, "make_run_ingest_and_process", first, last)
-        say(f"3/5 Training the weekly model for the week of {week}, quick tuning (MLflow: make mlflow)")
-        replay.run(instance, ML_JOB, week, run_config=QUICK_TRAINING)
-        say(f"4/5 Scoring, daily reports and monitoring for {first} .. {last} as one run")
-        replay.run(instance, "make_run_score_and_report_days", first, last)
-        say("5/5 Weekly and monthly reports (the weeks and months that have ended)")
-        for job, partitions in (("make_run_weekly", calendar.weekly), ("make_run_monthly", calendar.monthly)):
-            span = existing_keys(partitions, first, last)
-            if span is None:
-                say(f"  {job}: none has ended inside the demo days, skipped")
-            else:
-                replay.run(instance, job, *span)
+            replay.read_databases(instance, summary.days[-1].day)
+        replay.days(instance, first, last)
+    return replay
+
+
+def replay_landed(profile: Profile, root: Path) -> Replay:
+    """Any other dataset: its demo days when it has a generator (DEMO_LANDERS, shipped project only), then
+    whatever is in its landing zone, the source databases as they are now."""
+    from lakehouse.definitions import defs
+
+    say(f"Profile {profile.name}: dataset {profile.dataset}, data root {root}, configuration {project_dir()}")
+    replay = Replay(defs, profile.dataset)
+    lander = DEMO_LANDERS.get(profile.dataset) if is_default_project() else None
+    with DagsterInstance.get() as instance:
+        if lander is not None:
+            say("1/5 Landing the demo days in chunks; the source databases are read after each")
+            for day in lander(root):
+                replay.read_databases(instance, day)
+        first, last = usable_days(root, profile.dataset)
+        if lander is None:
+            say(f"1/5 Landed days {first} .. {last}; reading the source databases as they are now")
+            replay.read_databases(instance, last)
+        replay.days(instance, first, last)
+    return replay
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", help="the dataset to replay (default: the profile's); its profile is "
+                        "LAKEHOUSE_PROFILE, else the project's <dataset>_local")
+    parser.add_argument("--days-left", type=int, default=0,
+                        help="card_fraud demo: end the replay this many days before yesterday (the soak lands them)")
+    args = parser.parse_args(argv)
+    # The replay's own lines are the progress; Dagster's per-event DEBUG lines and its notes about beta
+    # parameters would bury them (every event is still in the instance: `make dev` shows the runs).
+    warnings.filterwarnings("ignore", category=BetaWarning)
+    warnings.filterwarnings("ignore", message=".*materializes assets with varying BackfillPolicies")
+
+    started = time.perf_counter()
+    profile = profile_for(args.dataset)
+    root = resolve_data_root(profile.storage.data_root)
+    use_dagster_home(root, profile)
+    if profile.dataset == DEMO_DATASET:  # on the demo clock, or from the calendar's start (replay_plan)
+        replay = replay_demo(profile, root, args.days_left)
+    else:
+        replay = replay_landed(profile, root)
     print_summary(profile, root, replay.seen, time.perf_counter() - started)
     return 0
 

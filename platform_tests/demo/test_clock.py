@@ -13,7 +13,8 @@ from lakehouse.config.dataset import load_dataset
 from lakehouse.config.project import DEFAULT_PROJECT_DIR, PROJECT_ENV_VAR
 from lakehouse.partitions import build_calendar
 from lakehouse_tools.demo import clock, manifest
-from lakehouse_tools.run import DEMO_WEEKS, days_to_land, existing_keys, trainable_week
+from lakehouse_tools.replay import existing_keys, trainable_week
+from lakehouse_tools.run import DEMO_WEEKS, days_to_land
 
 
 def test_the_demo_project_moves_the_calendar_and_links_the_rest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -130,7 +130,9 @@ def test_a_project_on_the_shipped_profiles_keeps_them(tmp_path: Path, monkeypatc
     project = tmp_path / "project"
     shutil.copytree(DEFAULT_PROJECT_DIR / "datasets" / "card_fraud", project / "datasets" / "card_fraud")
     result = new_dataset(_flights(tmp_path))
-    shipped = {p.name for p in (DEFAULT_PROJECT_DIR / "profiles").glob("*.yaml")}
+    # The shipped profiles of the project's datasets (card_fraud's; not subscription_churn_local).
+    shipped = {p.name for p in (DEFAULT_PROJECT_DIR / "profiles").glob("*.yaml") if "dataset: card_fraud" in p.read_text()}
+    assert "local.yaml" in shipped and "subscription_churn_local.yaml" not in shipped
     assert {p.name for p in (project / "profiles").iterdir()} == shipped | {"flights_local.yaml"}
     assert result.notes
     monkeypatch.setenv(PROJECT_ENV_VAR, str(project))
