@@ -69,7 +69,7 @@ def replay(test_profile: Profile) -> Iterator[Replay]:
         env.setenv(DATA_ROOT_ENV_VAR, str(root))
         env.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
         defs = build_definitions(churn_profile(test_profile), str(root))
-        runs, truth = Runs(defs, DATASET), []
+        runs, truth = Runs(defs, DATASET), list[LandingSummary]()
         for day in land_demo_days(root, truth):  # MID, then LAST
             runs.read_databases(instance, day)  # the billing database as it stood at the end of that day
         runs.days(instance, FIRST, LAST)
