@@ -6,11 +6,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export SPARK_LOCAL_IP ?= 127.0.0.1
 export PYTHONUNBUFFERED := 1
-DATA_ROOT := $(or $(LAKEHOUSE_DATA_ROOT),.lakehouse)
-# `make run DATASET=<name>` keeps its Dagster instance in that dataset's data root (lakehouse_tools/run.py).
-ifndef DATASET
-export DAGSTER_HOME ?= $(abspath $(DATA_ROOT))/dagster_home
+# DATASET=<name>: another dataset of the project, on its profile <name>_local and that profile's data root
+# .lakehouse-<name> (the convention `lakehouse new-dataset` writes), which also holds its Dagster instance.
+ifeq ($(DATASET),card_fraud)
+override DATASET :=
 endif
+DATA_ROOT := $(or $(LAKEHOUSE_DATA_ROOT),$(if $(DATASET),.lakehouse-$(DATASET),.lakehouse))
+export DAGSTER_HOME ?= $(abspath $(DATA_ROOT))/dagster_home
 # Go may be installed without being on PATH (the machine image keeps it in /usr/local/go).
 GO ?= $(or $(shell command -v go 2>/dev/null),$(wildcard /usr/local/go/bin/go),go)
 ACTIONLINT_VERSION := 1.7.12
@@ -21,7 +23,7 @@ endif
 
 .PHONY: run test lint soak dev bench mlflow setup java jars lock clean-data dagster-home secret-scan spark-connect spark-standalone spark-standalone-stop databricks-upload
 
-run: setup $(if $(DATASET),,dagster-home) ## Generate the demo data and materialise the whole asset graph (embedded default); DATASET=<name>: any dataset
+run: setup dagster-home ## Generate the demo data and materialise the whole asset graph (embedded default); DATASET=<name>: any dataset
 	$(PY) -m lakehouse_tools.run $(if $(DATASET),--dataset $(DATASET)) $(if $(DAYS_LEFT),--days-left $(DAYS_LEFT))
 
 test: setup ## Start the test databases and run the test suites (each runs and reports; any failure fails)
@@ -57,8 +59,8 @@ soak: setup ## The unattended soak: make run's replay, then the daemon alone whi
 
 # After `make run`, the UI and daemon read the demo project it wrote in the data root (the demo clock:
 # lakehouse_tools/demo/clock.py), unless LAKEHOUSE_PROJECT_DIR names a project already.
-dev: setup dagster-home ## Dagster UI + daemon on 127.0.0.1:3000 with a persistent DAGSTER_HOME
-	LAKEHOUSE_PROJECT_DIR="$${LAKEHOUSE_PROJECT_DIR-$$($(PY) -m lakehouse_tools.demo.clock)}" \
+dev: setup dagster-home ## Dagster UI + daemon on 127.0.0.1:3000 with a persistent DAGSTER_HOME (DATASET=<name>: that dataset's)
+	$(if $(DATASET),LAKEHOUSE_PROFILE="$${LAKEHOUSE_PROFILE:-$(DATASET)_local}",LAKEHOUSE_PROJECT_DIR="$${LAKEHOUSE_PROJECT_DIR-$$($(PY) -m lakehouse_tools.demo.clock)}") \
 	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 bench: setup ## Every stage's comparison at stated sizes, as ratios measured in one run (docs/benchmarks.md)

@@ -74,7 +74,8 @@ def print_summary(profile: Profile, root: Path, seen: dict[str, list], seconds: 
         by_report.setdefault(path.parent.parent.name, []).append(path)
     for name, paths in by_report.items():  # the newest of each report, then where the others are
         say(f"  {name:8s} {len(paths):3d} reports, newest {paths[-1]}")
-    say("Dagster UI: make dev, then http://127.0.0.1:3000 (lineage under Assets > Global asset lineage)")
+    dev = "make dev" if profile.dataset == "card_fraud" else f"make dev DATASET={profile.dataset}"
+    say(f"Dagster UI: {dev}, then http://127.0.0.1:3000 (lineage under Assets > Global asset lineage)")
     ui = resources["mlflow"].ui_base()  # the profile's mlflow.ui_url: where `make mlflow` serves this store
     say(f"MLflow UI:  make mlflow, then {ui}" if ui else "MLflow UI:  none configured (profile mlflow.ui_url)")
     say(f"Tables by name from SQL: .venv/bin/python -m lakehouse_tools.query \"SELECT count(*) FROM {'.'.join(PREDICTIONS)}\"")
