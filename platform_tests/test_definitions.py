@@ -50,17 +50,23 @@ def test_dg_check_defs_passes():
 
 def test_every_profile_builds_the_same_graph():
     """Switching the profile changes where things run, never which assets exist (e.g. the databricks
-    profile runs processing through Pipes with the same keys and checks)."""
+    profile runs processing through Pipes with the same keys and checks): every profile of a dataset
+    builds that dataset's graph."""
     from lakehouse.config.profile import known_profiles, load_profile
     from lakehouse.definitions import build_definitions
 
-    graphs = {}
+    graphs: dict[str, dict[str, dict]] = {}  # dataset -> profile -> graph
     for name in known_profiles():
-        defs = build_definitions(load_profile(name))
+        profile = load_profile(name)
+        defs = build_definitions(profile)
         defs.resolve_job_def("daily_pipeline")  # jobs resolve against the profile's resources
         graph = defs.resolve_asset_graph()
-        graphs[name] = {k: graph.get(k).parent_keys for k in graph.get_all_asset_keys()}
-    assert len(graphs) >= 5 and all(g == graphs["local"] for g in graphs.values())
+        graphs.setdefault(profile.dataset, {})[name] = {k: graph.get(k).parent_keys for k in graph.get_all_asset_keys()}
+    assert len(graphs["card_fraud"]) >= 5 and "subscription_churn_local" in graphs["subscription_churn"]
+    for dataset, by_profile in graphs.items():
+        first = next(iter(by_profile.values()))
+        assert all(g == first for g in by_profile.values()), dataset
+    assert graphs["card_fraud"]["local"] != graphs["subscription_churn"]["subscription_churn_local"]
 
 
 def test_scoring_lineage_and_export_job_follow_the_dataset_configuration():

@@ -33,7 +33,6 @@ from lakehouse.operations.grants_job import build_grants_job
 from lakehouse.operations.maintenance_job import build_maintenance
 from lakehouse.partitions import Calendar, build_calendar
 from lakehouse.processing.assets import build_processing_assets
-from lakehouse.processing.schedules import build_labels_refresh
 from lakehouse.profile_resources import build_resources
 from lakehouse.reporting.assets import build_reporting_assets
 from lakehouse.reporting.jobs import build_reporting_jobs, build_reporting_schedules
@@ -77,7 +76,6 @@ def build_definitions(profile: Profile | None = None, data_root: str | None = No
         periods_run_elsewhere=("day", "week", "month"),
     )
     maintenance_job, maintenance_schedule = build_maintenance(profile, assets)
-    labels_job, labels_schedule = build_labels_refresh(dataset, calendar, running)
     # Alerts are on wherever the daemon runs: a failed run must never go unnoticed.
     failure_alerts = build_failure_alert_sensor(profile.alerts, profile.name, data_root or profile.storage.data_root,
                                                 default_status=DefaultSensorStatus.RUNNING)
@@ -88,9 +86,9 @@ def build_definitions(profile: Profile | None = None, data_root: str | None = No
         assets=assets,
         # daily_pipeline has no schedule: the landing sensor and the automation conditions run each day's
         # chain as data lands; the job stays for backfills and hand-launched days.
-        jobs=[daily_pipeline, labels_job, *report_jobs, maintenance_job, build_export_job(dataset),
+        jobs=[daily_pipeline, *report_jobs, maintenance_job, build_export_job(dataset),
               *([grants_job] if grants_job else [])],
-        schedules=[*build_ml_schedules(dataset), labels_schedule, *report_schedules, maintenance_schedule],
+        schedules=[*build_ml_schedules(dataset), *report_schedules, maintenance_schedule],
         sensors=[landing_sensor, failure_alerts, *_optional_sensors(assets, automation, dataset.name, calendar)],
         resources=build_resources(profile, data_root),
         executor=executor,

@@ -226,3 +226,29 @@ def test_the_label_events_stream_is_ingested_once_a_day_and_changes_no_day_by_it
                                            evaluation_time=before + timedelta(hours=1, minutes=2))
     assert later.get_num_requested(chargebacks) == 0  # once per tick
     assert requested(later, "gold/labels") == []  # maturity is the labels refresh schedule's
+
+
+def test_labels_mature_once_a_day_after_the_label_events_with_nothing_launched_by_hand(
+        defs: Definitions, instance: DagsterInstance) -> None:
+    """A day's labels change until its chargeback window has passed, with no new data for that day: the
+    daily tick ingests the stream (02:00, above), and an hour later mature_labels requests every day
+    still maturing that has data, once; the next day's tick requests them again."""
+    from datetime import UTC, datetime
+
+    start = datetime(2026, 3, 2, 2, 30, tzinfo=UTC)
+    first = evaluate_automation_conditions(defs=defs, instance=instance, evaluation_time=start)
+    assert requested(first, "gold/labels") == []
+    at_three = evaluate_automation_conditions(defs=defs, instance=instance, cursor=first.cursor,
+                                              evaluation_time=start + timedelta(minutes=31))
+    maturing = requested(at_three, "gold/labels")
+    # The 32 newest days (window 30 + 2) that have data: 03-01 has none yet, so it is not built.
+    assert maturing == days(LAST - timedelta(days=30), LAST), maturing
+    assert requested(at_three, "silver/transactions") == [] and requested(at_three, "scoring/predictions") == []
+    run_requested(instance, defs, at_three)
+    again = evaluate_automation_conditions(defs=defs, instance=instance, cursor=at_three.cursor,
+                                           evaluation_time=start + timedelta(minutes=33))
+    assert requested(again, "gold/labels") == []  # once per tick, and new labels request nothing downstream
+    assert requested(again, "reporting/daily_report") == [] and requested(again, "monitoring/model_performance") == []
+    next_day = evaluate_automation_conditions(defs=defs, instance=instance, cursor=again.cursor,
+                                              evaluation_time=start + timedelta(days=1, minutes=31))
+    assert requested(next_day, "gold/labels")[-1] == LAST.isoformat()

@@ -32,13 +32,19 @@ class Rule(StrictModel):
         default="upstream_changed",
         description="upstream_changed: a partition is requested when a partition it reads was "
         "materialised since it was last requested, for any day, however old (late data); "
-        "cron: the newest partition is requested once per tick of `cron` (sources Dagster cannot watch, "
-        "such as databases read as they are now).",
+        "cron: the newest partition (or the last `recent_days`) is requested once per tick of `cron` (what "
+        "Dagster cannot watch: databases read as they are now, a stream's new events, labels maturing with time).",
     )
     cron: str | None = Field(
         default=None,
         description="Cron schedule of a `when: cron` rule, in the partitions' timezone; default: the "
         "dataset's `schedules.daily` time (dataset.yaml).",
+    )
+    recent_days: int | None = Field(
+        default=None, ge=1,
+        description="`when: cron` only: at each tick request the partitions of the last N days, not only "
+        "the newest (labels still maturing: their maturity delay, features.yaml, plus 2). Days whose "
+        "upstream is missing or held are skipped, as for upstream_changed rules.",
     )
     ignore_updates_from: list[str] = Field(
         default_factory=list,
@@ -56,6 +62,8 @@ class Rule(StrictModel):
     def _cron_rule_has_cron(self) -> Rule:
         if self.cron is not None and self.when != "cron":
             raise ValueError("`cron` is only allowed with `when: cron`")
+        if self.recent_days is not None and self.when != "cron":
+            raise ValueError("`recent_days` is only allowed with `when: cron`")
         return self
 
 

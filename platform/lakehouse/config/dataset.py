@@ -27,7 +27,7 @@ class ScheduleTime(StrictModel):
 
 class ScheduleSettings(StrictModel):
     daily: ScheduleTime = Field(
-        default=ScheduleTime(hour=2), description="When the day just ended is read from the source databases (automation.yaml `when: cron` rules); the labels refresh runs an hour later."
+        default=ScheduleTime(hour=2), description="When the day just ended is read from the source databases (automation.yaml `when: cron` rules; mature_labels runs an hour later)."
     )
 
 

@@ -220,7 +220,12 @@ def _automation(plan: Plan) -> str:
         "  monitor_new_predictions:",
         "    description: \"A day's scores changed: re-evaluate the monitoring days whose windows hold it.\"",
         "    assets: [monitoring/model_performance]",
-        f"    ignore_updates_from: [{labels}]", "",
+        f"    ignore_updates_from: [{labels}]",
+        "  mature_labels:",
+        f"    description: \"A day's labels are final {plan.known_after_days} days after it: recompute the days still maturing once a day.\"",
+        f"    assets: [{labels}]",
+        "    when: cron               # at dataset.yaml schedules.daily",
+        f"    recent_days: {plan.known_after_days + 2}           # the label's known_after_days + 2", "",
         "champion_rescore: {enabled: false, model_asset: ml/model, target: scoring/predictions, days: 7}",
     ])
 
