@@ -64,7 +64,11 @@ def replay_profile(scaffolded: Profile, test: Profile) -> Profile:
 
 
 @pytest.fixture(scope="module")
-def replay(test_profile: Profile) -> Iterator[Replay]:
+def replay(test_profile: Profile, data_root: Path) -> Iterator[Replay]:
+    # `data_root` first: that session fixture points LAKEHOUSE_DATA_ROOT at the suite's root when it is
+    # created, so created after this one (by the first test that asks for `spark`) it would redirect the
+    # MLflow store the tests read to the suite's.
+    del data_root
     # Not pytest's tmp_path: a concurrent pytest session prunes old numbered temp folders, and this
     # replay runs for minutes.
     folder = Path(tempfile.mkdtemp(prefix="nycflights-lakehouse-"))
