@@ -59,10 +59,9 @@ def next_steps(result: Result, sample: Path) -> list[str]:
         "  1. Read the files' header comments, check the contract above (types, required, key), describe the columns.",
         f"  2. {env}",
         f"  3. lakehouse land {name} {shlex.quote(str(sample))}    # -> {data_root(name)}/landing/{name}/<day>/, one folder per event day",
-        "  4. make dev                      # UI + daemon: the landing sensor ingests each day, automation builds the rest",
-        "     (or, without the daemon: cd platform && dagster asset materialize -m lakehouse.definitions "
-        f"--select 'bronze/{name},bronze/{name}_quarantine' --partition <day>)",
-        "  5. cd platform && dg check defs  # what CI checks: the definitions load",
+        f"  4. make run DATASET={name}         # every landed day end to end once: ingest, process, train, score, report",
+        f"  5. make dev DATASET={name}         # UI + daemon: the landing sensor ingests each new day, automation builds the rest",
+        "  6. cd platform && dg check defs  # what CI checks: the definitions load",
         f"  Training (ml/model, one partition per week) reads {training_window(result.plan.known_after_days)}: "
-        "materialise it for a week your data covers; docs/changing-the-data-model.md, \"From a sample file\".",
+        "make run trains the newest week your days cover; docs/changing-the-data-model.md, \"From a sample file\".",
     ]
