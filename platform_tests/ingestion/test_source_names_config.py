@@ -4,9 +4,9 @@ Pure Python: no Spark session (test_source_names.py ingests files with one)."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import pytest
 import yaml
@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from lakehouse.config.contracts import ColumnSpec, Contract, load_contracts
 from lakehouse.config.dataset import load_dataset
+from lakehouse.config.project import DEFAULT_PROJECT_DIR, PROJECT_ENV_VAR
 from lakehouse.config.sources import load_sources
 from lakehouse.ingestion import assets as ingestion_assets
 from lakehouse.ingestion.source_names import header_hint
@@ -131,25 +132,40 @@ def test_a_hint_lists_five_names_at_most() -> None:
     assert "'amount' (+1 more) and has" in hint  # six contract columns are absent
 
 
-def test_the_asset_metadata_shows_the_original_names() -> None:
+@pytest.fixture
+def fraud_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project holding a copy of card_fraud (LAKEHOUSE_PROJECT_DIR points at it): a test edits its
+    contracts.yaml, and the platform loads it as it loads any project."""
+    folder = tmp_path / "datasets" / "card_fraud"
+    shutil.copytree(DEFAULT_PROJECT_DIR / "datasets" / "card_fraud", folder)
+    monkeypatch.setenv(PROJECT_ENV_VAR, str(tmp_path))
+    return folder
+
+
+def _edit_contracts(folder: Path, edit: Any) -> None:
+    path = folder / "contracts.yaml"
+    contracts = yaml.safe_load(path.read_text())
+    edit(contracts)
+    path.write_text(yaml.safe_dump(contracts, sort_keys=False))
+
+
+def test_the_asset_metadata_shows_the_original_names(fraud_project: Path) -> None:
+    _edit_contracts(fraud_project, lambda c: c.update(trips={"description": "d", "columns": TRIPS}))
     dataset = load_dataset("card_fraud")
-    contract = Contract(name="transactions", description="d", columns=[ColumnSpec(**c) for c in TRIPS])
     source = load_sources("card_fraud")["transactions_pos"].model_copy(
-        update={"keys": ["trip_id"], "event_time_column": None})
-    with mock.patch.object(ingestion_assets, "load_contracts", lambda _dataset: {"transactions": contract}):
-        asset = ingestion_assets.BUILDERS["csv"](source, dataset, build_calendar(dataset.partitions))
+        update={"contract": "trips", "keys": ["trip_id"], "event_time_column": None})
+    asset = ingestion_assets.BUILDERS["csv"](source, dataset, build_calendar(dataset.partitions))
     described = asset.metadata_by_key[AssetKey(source.key)]["column_descriptions"]
     assert described["second_stop"] == "Second stop. Source column: `2nd.Stop`."
 
 
-def test_a_source_that_cannot_map_source_names_is_refused() -> None:
+def test_a_source_that_cannot_map_source_names_is_refused(fraud_project: Path) -> None:
+    def birth_year_from_the_files(contracts: dict[str, Any]) -> None:
+        column = next(c for c in contracts["customers"]["columns"] if c["name"] == "birth_year")
+        column["source_name"] = "Birth Year"
+
+    _edit_contracts(fraud_project, birth_year_from_the_files)
     dataset = load_dataset("card_fraud")
-    contracts = dict(load_contracts("card_fraud"))
-    customers = contracts["customers"]
-    renamed = [c.model_copy(update={"source_name": "Birth Year"}) if c.name == "birth_year" else c
-               for c in customers.columns]
-    contracts["customers"] = customers.model_copy(update={"columns": renamed})
-    with mock.patch.object(ingestion_assets, "load_contracts", lambda _dataset: contracts), \
-            pytest.raises(ValueError, match=r"Source 'customers' \(jdbc\): contract 'customers' declares "
-                                            r"`source_name` for \['birth_year'\]; only \['csv', 'json'\]"):
+    with pytest.raises(ValueError, match=r"Source 'customers' \(jdbc\): contract 'customers' declares "
+                                         r"`source_name` for \['birth_year'\]; only \['csv', 'json'\]"):
         ingestion_assets.build_ingestion_assets(dataset, build_calendar(dataset.partitions))
