@@ -5,13 +5,13 @@ model input (leakage) — and wired without a label source. Pure Python: no Spar
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from dagster import AssetKey, DagsterInstance, build_schedule_context
+from dagster import AssetKey
 from pydantic import ValidationError
 
+from lakehouse.automation.conditions import DailyCron
 from lakehouse.config.dataset import load_dataset
 from lakehouse.config.features import EventLabel, ExpressionLabel, load_features
 from lakehouse.config.processing import load_processing
@@ -22,7 +22,6 @@ from lakehouse.ml.features import load_feature_spec
 from lakehouse.partitions import build_calendar
 from lakehouse.processing.assets import build_processing_assets
 from lakehouse.processing.gold import identity_columns
-from lakehouse.processing.schedules import build_labels_refresh
 from platform_tests.processing.expression_project import EXPRESSION, LABEL, expression_project
 
 FEATURES = "datasets/card_fraud/features.yaml"
@@ -123,12 +122,9 @@ def test_the_labels_asset_reads_silver_not_a_label_source(project: Path) -> None
 
 
 def test_the_maturity_refresh_covers_the_expression_labels_delay(project: Path) -> None:
-    dataset = load_dataset("card_fraud")
-    _, schedule = build_labels_refresh(dataset, build_calendar(dataset.partitions), running=False)
-    with DagsterInstance.ephemeral() as instance:
-        context = build_schedule_context(instance=instance, scheduled_execution_time=datetime(2026, 3, 20, 3, tzinfo=UTC))
-        request = schedule.evaluate_tick(context).run_requests[0]
-    # known_after_days 2: the days of the last 2 + 2 partitions; the oldest (16 March) matures today.
-    assert request.tags["dagster/asset_partition_range_start"] == "2026-03-16"
-    assert request.tags["dagster/asset_partition_range_end"] == "2026-03-19"
+    # automation.yaml's mature_labels recomputes `recent_days: label_maturity` days at each daily tick
+    # (platform_tests/automation/test_conditions.py evaluates it): for known_after_days 2, the last
+    # 2 + 2 partitions, the oldest of which matures that day; for the shipped chargebacks, 30 + 2.
+    assert load_features("card_fraud").label.maturity_days == 2
+    assert DailyCron.of(load_dataset("card_fraud")).days("label_maturity") == 4
     assert load_processing("card_fraud").labels_table == "labels"

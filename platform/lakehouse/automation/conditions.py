@@ -35,19 +35,29 @@ from dagster import (
 from lakehouse.automation.held import NoUpstreamPartitionHeld
 from lakehouse.config.automation import AutomationConfig, Rule
 from lakehouse.config.dataset import DatasetConfig
+from lakehouse.config.features import load_features
 
 
 @dataclass(frozen=True)
 class DailyCron:
-    """The dataset's daily time (dataset.yaml `schedules.daily`), for `when: cron` rules without a cron."""
+    """The dataset's daily time (dataset.yaml `schedules.daily`), for `when: cron` rules without a cron,
+    and how many recent days `recent_days: label_maturity` means."""
 
     cron: str
     timezone: str
+    maturing_days: int  # the label's maturity delay (features.yaml) + 2: the days whose labels may change
 
     @classmethod
     def of(cls, dataset: DatasetConfig) -> DailyCron:
         daily = dataset.schedules.daily
-        return cls(f"{daily.minute} {daily.hour} * * *", dataset.partitions.timezone)
+        # At a tick on day T the newest partition is T-1 and the label events seen run through T-1: day D
+        # is final once an event from D + 1 + delay is seen, so the day maturing now is T-2-delay.
+        maturing = load_features(dataset.name).label.maturity_days + 2
+        return cls(f"{daily.minute} {daily.hour} * * *", dataset.partitions.timezone, maturing)
+
+    def days(self, recent: int | str | None) -> int:
+        """A rule's `recent_days` in days (unset: the newest day only)."""
+        return self.maturing_days if recent == "label_maturity" else int(recent or 1)
 
 
 class KeyPatterns:
@@ -85,7 +95,8 @@ def rule_condition(name: str, rule: Rule, patterns: KeyPatterns, daily: DailyCro
     if rule.when == "cron":
         # Not on_cron: it waits for every upstream partition to be updated since the tick, which the
         # older days of the window never are; here the tick alone triggers, once (since_last_handled).
-        window: AutomationCondition = AutomationCondition.in_latest_time_window(timedelta(days=rule.recent_days or 1))
+        recent = timedelta(days=daily.days(rule.recent_days))
+        window: AutomationCondition = AutomationCondition.in_latest_time_window(recent)
         tick: AutomationCondition = AutomationCondition.cron_tick_passed(rule.cron or daily.cron, daily.timezone)
         trigger = window & tick.since_last_handled()
     else:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, PositiveInt, model_validator
 
 from lakehouse.config.base import StrictModel, load_dataset_yaml
 from lakehouse.config.project import project_cache
@@ -40,11 +40,11 @@ class Rule(StrictModel):
         description="Cron schedule of a `when: cron` rule, in the partitions' timezone; default: the "
         "dataset's `schedules.daily` time (dataset.yaml).",
     )
-    recent_days: int | None = Field(
-        default=None, ge=1,
+    recent_days: PositiveInt | Literal["label_maturity"] | None = Field(
+        default=None,
         description="`when: cron` only: at each tick request the partitions of the last N days, not only "
-        "the newest (labels still maturing: their maturity delay, features.yaml, plus 2). Days whose "
-        "upstream is missing or held are skipped, as for upstream_changed rules.",
+        "the newest. `label_maturity`: the days whose labels may still change, the label's maturity delay "
+        "(features.yaml) + 2. Days whose upstream is missing or held are skipped, as for upstream_changed rules.",
     )
     ignore_updates_from: list[str] = Field(
         default_factory=list,

@@ -225,7 +225,7 @@ def _automation(plan: Plan) -> str:
         f"    description: \"A day's labels are final {plan.known_after_days} days after it: recompute the days still maturing once a day.\"",
         f"    assets: [{labels}]",
         "    when: cron               # at dataset.yaml schedules.daily",
-        f"    recent_days: {plan.known_after_days + 2}           # the label's known_after_days + 2", "",
+        "    recent_days: label_maturity   # the label's known_after_days + 2: the days still maturing", "",
         "champion_rescore: {enabled: false, model_asset: ml/model, target: scoring/predictions, days: 7}",
     ])
 
