@@ -43,5 +43,5 @@ def test_every_profile_file_is_valid(name):
 
 
 def test_unknown_profile_lists_the_known_ones():
-    with pytest.raises(ValueError, match=r"known profiles: \['databricks', 'dev', 'local', 'prod', 'remote', 'staging'\]"):
+    with pytest.raises(ValueError, match=r"known profiles: \['databricks', 'dev', 'local', 'prod', 'remote', 'staging', 'subscription_churn_local'\]"):
         load_profile("qa")
