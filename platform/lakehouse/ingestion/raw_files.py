@@ -172,25 +172,33 @@ def _json_frame(spark: SparkSession, files: list[Path], contract: Contract) -> D
     is_array = F.ltrim(raw).startswith("[")
     # `{"a": 1, "a": 2}` parses into a map holding the name twice: no single value is the line's.
     repeated = F.size(F.map_keys(fields)) != F.size(F.array_distinct(F.map_keys(fields)))
-    ok = fields.isNotNull() & (F.col("_values") == 1) & ~is_array & ~repeated
+    # Only lines with a key outside the contract or a contract key absent pay for building the notes.
+    contract_keys = F.array(*[F.lit(n) for n in names])
+    unusual = (F.size(F.array_except(F.map_keys(fields), contract_keys)) > 0) | (F.size(fields) < len(names))
+    # Staged as columns: the reason, rescued data and hint below each read them several times, and inlined
+    # their expression trees multiply; a 1 GB Spark Connect server ran out of heap analysing the plan.
+    staged = parsed.select(
+        "*",
+        (fields.isNotNull() & (F.col("_values") == 1) & ~is_array & ~repeated).alias("_ok"),
+        unusual.alias("_unusual"),
+        repeated.alias("_repeated"),
+        F.map_filter(fields, lambda k, _v: ~k.isin(names)).alias("_extras"),
+        F.array_except(contract_keys, F.map_keys(fields)).alias("_missing"),
+    )
+    ok, unusual, extras, missing = F.col("_ok"), F.col("_unusual"), F.col("_extras"), F.col("_missing")
     elements = F.json_array_length(raw)
     reason = (F.when(ok, F.lit(None).cast("string"))
               .when(is_array & elements.isNotNull(),
                     F.format_string("JSON array on one line (%d elements): not one record", elements))
-              .when(fields.isNotNull() & repeated, F.lit("JSON object names a field more than once: no single value"))
+              .when(fields.isNotNull() & F.col("_repeated"), F.lit("JSON object names a field more than once: no single value"))
               .when(_is_cut_off(cut_offs), TRUNCATED_REASON)
               .otherwise(MALFORMED))
-    extras = F.map_filter(fields, lambda k, _v: ~k.isin(names))
-    missing = F.array_except(F.array(*[F.lit(n) for n in names]), F.map_keys(fields))
     notes = F.map_from_arrays(F.transform(missing, lambda n, i: F.concat(F.lit("_missing_column_"), i.cast("string"))), missing)
     # A field of the line wins over a note of the same name: values are data, notes are not.
     rescued = F.map_concat(extras, F.map_filter(notes, lambda k, _v: ~F.map_contains_key(extras, k)))
-    # Only lines with a key outside the contract or a contract key absent pay for building the notes.
-    contract_keys = F.array(*[F.lit(n) for n in names])
-    unusual = (F.size(F.array_except(F.map_keys(fields), contract_keys)) > 0) | (F.size(fields) < len(names))
     values = [_json_text(fields, c.landed_name, _exact_field(decimals, c)).alias(c.name) for c in contract.columns]
     hint = F.when(ok & unusual, line_hint(F.map_keys(extras), missing, contract.columns))
-    return parsed.select(*values, F.when(~ok, raw).alias(CORRUPT),
+    return staged.select(*values, F.when(~ok, raw).alias(CORRUPT),
                          F.when(ok & unusual & (F.size(rescued) > 0), F.to_json(rescued)).alias(RESCUED),
                          SOURCE_FILE, RAW, reason.alias(LINE_REASON), hint.alias(HINT))
 
