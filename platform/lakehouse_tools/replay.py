@@ -71,6 +71,7 @@ class Replay:
         self.seen: dict[str, list] = {}  # asset -> [materialisations, the last row count]
         self.results: dict[str, ExecuteInProcessResult] = {}  # "<job>@<first day>" -> its run
         self.seconds: dict[str, float] = {}
+        self.trained_week: date | None = None  # the week step 3 trained
 
     def run(self, instance: DagsterInstance, job: str, first: date, last: date | None = None,
             run_config: dict | None = None) -> None:
@@ -107,7 +108,7 @@ class Replay:
         newest_week = self.calendar.weekly.get_last_partition_key()
         if newest_week is None:
             raise SystemExit(f"No week of {self.dataset}'s calendar has ended yet: nothing to train on")
-        week = trainable_week(first, last, self.dataset, date.fromisoformat(newest_week))
+        week = self.trained_week = trainable_week(first, last, self.dataset, date.fromisoformat(newest_week))
         say(f"2/5 Ingestion and processing for {first} .. {last} as one run")
         self.run(instance, "make_run_ingest_and_process", first, last)
         say(f"3/5 Training the weekly model for the week of {week}, quick tuning (MLflow: make mlflow)")

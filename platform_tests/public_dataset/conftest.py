@@ -28,7 +28,6 @@ from lakehouse.config.profile import DATA_ROOT_ENV_VAR, PROFILE_ENV_VAR, Profile
 from lakehouse.config.project import PROJECT_ENV_VAR
 from lakehouse.definitions import build_definitions
 from lakehouse_tools.replay import Replay as Runs
-from lakehouse_tools.replay import trainable_week
 from lakehouse_tools.run import usable_days
 from lakehouse_tools.scaffold.land import Landed, land
 from lakehouse_tools.scaffold.new_dataset import Options, Result, new_dataset
@@ -93,8 +92,8 @@ def replay(test_profile: Profile, data_root: Path) -> Iterator[Replay]:
         first, last = usable_days(root, DATASET)
         runs.read_databases(instance, last)  # none: the dataset has one file source
         runs.days(instance, first, last)
-        newest_week = date.fromisoformat(runs.calendar.weekly.get_last_partition_key() or last.isoformat())
-        week = trainable_week(first, last, DATASET, newest_week)  # the week runs.days trained
+        week = runs.trained_week
+        assert week is not None
         state = Replay(root, project, prepared, scaffold, landed, first, last, week, defs, runs.results, runs.seconds)
         print("\n".join(f"  {k:40s} {s:6.1f} s" for k, s in state.seconds.items()))
         yield state

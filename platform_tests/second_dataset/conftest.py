@@ -15,6 +15,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +27,10 @@ from lakehouse.definitions import build_definitions
 from lakehouse_tools.demo.churn.demo_days import FIRST, LAST, MID, SETTINGS, land_demo_days
 from lakehouse_tools.demo.churn.generator import LandingSummary
 from lakehouse_tools.replay import Replay as Runs
-from lakehouse_tools.replay import trainable_week
 
 DATASET = "subscription_churn"
 # Trains on 2026-01-05 .. 01-18 (2 weeks, 1 week behind): every label there has matured by LAST.
-WEEK = trainable_week(FIRST, LAST, DATASET, newest_week=LAST)
+WEEK = date(2026, 1, 19)  # expected, not derived: the replay must choose this week (lakehouse_tools/replay.py)
 MONITORED = LAST
 CONNECTION = ConnectionSettings(url="jdbc:sqlite:{data_root}/sources/churn_sources.sqlite", driver="org.sqlite.JDBC")
 __all__ = ["FIRST", "LAST", "MID", "SETTINGS", "WEEK"]
