@@ -48,7 +48,7 @@ def build_definitions(profile: Profile | None = None, data_root: str | None = No
     ingestion = build_ingestion_assets(dataset, calendar)
     # Lists nothing now: the sensor resolves the data root and lists landing folders at each tick.
     landing_sensor = build_landing_sensor(
-        sources, assets_by_source(sources, ingestion), data_root or profile.storage.data_root
+        sources, assets_by_source(dataset.name, sources, ingestion), data_root or profile.storage.data_root
     )
     if profile.dagster.executor == "in_process":
         executor = in_process_executor
@@ -67,7 +67,7 @@ def build_definitions(profile: Profile | None = None, data_root: str | None = No
     running = profile.dagster.schedules_running
     daily_pipeline = build_daily_pipeline(assets, calendar)
     reporting = load_reporting(dataset.name)
-    report_jobs = build_reporting_jobs(reporting)  # the same objects go to jobs= and to their schedules
+    report_jobs = build_reporting_jobs(dataset.name, reporting)  # the same objects go to jobs= and to their schedules
     report_schedules = build_reporting_schedules(
         reporting, calendar, load_features(dataset.name).label.maturity_days, report_jobs,
         DefaultScheduleStatus.RUNNING if running else DefaultScheduleStatus.STOPPED,
@@ -100,8 +100,8 @@ def _optional_sensors(assets: list[Any], automation: AutomationConfig, dataset: 
     """Re-scoring when the champion changes (None while disabled) and retraining when monitoring sees the
     model degrade."""
     rescore = automation.champion_rescore
-    optional = [build_champion_rescore_sensor(rescore, partitions_of(assets, rescore.target)),
-                build_retraining_sensor(calendar.weekly, load_monitoring_config(dataset))]
+    optional = [build_champion_rescore_sensor(rescore, partitions_of(assets, dataset, rescore.target), dataset),
+                build_retraining_sensor(calendar.weekly, load_monitoring_config(dataset), dataset)]
     return [s for s in optional if s]
 
 

@@ -22,6 +22,7 @@ from dagster import (
     define_asset_job,
 )
 
+from lakehouse.config.identifiers import dataset_key
 from lakehouse.partitions import Calendar
 
 DAILY_JOB = "daily_pipeline"
@@ -47,9 +48,9 @@ def build_daily_pipeline(assets: Sequence[Any], calendar: Calendar) -> Any:
     )
 
 
-def partitions_of(assets: Sequence[Any], key: str) -> PartitionsDefinition | None:
-    """The partitions definition of the asset with user key `key` (`schema/table`); a missing asset is an error."""
-    wanted = AssetKey.from_user_string(key)
+def partitions_of(assets: Sequence[Any], dataset: str, key: str) -> PartitionsDefinition | None:
+    """The partitions definition of the dataset's asset `key` (`schema/table`); a missing asset is an error."""
+    wanted = AssetKey(dataset_key(dataset, key))
     for a in assets:
         if isinstance(a, AssetsDefinition) and wanted in a.keys:
             return a.partitions_def

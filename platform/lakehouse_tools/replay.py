@@ -30,10 +30,11 @@ from dagster import (
 
 from lakehouse.config.dataset import load_dataset
 from lakehouse.config.features import load_features
+from lakehouse.config.identifiers import dataset_key
 from lakehouse.config.ml import load_ml_config
 from lakehouse.config.sources import load_sources
 from lakehouse.jobs import keys_partitioned_by
-from lakehouse.ml.assets import MODEL_KEY, TRAINING_SET_KEY
+from lakehouse.ml.assets import model_key, training_set_key
 from lakehouse.ml.schedules import ML_JOB
 from lakehouse.ml.training_set import window_bounds
 from lakehouse.partitions import build_calendar
@@ -41,9 +42,12 @@ from lakehouse_tools.summary import say
 
 BEFORE_MODEL_GROUPS = ("ingestion", "processing")
 SOURCE_DATABASES = "make_run_source_databases"
-# A replay trains every family once per grid's first point (ml/run_config.py): a minute instead of
-# several; the weekly schedule searches the full grids of ml.yaml.
-QUICK_TRAINING = {"ops": {"ml__model": {"config": {"tuning": "quick"}}}}
+
+
+def quick_training(dataset: str) -> dict:
+    """Run config training every family once per grid's first point (ml/run_config.py): a minute instead
+    of several; the weekly schedule searches the full grids of ml.yaml. The model op is named by its key."""
+    return {"ops": {model_key(dataset).to_python_identifier(): {"config": {"tuning": "quick"}}}}
 
 
 class Replay:
@@ -53,7 +57,7 @@ class Replay:
         self.dataset = dataset
         self.calendar = build_calendar(load_dataset(dataset).partitions)
         assets = list(defs.assets or [])
-        jdbc = [["bronze", s.name] for s in load_sources(dataset).values() if s.format == "jdbc"]
+        jdbc = [dataset_key(dataset, s.key) for s in load_sources(dataset).values() if s.format == "jdbc"]
         databases = AssetSelection.assets(*jdbc).required_multi_asset_neighbors()
         daily = AssetSelection.assets(*keys_partitioned_by(assets, self.calendar.daily))
         before_model = AssetSelection.groups(*BEFORE_MODEL_GROUPS) - databases
@@ -63,7 +67,7 @@ class Replay:
             "make_run_score_and_report_days": daily - databases - before_model,
             # The weekly model is trained in step 3; the rest of the weekly assets are the reports.
             "make_run_weekly": AssetSelection.assets(*keys_partitioned_by(assets, self.calendar.weekly))
-            - AssetSelection.assets(TRAINING_SET_KEY, MODEL_KEY),
+            - AssetSelection.assets(training_set_key(dataset), model_key(dataset)),
             "make_run_monthly": AssetSelection.assets(*keys_partitioned_by(assets, self.calendar.monthly)),
         }
         merged = Definitions.merge(defs, Definitions(jobs=[define_asset_job(n, selection=s) for n, s in jobs.items()]))
@@ -112,7 +116,7 @@ class Replay:
         say(f"2/5 Ingestion and processing for {first} .. {last} as one run")
         self.run(instance, "make_run_ingest_and_process", first, last)
         say(f"3/5 Training the weekly model for the week of {week}, quick tuning (MLflow: make mlflow)")
-        self.run(instance, ML_JOB, week, run_config=QUICK_TRAINING)
+        self.run(instance, ML_JOB, week, run_config=quick_training(self.dataset))
         say(f"4/5 Scoring, daily reports and monitoring for {first} .. {last} as one run")
         self.run(instance, "make_run_score_and_report_days", first, last)
         say("5/5 Weekly and monthly assets (the weeks and months that have ended)")

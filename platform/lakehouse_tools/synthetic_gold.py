@@ -22,8 +22,8 @@ from lakehouse.resources.spark import SparkResource
 
 # card_fraud's gold tables, which these stand in for (the pipeline's assets read the dataset's own:
 # processing.yaml features_table / labels_table).
-FEATURES_KEY = AssetKey(["gold", "transaction_features"])
-LABELS_KEY = AssetKey(["gold", "labels"])
+FEATURES_KEY = AssetKey(["card_fraud", "gold", "transaction_features"])
+LABELS_KEY = AssetKey(["card_fraud", "gold", "labels"])
 WEIGHTS = (1.4, -1.1, 0.9, 0.7)
 CATEGORIES = ("a", "b", "c", "d")
 

@@ -28,6 +28,7 @@ from dagster import (
 )
 
 from lakehouse.config.automation import ChampionRescore
+from lakehouse.config.identifiers import dataset_key
 
 SENSOR_NAME = "rescore_on_new_champion"
 PROMOTED, VERSION = "promoted", "model_version"  # metadata keys of the model asset
@@ -35,14 +36,15 @@ RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_p
 
 
 def build_champion_rescore_sensor(
-    config: ChampionRescore, target_partitions: PartitionsDefinition | None, name: str = SENSOR_NAME
+    config: ChampionRescore, target_partitions: PartitionsDefinition | None, dataset: str, name: str = SENSOR_NAME
 ) -> SensorDefinition | None:
-    """The sensor, or None when the feature is disabled (nothing is added to the definitions)."""
+    """The sensor, or None when the feature is disabled (nothing is added to the definitions). `config`
+    names the dataset's assets (`ml/model`, `scoring/predictions`)."""
     if not config.enabled:
         return None
     if target_partitions is None:
         raise ValueError(f"champion_rescore.target {config.target!r} must be a daily partitioned asset")
-    model, target = AssetKey.from_user_string(config.model_asset), AssetKey.from_user_string(config.target)
+    model, target = (AssetKey(dataset_key(dataset, k)) for k in (config.model_asset, config.target))
 
     @sensor(
         name=name, target=AssetSelection.assets(target), minimum_interval_seconds=config.minimum_interval_seconds,

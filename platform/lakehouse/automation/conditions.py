@@ -61,8 +61,9 @@ class DailyCron:
 
 
 class KeyPatterns:
-    """Resolves `schema/table` patterns (`*` within a component) against the assets' keys; a pattern that
-    matches nothing is a configuration error, raised when the definitions load."""
+    """Resolves `schema/table` patterns (`*` within a component) against the assets' keys within their
+    dataset ([<dataset>, schema, table]: one code location holds one dataset); a pattern that matches
+    nothing is a configuration error, raised when the definitions load."""
 
     def __init__(self, assets: Sequence[object]) -> None:
         self._defs = [a for a in assets if isinstance(a, AssetsDefinition)]
@@ -72,8 +73,8 @@ class KeyPatterns:
         found: list[AssetKey] = []
         for pattern in patterns:
             parts = pattern.split("/")
-            matches = [k for k in self.keys if len(k.path) == len(parts)
-                       and all(fnmatchcase(p, q) for p, q in zip(k.path, parts))]
+            matches = [k for k in self.keys if len(k.path) == len(parts) + 1
+                       and all(fnmatchcase(p, q) for p, q in zip(k.path[1:], parts))]
             if not matches:
                 raise ValueError(f"automation.yaml {what}: {pattern!r} matches no asset")
             found += [k for k in matches if k not in found]

@@ -1,8 +1,11 @@
 """The one rule for names that reach SQL text or a path: schemas, tables, columns, sources; and the one
 parser of qualified table names (`split_table_name`) and rule from asset key to table (`key_table`).
 
-A table's only name is its asset key [<schema>, <table>]: configuration names keys (`scoring/predictions`),
-the table is `<schema>.<table>` (the Spark resource adds the Unity catalog), and tables written beside an
+A table's only name is its asset key [<dataset>, <schema>, <table>]. A dataset's configuration names its own
+tables by the key within the dataset (`scoring/predictions`), and `dataset_key` puts the dataset in front,
+so several datasets share one Dagster instance (and one asset graph) without mixing (docs/architecture.md,
+"Several datasets"). The table is `<schema>.<table>` in the dataset's own storage: its profile's data root
+locally, its profile's Unity catalog on Databricks (the Spark resource adds it). Tables written beside an
 asset's own (`_quarantine`, `_history`) are named from its key by `side_key`.
 
 A name is 1-128 ASCII letters, digits and underscores, not starting with a digit. The whole string must
@@ -61,8 +64,19 @@ def validate_asset_key(value: str, what: str = "asset key") -> str:
 
 
 def key_parts(value: str) -> tuple[str, str]:
-    """An asset key as configuration writes it, `<schema>/<table>` -> (schema, table) for `AssetKey(...)`."""
+    """A key within a dataset as configuration writes it, `<schema>/<table>` -> (schema, table)."""
     return split_table_name(value, "asset key", "/")
+
+
+# An asset key as a tuple: (dataset, schema, table).
+DatasetKey = tuple[str, str, str]
+
+
+def dataset_key(dataset: str, key: str | Sequence[str]) -> DatasetKey:
+    """The asset key of a dataset's table: `scoring/predictions` (or ("scoring", "predictions")) of dataset
+    card_fraud -> (card_fraud, scoring, predictions). The one place the dataset joins a key."""
+    schema, table = key_parts(key) if isinstance(key, str) else split_table_name(".".join(key), "asset key")
+    return validate_identifier(dataset, "dataset name"), schema, table
 
 
 # A config field naming a table: its asset key `<schema>/<table>`, validated when the YAML loads.
@@ -70,26 +84,29 @@ AssetKeyName = Annotated[str, AfterValidator(validate_asset_key)]
 
 
 def key_table(key: Sequence[str], what: str = "asset key") -> tuple[str, str]:
-    """The table an asset key names: key [schema, table] -> (schema, table). The one rule from asset key
-    to table; resources/spark.py `SparkResource.table_for` adds the location (or the Unity catalog)."""
+    """The table an asset key names: key [dataset, schema, table] -> (schema, table), in the dataset's own
+    storage. The one rule from asset key to table; resources/spark.py `SparkResource.table_for` adds the
+    location (or the Unity catalog)."""
     parts = list(key)
-    if len(parts) != 2:
-        raise ValueError(f"Invalid {what} {'/'.join(parts)!r}: a table's asset key is [<schema>, <table>]")
-    return validate_identifier(parts[0], f"{what} schema name"), validate_identifier(parts[1], f"{what} table name")
+    if len(parts) != 3:
+        raise ValueError(f"Invalid {what} {'/'.join(parts)!r}: a table's asset key is [<dataset>, <schema>, <table>]")
+    validate_identifier(parts[0], f"{what} dataset name")
+    return validate_identifier(parts[1], f"{what} schema name"), validate_identifier(parts[2], f"{what} table name")
 
 
 def table_name_of(key: Sequence[str]) -> str:
-    """`<schema>.<table>` of an asset key: the seed's table parameters show and accept this form."""
-    return ".".join(key_table(key))
+    """`<schema>.<table>` of a table key within its dataset, (schema, table): the seed's table parameters
+    show and accept this form (the table in the dataset's own storage)."""
+    return ".".join(split_table_name(".".join(key), "table key"))
 
 
-def side_key(key: Sequence[str], suffix: str) -> tuple[str, str]:
-    """The key of a table written beside an asset's own (DERIVED_SUFFIXES: `bronze/customers` ->
-    `bronze/customers_history`, `bronze/customers_quarantine`): same schema, the table name + suffix."""
+def side_key(key: Sequence[str], suffix: str) -> tuple[str, str, str]:
+    """The key of a table written beside an asset's own (DERIVED_SUFFIXES: `<dataset>/bronze/customers` ->
+    `<dataset>/bronze/customers_history`, `..._quarantine`): same dataset and schema, the table name + suffix."""
     if suffix not in DERIVED_SUFFIXES:
         raise ValueError(f"Unknown side-table suffix {suffix!r}; known: {DERIVED_SUFFIXES}")
     schema, table = key_table(key)
-    return schema, validate_identifier(table + suffix, "side table name")
+    return key[0], schema, validate_identifier(table + suffix, "side table name")
 
 
 def validate_source_table_name(value: str) -> str:

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from lakehouse.config.base import StrictModel, load_dataset_yaml
 from lakehouse.config.contracts import Contract
+from lakehouse.config.identifiers import DatasetKey, dataset_key
 from lakehouse.config.project import project_cache
 
 # Columns processing/silver.py writes besides the contract's and the two days: lineage and quality notes.
@@ -84,6 +85,12 @@ class ProcessingConfig(StrictModel):
     dimensions: dict[str, DimensionSettings] = Field(
         default_factory=dict, description="Dimensions joined point in time into gold, by name."
     )
+
+    def table_keys(self, dataset: str) -> tuple[DatasetKey, DatasetKey, DatasetKey]:
+        """The asset keys of the dataset's silver, gold features and labels tables (both processing asset
+        factories, the Databricks steps and training name them here)."""
+        return (dataset_key(dataset, ("silver", self.silver.table)), dataset_key(dataset, ("gold", self.features_table)),
+                dataset_key(dataset, ("gold", self.labels_table)))
 
 
 @project_cache

@@ -25,6 +25,7 @@ from dagster import (
 from lakehouse.config.contracts import load_contracts
 from lakehouse.config.dataset import DatasetConfig
 from lakehouse.config.features import load_features
+from lakehouse.config.identifiers import dataset_key
 from lakehouse.config.processing import load_processing
 from lakehouse.databricks.compute import ComputeResource
 from lakehouse.partitions import Calendar
@@ -38,9 +39,7 @@ def build_compute_processing_assets(dataset: DatasetConfig, calendar: Calendar) 
     config, reg = load_processing(dataset.name), load_features(dataset.name)
     silver_cfg = config.silver
     contract = load_contracts(dataset.name)[silver_cfg.contract]
-    silver_key = AssetKey(["silver", silver_cfg.table])
-    gold_key = AssetKey(["gold", config.features_table])
-    labels_key = AssetKey(["gold", config.labels_table])
+    silver_key, gold_key, labels_key = (AssetKey(k) for k in config.table_keys(dataset.name))
     late = TimeWindowPartitionMapping(start_offset=0, end_offset=silver_cfg.late_tolerance_days,
                                       allow_nonexistent_upstream_partitions=True)
     lookback = TimeWindowPartitionMapping(start_offset=-reg.lookback_days, end_offset=0,
@@ -50,7 +49,7 @@ def build_compute_processing_assets(dataset: DatasetConfig, calendar: Calendar) 
 
     @asset(
         key=silver_key, description=silver_cfg.description,
-        deps=[AssetDep(["bronze", s], partition_mapping=late) for s in silver_cfg.sources],
+        deps=[AssetDep(AssetKey(dataset_key(dataset.name, ("bronze", s))), partition_mapping=late) for s in silver_cfg.sources],
         metadata={"partition_expr": silver_cfg.event_date, "column_descriptions": contract.descriptions()},
         check_specs=checks.silver_specs(silver_key), **common,
     )
@@ -60,7 +59,7 @@ def build_compute_processing_assets(dataset: DatasetConfig, calendar: Calendar) 
     @asset(
         key=gold_key, description="Model features per transaction (see features.yaml, the feature registry).",
         deps=[AssetDep(silver_key, partition_mapping=lookback),
-              *[AssetDep(["bronze", d.source]) for d in config.dimensions.values()]],
+              *[AssetDep(AssetKey(dataset_key(dataset.name, ("bronze", d.source)))) for d in config.dimensions.values()]],
         metadata={"partition_expr": reg.event_date, "column_descriptions": reg.descriptions()},
         check_specs=checks.gold_specs(gold_key), **common,
     )
@@ -70,7 +69,7 @@ def build_compute_processing_assets(dataset: DatasetConfig, calendar: Calendar) 
     @asset(
         key=labels_key,
         description=labels_description(reg.label),
-        deps=[AssetDep(gold_key), *[AssetDep(i.key) for i in label_inputs(reg.label, silver_cfg.table).values()]],
+        deps=[AssetDep(gold_key), *[AssetDep(i.key(dataset.name)) for i in label_inputs(reg.label, silver_cfg.table).values()]],
         metadata={"partition_expr": reg.event_date},
         check_specs=checks.labels_specs(labels_key),
         **common,

@@ -24,6 +24,7 @@ from pyspark.sql import functions as F
 
 from lakehouse.config.contracts import load_contracts
 from lakehouse.config.features import load_features
+from lakehouse.config.identifiers import key_table
 from lakehouse.config.processing import DimensionSettings, load_processing
 from lakehouse.config.sources import load_sources
 from lakehouse.ingestion.checks import contract_result
@@ -80,7 +81,7 @@ def _write(
     tables: Tables, key: AssetKey, df: DataFrame, column: str, start: date, end: date
 ) -> tuple[TableRef, dict[str, Any]]:
     """Overwrite exactly the window (replaceWhere), as the Delta IO manager does for the local assets."""
-    ref = tables.table(key.path[0], key.path[-1])
+    ref = tables.table(*key_table(key.path))
     window = TimeWindowFilter(column, datetime.combine(start, time()), datetime.combine(end, time()))
     spark = tables.spark_session
     result = write_delta(spark, df, ref, WriteSpec.from_metadata({"partition_expr": column}), window)
@@ -101,7 +102,7 @@ def silver_step(tables: Tables, dataset: str, start: date, end: date) -> StepOut
     sources = load_sources(dataset)
     late_end = end + timedelta(days=config.late_tolerance_days)
     bronze = {s: _read(tables, "bronze", s, sources[s].partition_column, start, late_end) for s in config.sources}
-    key = AssetKey(["silver", config.table])
+    key = AssetKey(load_processing(dataset).table_keys(dataset)[0])
     result = build_silver(bronze, [c.name for c in contract.columns], config, start, end)
     ref, metadata = _write(tables, key, result.table, config.event_date, start, end)
     written = _read(tables, "silver", config.table, config.event_date, start, end)
@@ -124,7 +125,7 @@ def _dimension(tables: Tables, spec: DimensionSettings, end: date) -> DataFrame:
 def features_step(tables: Tables, dataset: str, start: date, end: date) -> StepOutcome:
     config, reg = load_processing(dataset), load_features(dataset)
     silver = config.silver
-    key = AssetKey(["gold", config.features_table])
+    key = AssetKey(config.table_keys(dataset)[1])
     history = _read(tables, "silver", silver.table, reg.event_date, start - timedelta(days=reg.lookback_days), end)
     dims = {name: _dimension(tables, spec, end) for name, spec in config.dimensions.items()}
     features = build_features(history, dims, reg, config, start, end)
@@ -141,7 +142,7 @@ def features_step(tables: Tables, dataset: str, start: date, end: date) -> StepO
 
 def labels_step(tables: Tables, dataset: str, start: date, end: date) -> StepOutcome:
     config, reg = load_processing(dataset), load_features(dataset)
-    key = AssetKey(["gold", config.labels_table])
+    key = AssetKey(config.table_keys(dataset)[2])
     rows = _read(tables, "gold", config.features_table, reg.event_date, start, end)
     # The label events (unpartitioned: the whole table) or silver's rows of the days, as the asset's deps say.
     inputs = {name: _read(tables, i.schema, i.table, *((reg.event_date, start, end) if i.same_days else ()))

@@ -28,7 +28,7 @@ from dagster import (
 
 from lakehouse.config.contracts import load_contracts
 from lakehouse.config.dataset import DatasetConfig
-from lakehouse.config.identifiers import side_key
+from lakehouse.config.identifiers import dataset_key, side_key
 from lakehouse.config.sources import SourceConfig, load_sources
 from lakehouse.ingestion import checks
 from lakehouse.ingestion.file_source import check_results, earlier_keys, find_files, in_window, prepare_load
@@ -47,7 +47,8 @@ def _file_source_asset(source: SourceConfig, dataset: DatasetConfig, calendar: C
     part = source.partition_column
     common = {"partition_expr": part}
     owners = source.owners or [dataset.owner]
-    table_key, quarantine_key = AssetKey(source.key), AssetKey(side_key(source.key, "_quarantine"))
+    table_key = AssetKey(dataset_key(dataset.name, source.key))
+    quarantine_key = AssetKey(side_key(table_key.path, "_quarantine"))
     freshness = FreshnessPolicy.time_window(fail_window=timedelta(hours=source.freshness_hours))
     outs = {
         "table": AssetOut(

@@ -41,7 +41,7 @@ from pyspark.sql import functions as F
 
 from lakehouse.config.contracts import Contract, load_contracts
 from lakehouse.config.dataset import DatasetConfig
-from lakehouse.config.identifiers import side_key
+from lakehouse.config.identifiers import dataset_key, side_key
 from lakehouse.config.sources import SourceConfig
 from lakehouse.ingestion import checks
 from lakehouse.ingestion.jdbc import ReadPlan
@@ -79,7 +79,7 @@ def _snapshot_asset(
     source: SourceConfig, dataset: DatasetConfig, calendar: Calendar, contract: Contract
 ) -> AssetsDefinition:
     part, columns, connection = source.partition_column, [c.name for c in contract.columns], source.connection or ""
-    table_key = AssetKey(source.key)
+    table_key = AssetKey(dataset_key(dataset.name, source.key))
     outs = {
         "table": AssetOut(
             key=table_key,
@@ -89,7 +89,7 @@ def _snapshot_asset(
             **asset_common(source, dataset),
         ),
         "quarantine": AssetOut(
-            key=side_key(source.key, "_quarantine"),
+            key=side_key(table_key.path, "_quarantine"),
             description=f"Rows of {source.name} that failed the `{contract.name}` contract, with the reasons.",
             metadata={"partition_expr": part, "column_descriptions": META_COLUMNS},
             **asset_common(source, dataset),
@@ -125,8 +125,8 @@ def _snapshot_asset(
         yield Output(table, "table", metadata=meta)
         yield Output(quarantine, "quarantine", metadata={"rows_quarantined": quarantined, "write_mode": "overwrite"})
         # Checks read back what the IO manager committed for this day.
-        written = day_rows(read_table(session, target_ref(spark_resource, source)), part, day)
-        bad = read_table(session, target_ref(spark_resource, source, "_quarantine"))
+        written = day_rows(read_table(session, target_ref(spark_resource, table_key)), part, day)
+        bad = read_table(session, target_ref(spark_resource, table_key, "_quarantine"))
         yield checks.reconciliation_result(read.rows, written.count(), day_rows(bad, part, day).count(), table_key)
         yield checks.contract_result(written, contract, table_key)
 
@@ -137,7 +137,7 @@ def _cdc_asset(
     source: SourceConfig, dataset: DatasetConfig, calendar: Calendar, contract: Contract
 ) -> AssetsDefinition:
     part, name, connection = source.partition_column, source.name, source.connection or ""
-    table_key = AssetKey(source.key)
+    table_key = AssetKey(dataset_key(dataset.name, source.key))
     described = {**contract.descriptions(), **META_COLUMNS}
     specs = [
         AssetSpec(
@@ -148,14 +148,14 @@ def _cdc_asset(
             **asset_common(source, dataset),
         ),
         AssetSpec(
-            side_key(source.key, "_history"),
+            side_key(table_key.path, "_history"),
             description=f"Every version of {name} ever read (append-only CDC log, partitioned by landing day), for "
             f"point-in-time joins on `{source.cdc_column}`; its max({source.cdc_column}) is the high-water mark.",
             metadata={"column_descriptions": described, "partition_expr": part},
             **asset_common(source, dataset),
         ),
         AssetSpec(
-            side_key(source.key, "_quarantine"),
+            side_key(table_key.path, "_quarantine"),
             description=f"Versions of {name} that failed the `{contract.name}` contract, with the reasons.",
             metadata={"column_descriptions": META_COLUMNS, "partition_expr": part},
             **asset_common(source, dataset),
@@ -177,7 +177,7 @@ def _cdc_asset(
         config = source_run_config(context, source, CdcRunConfig)
         spark_resource, conn, day = start_run(context, source, config.ingest_mode)
         session = spark_resource.spark_session
-        refs = (target_ref(spark_resource, source, s) for s in ("", "_history", "_quarantine"))
+        refs = (target_ref(spark_resource, table_key, s) for s in ("", "_history", "_quarantine"))
         tables = CdcTables(*refs)
         lookback = timedelta(hours=config.cdc_lookback_hours)
         outcome = ingest_cdc(
@@ -187,7 +187,7 @@ def _cdc_asset(
         for ref in (tables.current, tables.history, tables.quarantine):
             spark_resource.register(ref)
         sizes = {t: read_table(session, getattr(tables, t)).count() for t in ("current", "history", "quarantine")}
-        yield from _cdc_results(name, tables, outcome, config.ingest_mode, sizes)
+        yield from _cdc_results(table_key, tables, outcome, config.ingest_mode, sizes)
         in_history, in_quarantine = accounted_rows(session, tables, outcome)
         yield checks.reconciliation_result(outcome.read.rows, in_history, in_quarantine, table_key)
         yield checks.contract_result(read_table(session, tables.current), contract, table_key)
@@ -196,7 +196,7 @@ def _cdc_asset(
 
 
 def _cdc_results(
-    name: str, tables: CdcTables, outcome: CdcOutcome, mode: str, sizes: dict[str, int]
+    table_key: AssetKey, tables: CdcTables, outcome: CdcOutcome, mode: str, sizes: dict[str, int]
 ) -> Iterator[MaterializeResult]:
     hwm: dict[str, Any] = {
         "high_water_mark_before": str(outcome.hwm_before) if outcome.hwm_before else "none",
@@ -216,9 +216,9 @@ def _cdc_results(
         "rows_deleted": outcome.state.deleted,
         "delta_version": outcome.state.version,
     }
-    yield MaterializeResult(asset_key=["bronze", name], metadata={**current, **counts, **hwm})
+    yield MaterializeResult(asset_key=table_key, metadata={**current, **counts, **hwm})
     history: dict[str, Any] = {"dagster/table_name": tables.history.name, "dagster/row_count": sizes["history"], "rows_loaded": outcome.loaded}
-    yield MaterializeResult(asset_key=["bronze", f"{name}_history"], metadata={**history, **hwm})
+    yield MaterializeResult(asset_key=AssetKey(side_key(table_key.path, "_history")), metadata={**history, **hwm})
     quarantine: dict[str, Any] = {"dagster/table_name": tables.quarantine.name, "dagster/row_count": sizes["quarantine"],
                   "rows_quarantined": outcome.quarantined}
-    yield MaterializeResult(asset_key=["bronze", f"{name}_quarantine"], metadata=quarantine)
+    yield MaterializeResult(asset_key=AssetKey(side_key(table_key.path, "_quarantine")), metadata=quarantine)

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from dagster import AssetExecutionContext, FreshnessPolicy
+from dagster import AssetExecutionContext, AssetKey, FreshnessPolicy
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
@@ -44,9 +44,10 @@ def stamp_for(context: AssetExecutionContext, day: str, partition_column: str) -
     return apply
 
 
-def target_ref(spark_resource: Any, source: SourceConfig, suffix: str = "") -> TableRef:
-    """The source's bronze table, or with `suffix` a side table named from its key (config/identifiers.py)."""
-    return spark_resource.table_for(side_key(source.key, suffix) if suffix else source.key)
+def target_ref(spark_resource: Any, table_key: AssetKey, suffix: str = "") -> TableRef:
+    """The source's bronze table (its asset key), or with `suffix` a side table named from that key
+    (config/identifiers.py)."""
+    return spark_resource.table_for(side_key(table_key.path, suffix) if suffix else table_key.path)
 
 
 def day_rows(df: DataFrame, column: str, day: str) -> DataFrame:

@@ -32,6 +32,7 @@ from dagster import (
     sensor,
 )
 
+from lakehouse.config.identifiers import dataset_key
 from lakehouse.config.profile import resolve_data_root
 from lakehouse.config.sources import SourceConfig
 from lakehouse.ingestion.landing_runs import DayFolder, batch_changes, fingerprint, range_request
@@ -109,10 +110,10 @@ def dump_cursor(seen: Cursor) -> str:
 
 
 def assets_by_source(
-    sources: Sequence[SourceConfig], assets: Sequence[AssetsDefinition]
+    dataset: str, sources: Sequence[SourceConfig], assets: Sequence[AssetsDefinition]
 ) -> dict[str, AssetsDefinition]:
-    """Each source's ingestion asset, found by its table key bronze/<name> (see SourceConfig.name)."""
-    return {s.name: a for s in sources for a in assets if AssetKey(["bronze", s.name]) in a.keys}
+    """Each source's ingestion asset, found by its table key <dataset>/bronze/<name> (see SourceConfig.key)."""
+    return {s.name: a for s in sources for a in assets if AssetKey(dataset_key(dataset, s.key)) in a.keys}
 
 
 def build_landing_sensor(
@@ -143,6 +144,8 @@ def build_landing_sensor(
         if assets_by_source[s.name].partitions_def is None:
             raise ValueError(f"Source {s.name!r}: its ingestion asset is not partitioned by landing day")
     keys = {s.name: sorted(assets_by_source[s.name].keys) for s in files}
+    # The table output carries the fingerprints: the key ending bronze/<name> (its dataset is the asset's).
+    table_keys = {s.name: next(k for k in keys[s.name] if tuple(k.path[-2:]) == s.key) for s in files}
 
     @sensor(
         name=name,
@@ -166,7 +169,7 @@ def build_landing_sensor(
                 notes.append(f"{source.name}: ignored {len(ignored)} entries that are not YYYY-MM-DD folders: "
                              f"{ignored[:5]}")
             prev, kept = previous.get(source.name, {}), {}
-            table_key = AssetKey(["bronze", source.name])  # the table output carries the fingerprints
+            table_key = table_keys[source.name]
             for folder in _watched(source.name, days, assets_by_source[source.name], horizon_days, notes):
                 if prev.get(folder.day) == folder.fingerprint or (
                     folder.day not in prev and _already_ingested(context, table_key, folder)

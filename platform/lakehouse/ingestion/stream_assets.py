@@ -48,7 +48,7 @@ from pyspark.sql import functions as F
 
 from lakehouse.config.contracts import Contract, load_contracts
 from lakehouse.config.dataset import DatasetConfig
-from lakehouse.config.identifiers import side_key
+from lakehouse.config.identifiers import dataset_key, side_key
 from lakehouse.config.sources import SourceConfig
 from lakehouse.ingestion.run_config import IngestionRunConfig, source_config_schema, source_run_config
 from lakehouse.ingestion.stream import (
@@ -87,7 +87,8 @@ def build_stream_asset(source: SourceConfig, dataset: DatasetConfig, calendar: C
         raise ValueError(f"Source {source.name!r}: a stream needs `keys` (or a unique contract column) to merge on")
     owners = source.owners or [dataset.owner]
     descriptions = {**contract.descriptions(), **TABLE_COLUMNS, date_col: f"UTC day of `{event_col}` (partition)."}
-    table_key, quarantine_key = list(source.key), list(side_key(source.key, "_quarantine"))
+    table_key = list(dataset_key(dataset.name, source.key))
+    quarantine_key = list(side_key(table_key, "_quarantine"))
     specs = [
         AssetSpec(
             key=table_key,

@@ -26,6 +26,7 @@ from dagster import (
 from pyspark.sql import DataFrame
 
 from lakehouse.config.dataset import DatasetConfig
+from lakehouse.config.identifiers import dataset_key
 from lakehouse.config.ml import MlConfig, load_ml_config
 from lakehouse.config.processing import load_processing
 from lakehouse.ml.features import FeatureSpec, load_feature_spec
@@ -47,8 +48,12 @@ from lakehouse.resources.spark import SparkResource
 if TYPE_CHECKING:  # tracking.py imports MLflow, which loading definitions must not pay for
     from lakehouse.ml.tracking import Registered
 
-TRAINING_SET_KEY = AssetKey(["ml", "training_set"])
-MODEL_KEY = AssetKey(["ml", "model"])
+def training_set_key(dataset: str) -> AssetKey:
+    return AssetKey(dataset_key(dataset, "ml/training_set"))
+
+
+def model_key(dataset: str) -> AssetKey:
+    return AssetKey(dataset_key(dataset, "ml/model"))
 GATE = "champion_gate"
 
 
@@ -62,7 +67,7 @@ def build_ml_assets(
     spec = load_feature_spec(dataset.name)
     if inputs is None:
         processing = load_processing(dataset.name)
-        features, labels = (AssetKey(["gold", t]) for t in (processing.features_table, processing.labels_table))
+        _, features, labels = (AssetKey(k) for k in processing.table_keys(dataset.name))
         inputs = features, labels
     return [_training_set_asset(dataset, calendar, config, spec, inputs), _model_asset(dataset, calendar, config, spec)]
 
@@ -75,7 +80,7 @@ def _training_set_asset(
     descriptions = {**{c: spec.descriptions.get(c, "") for c in spec.columns}, **COLUMN_DESCRIPTIONS}
 
     @asset(
-        key=TRAINING_SET_KEY,
+        key=training_set_key(dataset.name),
         partitions_def=calendar.weekly,
         ins={
             "features": AssetIn(features_key, partition_mapping=mapping),
@@ -101,14 +106,15 @@ def _training_set_asset(
 
 def _model_asset(dataset: DatasetConfig, calendar: Calendar, ml: MlConfig, spec: FeatureSpec) -> AssetsDefinition:
     families = ", ".join(ml.enabled_families())
+    model_asset_key, training_set_table = model_key(dataset.name), training_set_key(dataset.name)
 
     @asset(
-        key=MODEL_KEY,
+        key=model_asset_key,
         partitions_def=calendar.weekly,
-        ins={"training_set": AssetIn(TRAINING_SET_KEY)},
+        ins={"training_set": AssetIn(training_set_table)},
         check_specs=[
             AssetCheckSpec(
-                GATE, asset=MODEL_KEY, blocking=True,
+                GATE, asset=model_asset_key, blocking=True,
                 description=(f"Challenger becomes `{ml.registry.champion_alias}` only if {ml.promotion.metric} "
                              f">= floor {ml.promotion.floor} and beats the champion by {ml.promotion.margin} "
                              "on the same test window. WARN: champion kept; ERROR: no model clears the floor."),
@@ -132,7 +138,7 @@ def _model_asset(dataset: DatasetConfig, calendar: Calendar, ml: MlConfig, spec:
         from lakehouse.ml.train import comparison_rows, markdown_table
         from lakehouse.ml.workflow import train_register_promote
 
-        ref = spark.table(TRAINING_SET_KEY.path[0], TRAINING_SET_KEY.path[-1])
+        ref = spark.table_for(training_set_table.path)
         week = context.partition_time_window.start.date()
         run_ml = effective_config(ml, config.families, config.tuning)  # ml.yaml narrowed by this run
         window_end = window_bounds(week, ml.training_set, spec.label_window_days)[1]
@@ -145,7 +151,7 @@ def _model_asset(dataset: DatasetConfig, calendar: Calendar, ml: MlConfig, spec:
             test_from=str(test_start),
             test_to=str(window_end),
             tags={"dagster.run_id": context.run.run_id, "dagster.partition": context.partition_key,
-                  "dagster.asset": MODEL_KEY.to_user_string(), "lakehouse.tuning": config.tuning,
+                  "dagster.asset": model_asset_key.to_user_string(), "lakehouse.tuning": config.tuning,
                   "lakehouse.families": ",".join(run_ml.enabled_families())},
         )
         outcome = train_register_promote(mlflow, training_set, ctx, spec, run_ml)

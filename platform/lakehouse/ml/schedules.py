@@ -13,7 +13,7 @@ from dagster import AssetSelection, DefaultScheduleStatus, build_schedule_from_p
 
 from lakehouse.config.dataset import DatasetConfig
 from lakehouse.config.ml import MlConfig, load_ml_config
-from lakehouse.ml.assets import MODEL_KEY, TRAINING_SET_KEY
+from lakehouse.ml.assets import model_key, training_set_key
 
 ML_JOB = "ml_weekly_training"
 ML_SCHEDULE = "ml_weekly_retraining"
@@ -21,12 +21,12 @@ ML_SCHEDULE = "ml_weekly_retraining"
 
 # Return types are Any: an asset job and the schedule built from it are "unresolved" definitions until
 # Definitions resolves them, and Dagster exports neither class publicly.
-def build_ml_job() -> Any:
+def build_ml_job(dataset: str) -> Any:
     """Training set + model (with its champion_gate check) for one week."""
     return define_asset_job(
         ML_JOB,
         # Partitioned by the assets' weekly partitions (Dagster infers it from the selection).
-        selection=AssetSelection.assets(TRAINING_SET_KEY, MODEL_KEY),
+        selection=AssetSelection.assets(training_set_key(dataset), model_key(dataset)),
         description="Weekly retraining: training set, candidate tuning, registration and the champion gate.",
     )
 
@@ -39,7 +39,7 @@ def build_ml_schedules(
     """The weekly retraining schedule (its job comes with it: Definitions picks the job up from it)."""
     config = config or load_ml_config(dataset.name)
     schedule = build_schedule_from_partitioned_job(
-        build_ml_job(),
+        build_ml_job(dataset.name),
         name=ML_SCHEDULE,
         hour_of_day=config.schedule.hour,
         minute_of_hour=config.schedule.minute,

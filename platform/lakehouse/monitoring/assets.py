@@ -28,10 +28,10 @@ from pyspark.sql import DataFrame
 from pyspark.sql import types as T
 
 from lakehouse.config.dataset import DatasetConfig
-from lakehouse.config.identifiers import key_parts
+from lakehouse.config.identifiers import dataset_key
 from lakehouse.config.monitoring import MonitoringConfig, load_monitoring_config
 from lakehouse.monitoring.breach import breaches, reason
-from lakehouse.monitoring.sensors import MONITORING_KEY
+from lakehouse.monitoring.sensors import monitoring_key
 from lakehouse.partitions import Calendar, lookback
 
 CHECK = "within_thresholds"
@@ -77,19 +77,20 @@ def build_monitoring_assets(
     perf_days = config.performance.window_days - 1
     predictions_days = max(perf_days, config.drift.reference_days)
     limits = ", ".join(f"{k} {v}" for k, v in config.thresholds.model_dump().items() if v is not None)
+    key = monitoring_key(dataset.name)
 
     @asset(
-        key=MONITORING_KEY,
+        key=key,
         partitions_def=calendar.daily,
         ins={
             # Day D reads the predictions of the reference and performance windows before it, and the labels
             # of the performance window (labels of older days may have matured since: they are re-read).
-            "predictions": AssetIn(AssetKey(key_parts(config.predictions_asset)),
+            "predictions": AssetIn(AssetKey(dataset_key(dataset.name, config.predictions_asset)),
                                    partition_mapping=lookback(predictions_days)),
-            "labels": AssetIn(AssetKey(key_parts(config.labels_asset)), partition_mapping=lookback(perf_days)),
+            "labels": AssetIn(AssetKey(dataset_key(dataset.name, config.labels_asset)), partition_mapping=lookback(perf_days)),
         },
         metadata={"partition_expr": DAY, "column_descriptions": DESCRIPTIONS},
-        check_specs=[AssetCheckSpec(CHECK, asset=MONITORING_KEY, description=f"WARN when a limit is crossed: {limits}.")],
+        check_specs=[AssetCheckSpec(CHECK, asset=key, description=f"WARN when a limit is crossed: {limits}.")],
         group_name="monitoring",
         owners=[dataset.owner],
         # A range is four Spark queries whatever its length (range_metrics.py): one run, not one per day.

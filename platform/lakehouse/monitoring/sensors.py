@@ -30,10 +30,16 @@ from dagster import (
     sensor,
 )
 
+from lakehouse.config.identifiers import dataset_key
 from lakehouse.config.monitoring import MonitoringConfig
 from lakehouse.monitoring.breach import Episode, breaches, judged, reason, step
 
-MONITORING_KEY = AssetKey(["monitoring", "model_performance"])
+
+def monitoring_key(dataset: str) -> AssetKey:
+    """The daily monitoring asset of `dataset`, whose materialisations the retraining sensor reads."""
+    return AssetKey(dataset_key(dataset, "monitoring/model_performance"))
+
+
 SENSOR_NAME = "retrain_on_model_degradation"
 REASON_TAG, DAY_TAG, VERSION_TAG = "lakehouse/retrain_reason", "lakehouse/monitoring_day", "lakehouse/model_version"
 METRICS_TAG = "lakehouse/breached_metrics"
@@ -68,10 +74,10 @@ def newest_day(records: Sequence[EventLogRecord], judged_day: str | None) -> Eve
 
 
 def build_retraining_sensor(
-    weekly: TimeWindowPartitionsDefinition, config: MonitoringConfig, name: str = SENSOR_NAME
+    weekly: TimeWindowPartitionsDefinition, config: MonitoringConfig, dataset: str, name: str = SENSOR_NAME
 ) -> SensorDefinition | None:
     """None when retraining.enabled is false. `weekly`: the training job's partitions (the request names
-    the latest one, as the weekly schedule would)."""
+    the latest one, as the weekly schedule would); `dataset`: whose monitoring asset it reads."""
     settings = config.retraining
     if not settings.enabled:
         return None
@@ -85,7 +91,7 @@ def build_retraining_sensor(
         description=f"Requests {settings.job} once per breach of the monitoring thresholds (docs/monitoring.md).",
     )
     def _sensor(context: SensorEvaluationContext) -> SensorResult:
-        return evaluate(context, weekly, config)
+        return evaluate(context, weekly, config, monitoring_key(dataset))
 
     return _sensor
 
@@ -102,10 +108,12 @@ def training_week(weekly: TimeWindowPartitionsDefinition, day: str) -> str | Non
     return min(holding, newest)  # ISO dates: text order is time order
 
 
-def evaluate(context: SensorEvaluationContext, weekly: TimeWindowPartitionsDefinition, config: MonitoringConfig) -> SensorResult:
+def evaluate(
+    context: SensorEvaluationContext, weekly: TimeWindowPartitionsDefinition, config: MonitoringConfig, monitored: AssetKey
+) -> SensorResult:
     after, judged_day, episode = parse_cursor(context.cursor)
     records = context.instance.fetch_materializations(
-        AssetRecordsFilter(asset_key=MONITORING_KEY, after_storage_id=after), limit=PAGE, ascending=True
+        AssetRecordsFilter(asset_key=monitored, after_storage_id=after), limit=PAGE, ascending=True
     ).records
     if not records:
         return SensorResult(skip_reason=SkipReason("No new monitoring materialisation"), cursor=context.cursor)

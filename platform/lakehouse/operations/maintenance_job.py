@@ -28,7 +28,7 @@ from dagster import (
 from pydantic import Field
 
 from lakehouse.config.dataset import load_dataset
-from lakehouse.config.identifiers import key_parts
+from lakehouse.config.identifiers import dataset_key
 from lakehouse.config.ml import load_ml_config
 from lakehouse.config.operations import (
     MIN_VACUUM_RETENTION_HOURS,
@@ -80,8 +80,9 @@ def _day(as_of: str | None) -> date:
     return date.fromisoformat(as_of) if as_of else datetime.now(UTC).date()
 
 
-def _table(spark: SparkResource, asset: str) -> Any:
-    return spark.table_for(key_parts(asset))
+def _table(spark: SparkResource, dataset: str, asset: str) -> Any:
+    """The table of a plan entry (a key within the dataset, `<schema>/<table>`)."""
+    return spark.table_for(dataset_key(dataset, asset))
 
 
 def _output(reports: list[dict[str, Any]], **summary: Any) -> Output:
@@ -100,7 +101,7 @@ def build_maintenance_job(plan: MaintenancePlan, settings: MaintenanceSettings, 
         session, day = spark.spark_session, _day(config.as_of)
         reports = []
         for target in plan.optimize:
-            reports.append(delta.optimize_table(session, _table(spark, target.asset), target, day))
+            reports.append(delta.optimize_table(session, _table(spark, dataset, target.asset), target, day))
             context.log.info("OPTIMIZE %s: %s", target.asset, reports[-1])
         yield _output(reports, files_removed=sum(r.get("files_removed", 0) for r in reports))
 
@@ -109,7 +110,7 @@ def build_maintenance_job(plan: MaintenancePlan, settings: MaintenanceSettings, 
         hours = config.retention_hours or settings.vacuum_retention_hours
         reports = []
         for name in plan.vacuum:
-            reports.append(delta.vacuum_table(spark.spark_session, _table(spark, name), hours, config.dry_run))
+            reports.append(delta.vacuum_table(spark.spark_session, _table(spark, dataset, name), hours, config.dry_run))
             summary = {k: v for k, v in reports[-1].items() if k != "files"}
             context.log.info("VACUUM %s (dry_run=%s): %s", name, config.dry_run, summary)
         key = "files_deletable" if config.dry_run else "files_deleted"
@@ -122,7 +123,7 @@ def build_maintenance_job(plan: MaintenancePlan, settings: MaintenanceSettings, 
         if plan.quarantine_retention_days is not None:
             cutoff = _day(config.as_of) - timedelta(days=plan.quarantine_retention_days)
             for target in plan.quarantine:
-                ref = _table(spark, target.asset)
+                ref = _table(spark, dataset, target.asset)
                 session = spark.spark_session
                 reports.append(delta.expire_quarantine(session, ref, target.age_column, cutoff, config.dry_run))
                 context.log.info("Quarantine %s (dry_run=%s): %s", target.asset, config.dry_run, reports[-1])
@@ -177,7 +178,7 @@ def build_maintenance_schedule(
 def build_maintenance(profile: Profile, assets: Sequence[object]) -> tuple[JobDefinition, ScheduleDefinition]:
     """The job and schedule for the profile's dataset (what to maintain: maintenance.yaml over `assets`, the
     code location's asset graph) and environment (how hard)."""
-    plan = resolve_plan(load_maintenance_config(profile.dataset), assets)
+    plan = resolve_plan(load_maintenance_config(profile.dataset), assets, profile.dataset)
     maintenance_job = build_maintenance_job(plan, profile.maintenance, profile.dataset)
     timezone_name = load_dataset(profile.dataset).partitions.timezone
     return maintenance_job, build_maintenance_schedule(maintenance_job, profile.maintenance, timezone_name)

@@ -10,12 +10,12 @@ Nobody keeps a list of tables by hand (one went stale): the asset graph is the l
 * OPTIMIZE: the assets maintenance.yaml names, each with its partition column from the graph.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from dagster import AssetKey, AssetsDefinition, AssetSpec
 
-from lakehouse.config.identifiers import DERIVED_SUFFIXES, key_parts, side_key
+from lakehouse.config.identifiers import DERIVED_SUFFIXES, dataset_key, side_key
 from lakehouse.config.operations import MaintenanceConfig, MaintenancePlan, OptimizeTarget, QuarantineTarget
 
 DELTA_KIND = "delta"
@@ -39,21 +39,23 @@ def _partition(metadata: Mapping[str, Any]) -> str | None:
     return None if value is None else str(getattr(value, "value", value))
 
 
-def _name(key: AssetKey | Sequence[str]) -> str:
-    return "/".join(key.path if isinstance(key, AssetKey) else key)
+def _name(key: AssetKey) -> str:
+    """The key within its dataset (`schema/table`), as maintenance.yaml and the plan name tables."""
+    return "/".join(key.path[1:])
 
 
-def resolve_plan(config: MaintenanceConfig, assets: Iterable[object]) -> MaintenancePlan:
-    """The plan for these assets; an OPTIMIZE rule naming no Delta asset fails when definitions load."""
+def resolve_plan(config: MaintenanceConfig, assets: Iterable[object], dataset: str) -> MaintenancePlan:
+    """The plan for these assets of `dataset` (maintenance.yaml names keys within it); an OPTIMIZE rule
+    naming no Delta asset fails when definitions load. The plan names tables by their keys within the dataset."""
     tables = delta_tables(assets)
     optimize = []
     for rule in config.optimize:
-        key = AssetKey(key_parts(rule.asset))
+        key = AssetKey(dataset_key(dataset, rule.asset))
         if key not in tables:
             raise ValueError(f"maintenance.yaml optimize: {rule.asset!r} is no Delta asset; known: "
                              f"{sorted(_name(k) for k in tables)}")
         optimize.append(OptimizeTarget(**rule.model_dump(), partition_column=tables[key]))
-    kept = {AssetKey(key_parts(name)) for name in config.keep_history}
+    kept = {AssetKey(dataset_key(dataset, name)) for name in config.keep_history}
     unknown = sorted(_name(k) for k in kept - tables.keys())
     if unknown:
         raise ValueError(f"maintenance.yaml keep_history: {unknown} name no Delta asset")

@@ -27,6 +27,7 @@ from pyspark.sql import functions as F
 from lakehouse.config.contracts import load_contracts
 from lakehouse.config.dataset import DatasetConfig
 from lakehouse.config.features import FeatureRegistry, load_features
+from lakehouse.config.identifiers import dataset_key
 from lakehouse.config.processing import load_processing
 from lakehouse.ingestion.checks import contract_result
 from lakehouse.partitions import Calendar
@@ -56,9 +57,7 @@ def build_processing_assets(
     silver_cfg = config.silver
     contract = load_contracts(dataset.name)[silver_cfg.contract]
     columns = [c.name for c in contract.columns]
-    silver_key = AssetKey(["silver", silver_cfg.table])
-    gold_key = AssetKey(["gold", config.features_table])
-    labels_key = AssetKey(["gold", config.labels_table])
+    silver_key, gold_key, labels_key = (AssetKey(k) for k in config.table_keys(dataset.name))
     late = TimeWindowPartitionMapping(start_offset=0, end_offset=silver_cfg.late_tolerance_days,
                                       allow_nonexistent_upstream_partitions=True)
     common: dict[str, Any] = dict(partitions_def=calendar.daily, group_name="processing", kinds=KINDS,
@@ -66,7 +65,7 @@ def build_processing_assets(
 
     @asset(
         key=silver_key, description=silver_cfg.description,
-        ins={s: AssetIn(["bronze", s], partition_mapping=late) for s in silver_cfg.sources},
+        ins={s: AssetIn(AssetKey(dataset_key(dataset.name, ("bronze", s))), partition_mapping=late) for s in silver_cfg.sources},
         metadata={"partition_expr": silver_cfg.event_date, "column_descriptions": contract.descriptions()},
         check_specs=checks.silver_specs(silver_key), **common,
     )
@@ -84,7 +83,7 @@ def build_processing_assets(
     @asset(
         key=gold_key, description="Model features per transaction (see features.yaml, the feature registry).",
         ins={"history": AssetIn(silver_key, partition_mapping=lookback)},
-        deps=[AssetDep(["bronze", d.source]) for d in config.dimensions.values()],
+        deps=[AssetDep(AssetKey(dataset_key(dataset.name, ("bronze", d.source)))) for d in config.dimensions.values()],
         metadata={"partition_expr": reg.event_date, "column_descriptions": reg.descriptions()},
         check_specs=checks.gold_specs(gold_key), **common,
     )
@@ -106,7 +105,7 @@ def build_processing_assets(
         key=labels_key, description=labels_description(reg.label),
         # Labels are read off gold's rows (the same rows as silver's, with the label key kept), so a change
         # that reaches gold reaches its labels in the same run — see docs/automation.md, "A late file".
-        ins={"rows": AssetIn(gold_key), **{name: AssetIn(i.key) for name, i in upstream.items()}},
+        ins={"rows": AssetIn(gold_key), **{name: AssetIn(i.key(dataset.name)) for name, i in upstream.items()}},
         metadata={"partition_expr": reg.event_date},
         check_specs=checks.labels_specs(labels_key),
         **common,

@@ -26,6 +26,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse.config.features import EventLabel, ExpressionLabel, FeatureRegistry, LabelSpec
+from lakehouse.config.identifiers import dataset_key
 
 AS_OF, OBSERVED, MATURED = "labels_as_of", "label_observed_at", "label_matured"
 
@@ -90,9 +91,8 @@ class LabelInput:
     table: str
     same_days: bool  # True: the labelled days only (identity mapping); False: the whole, unpartitioned table
 
-    @property
-    def key(self) -> AssetKey:
-        return AssetKey([self.schema, self.table])
+    def key(self, dataset: str) -> AssetKey:
+        return AssetKey(dataset_key(dataset, (self.schema, self.table)))
 
 
 def label_inputs(label: LabelSpec, silver_table: str) -> dict[str, LabelInput]:

@@ -35,7 +35,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse.config.dataset import DatasetConfig
-from lakehouse.config.identifiers import table_name_of
+from lakehouse.config.identifiers import dataset_key, table_name_of
 from lakehouse.config.profile import resolve_data_root
 from lakehouse.config.reporting import ReportingConfig, ReportSpec, load_reporting
 from lakehouse.partitions import Calendar
@@ -47,12 +47,12 @@ from lakehouse.run_config import config_schema, op_config, require_table
 SCHEMA = "reporting"
 
 
-def summary_key(report: ReportSpec) -> AssetKey:
-    return AssetKey([SCHEMA, f"{report.name}_summary"])
+def summary_key(dataset: str, report: ReportSpec) -> AssetKey:
+    return AssetKey(dataset_key(dataset, (SCHEMA, f"{report.name}_summary")))
 
 
-def report_key(report: ReportSpec) -> AssetKey:
-    return AssetKey([SCHEMA, f"{report.name}_report"])
+def report_key(dataset: str, report: ReportSpec) -> AssetKey:
+    return AssetKey(dataset_key(dataset, (SCHEMA, f"{report.name}_report")))
 
 
 def group_name(report: ReportSpec) -> str:
@@ -99,11 +99,11 @@ def require_own_tables(config: SummaryRunConfig, settings: ReportingConfig) -> N
         require_table("labels_table", config.labels_table, settings.labels_key, remedy.format("labels", "labels_asset"))
 
 
-def _read_window(spark: SparkResource, key: tuple[str, str], column: str, start: date, end: date) -> DataFrame:
-    session, ref = spark.spark_session, spark.table_for(key)
+def _read_window(spark: SparkResource, key: AssetKey, column: str, start: date, end: date) -> DataFrame:
+    session, ref = spark.spark_session, spark.table_for(key.path)
     if not table_exists(session, ref):
         raise FileNotFoundError(f"Table {ref.name} does not exist (location {ref.location}); materialise "
-                                f"{'/'.join(key)} first.")
+                                f"{key.to_user_string()} first.")
     return read_table(session, ref).where((F.col(column) >= F.lit(start)) & (F.col(column) < F.lit(end)))
 
 
@@ -117,22 +117,25 @@ def build_reporting_assets(
     for report in settings.reports:
         common: dict[str, Any] = dict(partitions_def=partitions[report.period], group_name=group_name(report),
                                       owners=[dataset.owner], backfill_policy=BackfillPolicy.single_run())
-        assets += [_summary_asset(settings, report, common), _report_asset(settings, report, dataset, common)]
+        assets += [_summary_asset(dataset.name, settings, report, common), _report_asset(settings, report, dataset, common)]
     return assets
 
 
 # In the builders below `settings` is reporting.yaml and `config` the run config of one run.
 
 
-def _summary_asset(settings: ReportingConfig, report: ReportSpec, common: dict[str, Any]) -> AssetsDefinition:
-    keys = [settings.predictions_key, *([settings.labels_key] if settings.labels_key else [])]
-    deps = [AssetDep(AssetKey(key)) for key in keys]
+def _summary_asset(
+    dataset: str, settings: ReportingConfig, report: ReportSpec, common: dict[str, Any]
+) -> AssetsDefinition:
+    predictions_key = AssetKey(dataset_key(dataset, settings.predictions_key))
+    labels_key = AssetKey(dataset_key(dataset, settings.labels_key)) if settings.labels_key else None
+    deps = [AssetDep(key) for key in (predictions_key, labels_key) if key]
     defaults = {"data_table": table_name_of(settings.predictions_key),
                 "labels_table": table_name_of(settings.labels_key) if settings.labels_key else ""}
     sections = [(name, settings.sections[name]) for name in report.sections]
 
     @asset(
-        key=summary_key(report), deps=deps, kinds={"spark", "delta"},
+        key=summary_key(dataset, report), deps=deps, kinds={"spark", "delta"},
         metadata={"partition_expr": "period_start", "column_descriptions": COLUMN_DESCRIPTIONS},
         description=(f"Aggregates of the {report.name} report ({', '.join(report.sections)}), one row per period, "
                      "section, series, bucket and metric; additive values sum over sub-periods."),
@@ -147,9 +150,9 @@ def _summary_asset(settings: ReportingConfig, report: ReportSpec, common: dict[s
         require_own_tables(config, settings)
         periods = _periods(context)
         start, end = periods[0].start, periods[-1].end
-        predictions = _read_window(spark, settings.predictions_key, settings.predictions.event_date, start, end)
-        labels = (_read_window(spark, settings.labels_key, settings.labels.event_date, start, end)
-                  if config.labels_table and settings.labels_key else None)
+        predictions = _read_window(spark, predictions_key, settings.predictions.event_date, start, end)
+        labels = (_read_window(spark, labels_key, settings.labels.event_date, start, end)
+                  if config.labels_table and labels_key else None)
         frame = prepare(spark.spark_session, predictions, labels, periods, report.period, settings.predictions,
                         settings.labels)
         # One Spark aggregation for every section, collected (a few hundred rows per period) and handed
@@ -163,10 +166,10 @@ def _summary_asset(settings: ReportingConfig, report: ReportSpec, common: dict[s
 def _report_asset(
     settings: ReportingConfig, report: ReportSpec, dataset: DatasetConfig, common: dict[str, Any]
 ) -> AssetsDefinition:
-    source = summary_key(report)
+    source = summary_key(dataset.name, report)
 
     @asset(
-        key=report_key(report), ins={"aggregates": AssetIn(source)}, kinds={"html", "pdf", "excel"},
+        key=report_key(dataset.name, report), ins={"aggregates": AssetIn(source)}, kinds={"html", "pdf", "excel"},
         description=f"{report.description} Files: HTML (charts embedded), PDF, Excel, CSV, PNG.",
         config_schema=config_schema(ReportRunConfig, {"report_path": settings.report_root}),
         **common,
@@ -181,7 +184,7 @@ def _report_asset(
         import pandas as pd  # here, not at module level: loading definitions must not pay for pandas
 
         rows = pd.DataFrame([r.asDict() for r in aggregates.collect()], columns=LONG_COLUMNS)
-        about = {"aggregates table": spark.table(*source.path).name, "dagster run": context.run.run_id}
+        about = {"aggregates table": spark.table_for(source.path).name, "dagster run": context.run.run_id}
         now = datetime.now(UTC)
         jobs = []
         for key, period in zip(context.partition_keys, _periods(context)):

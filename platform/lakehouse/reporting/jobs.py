@@ -30,11 +30,11 @@ def job_name(report: ReportSpec) -> str:
 
 # Return types are Any: asset jobs and schedules built from them are unresolved until Definitions
 # resolves them (see ml/schedules.py).
-def build_reporting_jobs(config: ReportingConfig) -> list[Any]:
+def build_reporting_jobs(dataset: str, config: ReportingConfig) -> list[Any]:
     return [
         define_asset_job(
             job_name(report),
-            selection=AssetSelection.assets(summary_key(report), report_key(report)),
+            selection=AssetSelection.assets(summary_key(dataset, report), report_key(dataset, report)),
             description=f"{report.title}: aggregates (Delta) and files for one {report.period} (or a range as one run).",
         )
         for report in config.reports
@@ -42,17 +42,16 @@ def build_reporting_jobs(config: ReportingConfig) -> list[Any]:
 
 
 def build_reporting_schedules(
-    config: ReportingConfig, calendar: Calendar, label_window_days: int, jobs: list[Any] | None = None,
+    config: ReportingConfig, calendar: Calendar, label_window_days: int, jobs: list[Any],
     default_status: DefaultScheduleStatus = DefaultScheduleStatus.STOPPED,
     periods_run_elsewhere: tuple[str, ...] = (),
 ) -> list[Any]:
     """Per report: the period just ended, and the period whose labels matured (label window + 1 day ago).
-    Pass the `jobs` you also give Definitions (the same objects), or none: the schedules then bring
-    their jobs with them. `periods_run_elsewhere` (e.g. "day": the daily pipeline already reports each
+    `jobs` are build_reporting_jobs' (the same objects Definitions gets). `periods_run_elsewhere` (e.g. "day": the daily pipeline already reports each
     day) get only the realised refresh, so no period is reported twice on schedule."""
     partitions = {"day": calendar.daily, "week": calendar.weekly, "month": calendar.monthly}
     schedules: list[Any] = []
-    for job, report in zip(jobs or build_reporting_jobs(config), config.reports):
+    for job, report in zip(jobs, config.reports, strict=True):
         if report.period not in periods_run_elsewhere:
             schedules.append(build_schedule_from_partitioned_job(
                 job, name=f"{report.name}_report_schedule", hour_of_day=report.schedule_hour, minute_of_hour=0,

@@ -69,8 +69,9 @@ class SparkResource(ConfigurableResource):
         return table_ref(schema, table, self.warehouse, self.catalog_name if self.catalog == "unity" else None)
 
     def table_for(self, key: Sequence[str]) -> TableRef:
-        """The table of an asset key [schema, table] (config/identifiers.py `key_table`, the one rule):
-        `<schema>.<table>` at <warehouse>/<schema>/<table> locally, `<catalog>.<schema>.<table>` on Unity."""
+        """The table of an asset key [dataset, schema, table] (config/identifiers.py `key_table`, the one
+        rule): `<schema>.<table>` at <warehouse>/<schema>/<table> locally, `<catalog>.<schema>.<table>` on
+        Unity, in the storage of this profile (whose dataset the key names)."""
         return self.table(*key_table(key))
 
     # One session per resource instance, built on first use (PrivateAttr: not config, not serialised).

@@ -28,7 +28,7 @@ from pyspark.sql import functions as F
 
 from lakehouse.config.contracts import Contract, load_contracts
 from lakehouse.config.dataset import DatasetConfig
-from lakehouse.config.identifiers import table_name_of
+from lakehouse.config.identifiers import dataset_key, table_name_of
 from lakehouse.config.ml import MlConfig, load_ml_config
 from lakehouse.config.scoring import ScoringSettings, load_scoring_config
 from lakehouse.ingestion.file_source import in_window
@@ -46,7 +46,6 @@ from lakehouse.scoring.export import EXPORT_JOB
 from lakehouse.scoring.model import model_for_run
 from lakehouse.scoring.predict import score, stamp_for
 
-PREDICTIONS_KEY = AssetKey(["scoring", "predictions"])  # scoring.yaml `predictions_asset` of both datasets
 OUTPUT_MODES = ("overwrite", "append", "merge")
 OP_NAME, OUTPUT = "scoring__predictions", "predictions"  # run config: ops: {scoring__predictions: {config: ...}}
 
@@ -89,7 +88,8 @@ def build_scoring_assets(
         "are off (linear: coefficient x standardised value, logit scale; trees: SHAP values).")}
     explain_mode = settings.explanations.mode
     # Lineage follows the configured input (card_fraud: gold/transaction_features; churn: gold/account_features).
-    features_key, predictions_key = AssetKey(settings.features_key), AssetKey(settings.predictions_key)
+    features_key = AssetKey(dataset_key(dataset.name, settings.features_key))
+    predictions_key = AssetKey(dataset_key(dataset.name, settings.predictions_key))
 
     out = AssetOut(
         key=predictions_key,
@@ -115,7 +115,8 @@ def build_scoring_assets(
     )
     def predictions(context: AssetExecutionContext, spark: SparkResource, mlflow: MlflowResource):
         config = run_config(context, settings)
-        yield from _score_window(context, config, spark, mlflow, settings, contract, champion_alias, model_features)
+        yield from _score_window(context, config, spark, mlflow, settings, contract, champion_alias, model_features,
+                                 (features_key, predictions_key))
 
     return [predictions]
 
@@ -136,11 +137,12 @@ def run_config(context: AssetExecutionContext, settings: ScoringSettings) -> Sco
 
 
 def _score_window(context: AssetExecutionContext, config: ScoringRunConfig, spark: SparkResource, mlflow: MlflowResource,
-                  settings: ScoringSettings, contract: Contract, champion_alias: str, model_features: list[str]):
+                  settings: ScoringSettings, contract: Contract, champion_alias: str, model_features: list[str],
+                  keys: tuple[AssetKey, AssetKey]):
     if config.output_mode not in OUTPUT_MODES:
         raise ValueError(f"output_mode {config.output_mode!r} is not one of {OUTPUT_MODES}")
-    source, target = spark.table_for(settings.features_key), spark.table_for(settings.predictions_key)
-    key = AssetKey(settings.predictions_key)
+    features_key, key = keys
+    source, target = spark.table_for(features_key.path), spark.table_for(key.path)
     session = spark.spark_session
     rows = _input_rows(session, source)
     window = context.partition_time_window  # the whole range in a single-run backfill

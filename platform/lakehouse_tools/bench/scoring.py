@@ -99,6 +99,7 @@ def _asset_runner(bench: Bench, with_checks: bool = True) -> Any:
     from dagster import AssetKey, AssetSelection, AssetSpec, DagsterInstance, materialize
 
     from lakehouse.config.dataset import load_dataset
+    from lakehouse.config.identifiers import dataset_key
     from lakehouse.config.scoring import load_scoring_config
     from lakehouse.partitions import build_calendar
     from lakehouse.scoring.assets import build_scoring_assets
@@ -108,10 +109,10 @@ def _asset_runner(bench: Bench, with_checks: bool = True) -> Any:
     # Assets of their own in the bench schemas: their keys name their tables.
     settings = load_scoring_config("card_fraud").model_copy(update={
         "model_name": NAME, "features_asset": f"{GOLD}/transaction_features", "predictions_asset": f"{OUT}/predictions"})
-    gold = AssetSpec(AssetKey(settings.features_key), partitions_def=calendar.daily)
+    gold = AssetSpec(AssetKey(dataset_key(dataset.name, settings.features_key)), partitions_def=calendar.daily)
     assets: list[AssetsDefinition | AssetSpec] = [gold, *build_scoring_assets(dataset, calendar, settings)]
     instance = DagsterInstance.ephemeral()
-    selection = AssetSelection.assets(AssetKey(settings.predictions_key))
+    selection = AssetSelection.assets(AssetKey(dataset_key(dataset.name, settings.predictions_key)))
 
     def run() -> None:
         materialize(assets, partition_key=SCORE_DAY.isoformat(), resources=bench.resources, instance=instance,
