@@ -7,12 +7,13 @@ PY := $(VENV)/bin/python
 export SPARK_LOCAL_IP ?= 127.0.0.1
 export PYTHONUNBUFFERED := 1
 # DATASET=<name>: another dataset of the project, on its profile <name>_local and that profile's data root
-# .lakehouse-<name> (the convention `lakehouse new-dataset` writes), which also holds its Dagster instance.
+# .lakehouse-<name> (the convention `lakehouse new-dataset` writes). The Dagster instance is one for every
+# dataset (asset keys start with the dataset, so their runs and lineage never mix): `make dev` shows them all.
 ifeq ($(DATASET),card_fraud)
 override DATASET :=
 endif
 DATA_ROOT := $(or $(LAKEHOUSE_DATA_ROOT),$(if $(DATASET),.lakehouse-$(DATASET),.lakehouse))
-export DAGSTER_HOME ?= $(abspath $(DATA_ROOT))/dagster_home
+export DAGSTER_HOME ?= $(abspath $(or $(LAKEHOUSE_DATA_ROOT),.lakehouse))/dagster_home
 # Go may be installed without being on PATH (the machine image keeps it in /usr/local/go).
 GO ?= $(or $(shell command -v go 2>/dev/null),$(wildcard /usr/local/go/bin/go),go)
 ACTIONLINT_VERSION := 1.7.12
@@ -57,11 +58,12 @@ $(ACTIONLINT):
 soak: setup ## The unattended soak: make run's replay, then the daemon alone while days land (platform_tests/soak)
 	$(PY) -m platform_tests.soak.soak --days $(or $(DAYS),5) --work .lakehouse-soak
 
-# After `make run`, the UI and daemon read the demo project it wrote in the data root (the demo clock:
-# lakehouse_tools/demo/clock.py), unless LAKEHOUSE_PROJECT_DIR names a project already.
-dev: setup dagster-home ## Dagster UI + daemon on 127.0.0.1:3000 with a persistent DAGSTER_HOME (DATASET=<name>: that dataset's)
+# Both demo datasets, one code location each (workspace.demos.yaml); DATASET=<name>: that dataset's location
+# alone (workspace.yaml, profile <name>_local). After `make run`, the UI and daemon read the demo project it
+# wrote in the data root (the demo clock: lakehouse_tools/demo/clock.py), unless LAKEHOUSE_PROJECT_DIR names one.
+dev: setup dagster-home ## Dagster UI + daemon on 127.0.0.1:3000 with a persistent DAGSTER_HOME: both demo datasets (DATASET=<name>: that one)
 	$(if $(DATASET),LAKEHOUSE_PROFILE="$${LAKEHOUSE_PROFILE:-$(DATASET)_local}",LAKEHOUSE_PROJECT_DIR="$${LAKEHOUSE_PROJECT_DIR-$$($(PY) -m lakehouse_tools.demo.clock)}") \
-	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+	$(VENV)/bin/dagster dev -w $(if $(DATASET),workspace.yaml,workspace.demos.yaml) -h 127.0.0.1 -p 3000
 
 bench: setup ## Every stage's comparison at stated sizes, as ratios measured in one run (docs/benchmarks.md)
 	$(PY) -m lakehouse_tools.bench

@@ -1,12 +1,16 @@
 """The code location: every asset, check, job, schedule and sensor, with resources for the profile.
 
-`dagster dev -w workspace.yaml`, `dg dev`, the daemon and `make run` all load `defs` from here.
+`defs` is the location of LAKEHOUSE_PROFILE (default `local`): `dagster dev -w workspace.yaml`, `dg dev`,
+the daemon and `make run` load it. Any other attribute named like a profile is that profile's location:
+a workspace lists one location per dataset (`attribute: subscription_churn_local`, workspace.demos.yaml),
+so several datasets share one webserver, daemon and instance (docs/architecture.md, "Several datasets").
 Loading reads only LAKEHOUSE_PROFILE, LAKEHOUSE_PROJECT_DIR and the project's configuration files (the
 shipped demo project by default: config/project.py); it starts no JVM.
 """
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from dagster import DefaultScheduleStatus, DefaultSensorStatus, Definitions, in_process_executor, multiprocess_executor
@@ -17,7 +21,7 @@ from lakehouse.config.automation import AutomationConfig, load_automation_config
 from lakehouse.config.dataset import load_dataset
 from lakehouse.config.features import load_features
 from lakehouse.config.monitoring import load_monitoring_config
-from lakehouse.config.profile import Profile, load_profile
+from lakehouse.config.profile import Profile, known_profiles, load_profile
 from lakehouse.config.reporting import load_reporting
 from lakehouse.config.sources import load_sources
 from lakehouse.databricks.assets import build_compute_processing_assets
@@ -106,3 +110,19 @@ def _optional_sensors(assets: list[Any], automation: AutomationConfig, dataset: 
 
 
 defs = build_definitions()
+
+
+@cache
+def definitions_for(profile: str) -> Definitions:
+    """The code location of `profile` (its dataset, storage and resources), built once per process."""
+    return build_definitions(load_profile(profile))
+
+
+def __getattr__(name: str) -> Definitions:
+    """`attribute: <profile>` in a workspace file: that profile's code location. A module-level
+    __getattr__ because the profiles are configuration (the project's profiles/ folder), not code: a new
+    dataset's location needs a workspace entry, never a Python file."""
+    if name.startswith("__") or name not in known_profiles():
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}; a code location is `defs` or a "
+                             f"profile: {known_profiles()}")
+    return definitions_for(name)

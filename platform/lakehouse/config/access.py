@@ -14,7 +14,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from lakehouse.config.base import StrictModel
 
-# The schemas of the asset graph (an asset key is [<schema>, <table>]). Declared here because the
+# The schemas of the asset graph (an asset key is [<dataset>, <schema>, <table>]). Declared here because the
 # configuration layer cannot build the graph; platform_tests/operations/test_grants.py checks that this
 # list is exactly the graph's schemas, so a new layer cannot go ungranted unnoticed.
 LAYERS = ("bronze", "silver", "gold", "ml", "scoring", "reporting", "monitoring")

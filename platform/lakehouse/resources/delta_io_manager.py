@@ -1,6 +1,6 @@
 """Delta IO manager for Spark DataFrames.
 
-Asset key -> table: the key [schema, table] is the table's only name (SparkResource.table_for, the one
+Asset key -> table: the key [dataset, schema, table] is the table's only name (SparkResource.table_for, the one
 rule in config/identifiers.py). Nothing overrides it: a materialisation is recorded under the asset's key,
 so writing another table would make lineage, freshness and the sensors describe a table that did not change.
 
