@@ -1,4 +1,5 @@
-"""A real `dagster-webserver` over workspace.yaml, in its own process group, and a GraphQL client for it."""
+"""A real `dagster-webserver` over a workspace file (workspace.yaml by default), in its own process group,
+and a GraphQL client for it."""
 
 from __future__ import annotations
 
@@ -67,8 +68,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_webserver(home: Path, data_root: Path, timeout: float = 240) -> Webserver:
-    """Start the webserver on a free loopback port and wait until the code location has loaded."""
+def start_webserver(
+    home: Path, data_root: Path | None, timeout: float = 240, workspace: str = "workspace.yaml",
+    locations: tuple[str, ...] = (LOCATION,),
+) -> Webserver:
+    """Start the webserver on a free loopback port and wait until its code `locations` have loaded.
+    `data_root` None: each location's profile keeps its own data root (a workspace of several datasets)."""
     home.mkdir(parents=True, exist_ok=True)
     (home / "dagster.yaml").write_text(DAGSTER_YAML)
     port = free_port()
@@ -76,13 +81,15 @@ def start_webserver(home: Path, data_root: Path, timeout: float = 240) -> Webser
         **os.environ,
         **SPARK_ENV,
         "DAGSTER_HOME": str(home),
-        "LAKEHOUSE_DATA_ROOT": str(data_root),  # read at run time by the resources of launched runs
         "LAKEHOUSE_PROFILE": "local",  # launched runs need the local engine; assets are the same in every profile
     }
+    env.pop("LAKEHOUSE_DATA_ROOT", None)
+    if data_root is not None:
+        env["LAKEHOUSE_DATA_ROOT"] = str(data_root)  # read at run time by the resources of launched runs
     log = home / "webserver.log"
     command = [
         str(Path(sys.executable).parent / "dagster-webserver"),
-        "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port),
+        "-w", workspace, "-h", "127.0.0.1", "-p", str(port),
     ]
     with log.open("wb") as out:
         # A new session: the code server, run workers and their JVMs share its process group, so
@@ -92,14 +99,14 @@ def start_webserver(home: Path, data_root: Path, timeout: float = 240) -> Webser
         )
     server = Webserver(url=f"http://127.0.0.1:{port}", process=process, log=log)
     try:
-        _wait_until_loaded(server, timeout)
+        _wait_until_loaded(server, timeout, locations)
     except BaseException:
         stop_webserver(server)
         raise
     return server
 
 
-def _wait_until_loaded(server: Webserver, timeout: float) -> None:
+def _wait_until_loaded(server: Webserver, timeout: float, locations: tuple[str, ...]) -> None:
     deadline = time.monotonic() + timeout
     last = "no answer yet"
     while time.monotonic() < deadline:
@@ -111,11 +118,11 @@ def _wait_until_loaded(server: Webserver, timeout: float) -> None:
             last = repr(err)
         else:
             entries = {e["name"]: e for e in workspace.get("locationEntries", [])}
-            entry = entries.get(LOCATION)
-            if entry and entry["loadStatus"] == "LOADED":
-                loaded = entry["locationOrLoadError"]
-                if loaded["__typename"] != "RepositoryLocation":
-                    raise AssertionError(f"Code location {LOCATION} failed to load: {loaded}")
+            loaded = [entries[n] for n in locations if n in entries and entries[n]["loadStatus"] == "LOADED"]
+            for entry in loaded:
+                if entry["locationOrLoadError"]["__typename"] != "RepositoryLocation":
+                    raise AssertionError(f"Code location {entry['name']} failed to load: {entry['locationOrLoadError']}")
+            if len(loaded) == len(locations):
                 return
             last = str(workspace)
         time.sleep(1)
