@@ -1,8 +1,9 @@
 """Where the scaffold writes: the project directory and its profiles (lakehouse/config/project.py).
 
 The profile `profiles/<name>_local.yaml` is the shipped local profile with `dataset: <name>`, its own data
-root (`.lakehouse-<name>`: the demo's `.lakehouse` holds tables under the same keys, `scoring/predictions`,
-`ml/model`) and its own MLflow experiment, so the dataset runs without editing anything.
+root (`.lakehouse-<name>`: the demo's `.lakehouse` holds tables of the same names, `scoring.predictions`,
+`ml.training_set`) and its own MLflow experiment, so the dataset runs without editing anything. Its asset
+keys start with its name, so it shares the Dagster instance (and a workspace) with the demos.
 
 A project with a `profiles/` folder uses only its own profiles. So when the scaffold creates that folder in
 a project that had none (it ran on the shipped profiles), it also copies each shipped profile that names one

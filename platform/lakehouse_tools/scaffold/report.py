@@ -62,6 +62,8 @@ def next_steps(result: Result, sample: Path) -> list[str]:
         f"  4. make run DATASET={name}         # every landed day end to end once: ingest, process, train, score, report",
         f"  5. make dev DATASET={name}         # UI + daemon: the landing sensor ingests each new day, automation builds the rest",
         "  6. cd platform && dg check defs  # what CI checks: the definitions load",
+        f"  7. beside other datasets: a location with `attribute: {result.profile}` in the workspace file "
+        "(workspace.demos.yaml; docs/architecture.md, \"Several datasets\")",
         f"  Training (ml/model, one partition per week) reads {training_window(result.plan.known_after_days)}: "
         "make run trains the newest week your days cover; docs/changing-the-data-model.md, \"From a sample file\".",
     ]
