@@ -53,3 +53,30 @@ def test_a_date_column_with_a_format(spark):
 def test_parsing_options_that_cannot_apply_are_rejected(fields, message):
     with pytest.raises(ValidationError, match=message):
         ColumnSpec(name="c", description="d", **fields)
+
+
+MARKERS = contract_with({"amount": {"missing_values": ["NA"]}, "device_id": {"missing_values": ["\\N"]},
+                         "entry_mode": {"missing_values": ["N/A"]}})
+
+
+def test_declared_missing_values_load_as_null_per_column_and_nowhere_else(spark, resources, data_root):
+    lines = [HEADER,
+             # country has no markers: Namibia's `NA` is a value. device_id's `\N` and entry_mode's `N/A` are missing.
+             csv_line(values("t1", country="NA", device_id="\\N", entry_mode="N/A")),
+             csv_line(values("t2", amount=" NA ")),  # required: a declared missing value quarantines the row
+             csv_line(values("t3", entry_mode="n/a"))]  # markers match exactly (after trimming), not by case
+    files = {f"{DAY}/pos.csv": "\n".join(lines) + "\n"}
+    case = ingest(spark, resources, data_root, "markers", "csv", files, contract=MARKERS)
+    loaded = {r["transaction_id"]: r for r in case.table.collect()}
+    assert set(loaded) == {"t1", "t3"}
+    assert (loaded["t1"]["country"], loaded["t1"]["device_id"], loaded["t1"]["entry_mode"]) == ("NA", None, None)
+    assert loaded["t3"]["entry_mode"] == "n/a"
+    [bad] = case.quarantine.collect()
+    assert bad["reason"] == "amount: required value missing" and ",c1,m1," in bad["raw_record"]
+    assert " NA " in bad["raw_record"]  # the landed text, unaltered
+
+
+@pytest.mark.parametrize("marker", ["", " NA"])
+def test_a_missing_value_marker_must_be_a_trimmed_nonempty_text(marker):
+    with pytest.raises(ValidationError, match="Invalid missing value marker"):
+        ColumnSpec(name="c", type="int", description="d", missing_values=[marker])

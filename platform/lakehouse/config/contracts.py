@@ -68,6 +68,21 @@ class ColumnSpec(StrictModel):
         description="Decimals: round a value with more decimal places than the type's scale (half up). By "
         "default such a value is quarantined, since loading it would change it.",
     )
+    missing_values: list[str] = Field(
+        default_factory=list,
+        description="Texts that mean a missing value in this column's files besides the empty value (`NA`, "
+        "`NULL`, `\\N`), compared after trimming spaces: such a value loads as null (quarantined if the column "
+        "is `required`). Per column, so a string column keeps a real `NA` (Namibia); the file keeps the text.",
+    )
+
+    @field_validator("missing_values")
+    @classmethod
+    def _markers(cls, value: list[str]) -> list[str]:
+        # Compared with the trimmed text: a marker with surrounding spaces, or an empty one, never matches.
+        for marker in value:
+            if not marker or marker != marker.strip():
+                raise ValueError(f"Invalid missing value marker {marker!r}: non-empty, no surrounding spaces")
+        return value
 
     @field_validator("type")
     @classmethod

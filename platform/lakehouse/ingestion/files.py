@@ -68,9 +68,16 @@ def hard_rule_reasons(spec: ColumnSpec, typed: Column) -> list[Column]:
     return reasons
 
 
-def _violations(spec: ColumnSpec, typed: Column) -> list[Column]:
-    """One `reason` string (or null) per rule of the column."""
+def landed_value(spec: ColumnSpec) -> Column:
+    """The column's landed text, null where it is one of the contract's `missing_values` (`NA`)."""
     raw = F.col(spec.name)
+    if not spec.missing_values:
+        return raw
+    return F.when(~F.trim(raw).isin(spec.missing_values), raw)
+
+
+def _violations(spec: ColumnSpec, raw: Column, typed: Column) -> list[Column]:
+    """One `reason` string (or null) per rule of the column, from its landed value `raw`."""
     present = raw.isNotNull() & (F.trim(raw) != "")
     reasons = [
         F.when(~present & F.lit(spec.required), F.lit(f"{spec.display_name}: required value missing")),
@@ -98,10 +105,11 @@ def _line_reason(raw: DataFrame) -> Column:
 def split_valid(raw: DataFrame, contract: Contract, loaded_before: DataFrame | None = None) -> SplitResult:
     """Typed, valid rows and quarantined rows (raw text + reasons); counts always add up. `loaded_before`:
     keys already in the table from earlier landing days, with the file holding each (`earlier_keys`)."""
-    typed = {c.name: typed_value(c, F.col(c.name)) for c in contract.columns}
+    landed = {c.name: landed_value(c) for c in contract.columns}
+    typed = {c.name: typed_value(c, landed[c.name]) for c in contract.columns}
     reasons: list[Column] = []
     for spec in contract.columns:
-        reasons.extend(_violations(spec, typed[spec.name]))
+        reasons.extend(_violations(spec, landed[spec.name], typed[spec.name]))
     column_reasons = F.filter(F.array(*reasons), lambda r: r.isNotNull())
     if HINT in raw.columns:
         # A file whose names do not match the contract: its quarantined rows say which to declare as

@@ -5,7 +5,9 @@ Types, from the narrowest that reads every non-missing value of the sample as th
 (ingestion/casts.py): boolean (true/false, yes/no, t/f, y/n), int, bigint, decimal(p,s) (fixed-point
 text: one scale of 2 to 6 places, and a trailing zero that shows it is formatted, as money is: `89.00`), double, date, timestamp
 (formats.py), else string. A number with a leading zero (`007`, a zip code) is a code: string.
-A column is required when the sample has no missing value in it.
+A column is required when the sample has no missing value in it. A column that is a number, date or
+timestamp but for words that mean "missing" (`NA`, `NULL`, `N/A`, `-`, …) gets that type and declares the
+words as its `missing_values`; a string column keeps them as text (a real `NA`, Namibia, stays).
 
 The key (silver deduplicates on it, bronze quarantines a repeated one): `--key`, else the first column
 named like an id whose values are all present and distinct, else the first other such string or integer
@@ -44,6 +46,7 @@ class ColumnGuess:
     present: int = 0  # non-missing values in the sample
     examples: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    missing_values: list[str] = field(default_factory=list)  # contract `missing_values` (`NA`)
 
     @property
     def source_name(self) -> str | None:
@@ -77,9 +80,13 @@ def _column(header: str, name: str, raw: list[str | None]) -> ColumnGuess:
     if note:
         guess.notes.append(note)
     words = sorted({v for v in stripped if v.lower() in _NULL_WORDS})
-    if guess.type == "string" and words and _type([v for v in stripped if v not in words])[0] != "string":
-        guess.notes.append(f"would be {_type([v for v in stripped if v not in words])[0]} but for {words}: the "
-                           "platform reads only an empty value as missing; clean the export to type it")
+    rest = [v for v in stripped if v not in words]
+    if guess.type == "string" and words and rest and _type(rest)[0] != "string":
+        guess.type, guess.format, note = _type(rest)
+        guess.missing_values, guess.required = words, False
+        count = len(stripped) - len(rest)
+        guess.notes[:] = [f"{words} ({count} of {len(raw)} sample values) mean missing: declared as "
+                          "`missing_values`, loaded as null", *([note] if note else [])]
     return guess
 
 

@@ -53,6 +53,8 @@ def _column(column: ColumnGuess, plan: Plan) -> dict[str, object]:
     entry["type"] = column.type
     if column.format is not None:
         entry["format"] = column.format
+    if column.missing_values:
+        entry["missing_values"] = list(column.missing_values)
     if column.required or any(column is c for c in (plan.key_column, plan.time, plan.entity)):
         entry["required"] = True
     if column is plan.key_column:
