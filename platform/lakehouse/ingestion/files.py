@@ -1,7 +1,8 @@
 """Checking landed records against a contract, without losing a row.
 
 The raw shape (`raw_files.read_raw` for batch files, `stream.JsonFileStream` for streams) holds every
-contract column as text. Each value is cast to its contract type (ingestion/casts.py). A row is quarantined
+contract column as text. An empty value, or one of the column's `missing_values` (`NA`), is missing; every
+other value is cast to its contract type (ingestion/casts.py). A row is quarantined
 (with its raw text, source file and the reasons) when its line is rejected as a whole (malformed, cut off, a
 JSON array), a required value is missing, a value does not cast or would change in the cast, a hard rule
 (min / max / allowed) fails, or its key was already kept. Everything else is loaded. So rows read = rows
