@@ -10,7 +10,7 @@ import pytest
 from dagster import AssetKey, AssetSpec
 
 from lakehouse.config.dataset import load_dataset
-from lakehouse.config.identifiers import key_parts, key_table, side_key, split_table_name, table_name_of
+from lakehouse.config.identifiers import dataset_key, key_parts, key_table, side_key, split_table_name, table_name_of
 from lakehouse.config.operations import MaintenanceConfig, OptimizeRule, QuarantineRetention
 from lakehouse.config.reporting import load_reporting
 from lakehouse.config.scoring import load_scoring_config
@@ -171,3 +171,20 @@ def test_an_optimize_rule_must_name_a_delta_asset():
     with pytest.raises(ValueError, match="recent_days needs a partitioned asset"):
         resolve_plan(config, [unpartitioned], "d")
 
+
+def test_asset_keys_are_namespaced_by_their_dataset() -> None:
+    """[<dataset>, <schema>, <table>]: configuration names a key within its dataset, `dataset_key` adds the
+    dataset; two datasets' graphs share no key, so both fit one Dagster instance."""
+    from lakehouse.config.profile import load_profile
+    from lakehouse.definitions import build_definitions
+
+    assert dataset_key("card_fraud", "scoring/predictions") == ("card_fraud", "scoring", "predictions")
+    with pytest.raises(ValueError, match=r"\[<dataset>, <schema>, <table>\]"):
+        key_table(["scoring", "predictions"])
+    assert side_key(("d", "bronze", "t"), "_quarantine") == ("d", "bronze", "t_quarantine")
+    keys: dict[str, set[AssetKey]] = {}
+    for dataset, profile in (("card_fraud", "local"), ("subscription_churn", "subscription_churn_local")):
+        keys[dataset] = set(build_definitions(load_profile(profile)).resolve_asset_graph().get_all_asset_keys())
+        assert keys[dataset], profile
+        assert all(len(k.path) == 3 and k.path[0] == dataset for k in keys[dataset]), (dataset, keys[dataset])
+    assert not keys["card_fraud"] & keys["subscription_churn"]
