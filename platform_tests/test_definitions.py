@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dagster import Definitions
+from dagster import AssetKey, Definitions
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -39,7 +39,7 @@ def test_definitions_are_loadable():
     Definitions.validate_loadable(defs)
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert {"bronze/transactions_pos", "bronze/transactions_pos_quarantine"} <= keys
+    assert {"card_fraud/bronze/transactions_pos", "card_fraud/bronze/transactions_pos_quarantine"} <= keys
 
 
 def test_dg_check_defs_passes():
@@ -76,12 +76,14 @@ def test_scoring_lineage_and_export_job_follow_the_dataset_configuration():
     from lakehouse.config.profile import load_profile
     from lakehouse.definitions import build_definitions
     from lakehouse.partitions import build_calendar
-    from lakehouse.scoring.assets import PREDICTIONS_KEY, build_scoring_assets
+    from lakehouse.scoring.assets import build_scoring_assets
 
-    for name, features in (("card_fraud", "gold/transaction_features"), ("subscription_churn", "gold/account_features")):
+    for name, features in (("card_fraud", "card_fraud/gold/transaction_features"),
+                           ("subscription_churn", "subscription_churn/gold/account_features")):
         dataset = load_dataset(name)
         [scoring] = build_scoring_assets(dataset, build_calendar(dataset.partitions))
-        assert {k.to_user_string() for k in scoring.asset_deps[PREDICTIONS_KEY]} == {features}, name
+        predictions = AssetKey([name, "scoring", "predictions"])
+        assert {k.to_user_string() for k in scoring.asset_deps[predictions]} == {features}, name
     export = build_definitions(load_profile("local")).resolve_job_def("export_predictions")
     op_config = export.run_config_schema.config_type.fields["ops"].config_type.fields["export_predictions_op"]
     assert {"start", "end", "format", "path"} <= set(op_config.config_type.fields["config"].config_type.fields)

@@ -67,7 +67,12 @@ def test_definitions_load_from_a_project_directory_and_the_default_is_unchanged(
     project, default = (json.loads(runs[n].stdout.strip().splitlines()[-1]) for n in ("project", "default"))
     assert (project["dataset"], project["known"]) == ("my_fraud", ["my_fraud"])
     assert (default["dataset"], default["known"]) == ("card_fraud", ["card_fraud", "subscription_churn"])
-    assert project["keys"] == default["keys"] and "bronze/transactions_pos" in project["keys"]
+    # The same graph, each key namespaced by its own dataset ([<dataset>, <schema>, <table>]).
+    assert all(k.startswith("my_fraud/") for k in project["keys"]), project["keys"]
+    assert all(k.startswith("card_fraud/") for k in default["keys"]), default["keys"]
+    assert ([k.removeprefix("my_fraud/") for k in project["keys"]]
+            == [k.removeprefix("card_fraud/") for k in default["keys"]])
+    assert "my_fraud/bronze/transactions_pos" in project["keys"]
     assert not project["spark_context"] and not default["spark_context"]
 
 

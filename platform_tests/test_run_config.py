@@ -58,7 +58,7 @@ def test_each_bronze_asset_defaults_to_its_sources_yaml_entry(dataset):
     for source in load_sources(dataset).values():
         fields = assets[f"ingest_{source.name}"].op.config_schema.config_type.fields
         defaults = {name: field.default_value for name, field in fields.items()}
-        assert defaults["target_table"] == f"bronze.{source.name}"  # the table of the asset key bronze/<name>
+        assert defaults["target_table"] == f"bronze.{source.name}"  # the table of the asset key <dataset>/bronze/<name>
         assert defaults["ingest_mode"] == source.ingest_mode
         assert defaults["data_source"] == (source.table if source.format == "jdbc" else source.location)
         assert ("cdc_lookback_hours" in defaults) == bool(source.format == "jdbc" and source.cdc_column)

@@ -10,7 +10,7 @@ import pytest
 from dagster import AssetKey, AssetSpec
 
 from lakehouse.config.dataset import load_dataset
-from lakehouse.config.identifiers import key_parts, key_table, side_key, split_table_name, table_name_of
+from lakehouse.config.identifiers import dataset_key, key_parts, key_table, side_key, split_table_name, table_name_of
 from lakehouse.config.operations import MaintenanceConfig, OptimizeRule, QuarantineRetention
 from lakehouse.config.reporting import load_reporting
 from lakehouse.config.scoring import load_scoring_config
@@ -59,19 +59,21 @@ def test_the_parser_reads_both_forms_and_nothing_else():
 def test_the_key_names_the_table_locally_and_on_unity_catalog(tmp_path: Path):
     local = SparkResource(spark_config={}, data_root=str(tmp_path), warehouse_uri=str(tmp_path / "wh"))
     unity = SparkResource(spark_config={}, data_root=str(tmp_path), catalog="unity", catalog_name="main")
-    assert local.table_for(["scoring", "predictions"]).name == "scoring.predictions"
-    assert local.table_for(["scoring", "predictions"]).location == f"{tmp_path}/wh/scoring/predictions"
-    assert unity.table_for(AssetKey(["scoring", "predictions"]).path).name == "main.scoring.predictions"
+    key = ["card_fraud", "scoring", "predictions"]
+    assert local.table_for(key).name == "scoring.predictions"
+    assert local.table_for(key).location == f"{tmp_path}/wh/scoring/predictions"
+    assert unity.table_for(AssetKey(key).path).name == "main.scoring.predictions"
     assert table_name_of(["gold", "labels"]) == "gold.labels"
-    with pytest.raises(ValueError, match=r"a table's asset key is \[<schema>, <table>\]"):
+    with pytest.raises(ValueError, match=r"a table's asset key is \[<dataset>, <schema>, <table>\]"):
         key_table(["predictions"])
 
 
 def test_side_tables_are_named_from_their_assets_key():
-    assert side_key(("bronze", "customers"), "_history") == ("bronze", "customers_history")
-    assert side_key(["bronze", "customers"], "_quarantine") == ("bronze", "customers_quarantine")
+    assert side_key(("card_fraud", "bronze", "customers"), "_history") == ("card_fraud", "bronze", "customers_history")
+    assert side_key(["card_fraud", "bronze", "customers"], "_quarantine") == (
+        "card_fraud", "bronze", "customers_quarantine")
     with pytest.raises(ValueError, match="Unknown side-table suffix"):
-        side_key(["bronze", "customers"], "_backup")
+        side_key(["card_fraud", "bronze", "customers"], "_backup")
 
 
 def test_require_table_accepts_the_own_table_and_explains_the_way_elsewhere():
@@ -137,8 +139,10 @@ def test_maintenance_covers_every_delta_asset_of_the_graph(dataset):
     from lakehouse.config.operations import load_maintenance_config
 
     assets = _assets(dataset)
-    plan = resolve_plan(load_maintenance_config(dataset), assets)
-    delta = {"/".join(s.key.path) for a in assets for s in a.specs if "delta" in s.kinds}
+    plan = resolve_plan(load_maintenance_config(dataset), assets, dataset)
+    keys = [s.key for a in assets for s in a.specs if "delta" in s.kinds]
+    assert all(len(k.path) == 3 and k.path[0] == dataset for k in keys), keys
+    delta = {"/".join(k.path[1:]) for k in keys}  # the plan names tables by their key within the dataset
     # Every Delta asset but the training set, whose old versions models pin (maintenance.yaml keep_history).
     assert "ml/training_set" in delta and "scoring/predictions" in delta
     assert set(plan.vacuum) == delta - {"ml/training_set"}
@@ -154,13 +158,33 @@ def test_maintenance_covers_every_delta_asset_of_the_graph(dataset):
 
 
 def test_an_optimize_rule_must_name_a_delta_asset():
-    spec = AssetSpec(["silver", "t"], kinds={"delta"}, metadata={"partition_expr": "event_date"})
+    spec = AssetSpec(["d", "silver", "t"], kinds={"delta"}, metadata={"partition_expr": "event_date"})
     config = MaintenanceConfig(optimize=[OptimizeRule(asset="silver/t", zorder_by=["id"], recent_days=3)],
                                quarantine=QuarantineRetention(retention_days=5))
-    [target] = resolve_plan(config, [spec]).optimize
+    [target] = resolve_plan(config, [spec], "d").optimize
     assert (target.asset, target.partition_column, target.recent_days) == ("silver/t", "event_date", 3)
     with pytest.raises(ValueError, match="'silver/missing' is no Delta asset"):
-        resolve_plan(MaintenanceConfig(optimize=[OptimizeRule(asset="silver/missing", zorder_by=["id"])]), [spec])
-    unpartitioned = AssetSpec(["silver", "t"], kinds={"delta"})
+        resolve_plan(MaintenanceConfig(optimize=[OptimizeRule(asset="silver/missing", zorder_by=["id"])]), [spec], "d")
+    with pytest.raises(ValueError, match="'silver/t' is no Delta asset"):  # another dataset's table is not its own
+        resolve_plan(config, [spec], "other")
+    unpartitioned = AssetSpec(["d", "silver", "t"], kinds={"delta"})
     with pytest.raises(ValueError, match="recent_days needs a partitioned asset"):
-        resolve_plan(config, [unpartitioned])
+        resolve_plan(config, [unpartitioned], "d")
+
+
+def test_asset_keys_are_namespaced_by_their_dataset() -> None:
+    """[<dataset>, <schema>, <table>]: configuration names a key within its dataset, `dataset_key` adds the
+    dataset; two datasets' graphs share no key, so both fit one Dagster instance."""
+    from lakehouse.config.profile import load_profile
+    from lakehouse.definitions import build_definitions
+
+    assert dataset_key("card_fraud", "scoring/predictions") == ("card_fraud", "scoring", "predictions")
+    with pytest.raises(ValueError, match=r"\[<dataset>, <schema>, <table>\]"):
+        key_table(["scoring", "predictions"])
+    assert side_key(("d", "bronze", "t"), "_quarantine") == ("d", "bronze", "t_quarantine")
+    keys: dict[str, set[AssetKey]] = {}
+    for dataset, profile in (("card_fraud", "local"), ("subscription_churn", "subscription_churn_local")):
+        keys[dataset] = set(build_definitions(load_profile(profile)).resolve_asset_graph().get_all_asset_keys())
+        assert keys[dataset], profile
+        assert all(len(k.path) == 3 and k.path[0] == dataset for k in keys[dataset]), (dataset, keys[dataset])
+    assert not keys["card_fraud"] & keys["subscription_churn"]

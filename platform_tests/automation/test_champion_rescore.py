@@ -13,8 +13,10 @@ from lakehouse.config.automation import ChampionRescore, load_automation_config
 from lakehouse.config.dataset import load_dataset
 from lakehouse.partitions import build_calendar
 
-CAL = build_calendar(load_dataset("card_fraud").partitions)
-MODEL, PREDICTIONS = AssetKey(["ml", "model"]), AssetKey(["scoring", "predictions"])
+DATASET = "card_fraud"
+CAL = build_calendar(load_dataset(DATASET).partitions)
+# automation.yaml names ml/model and scoring/predictions within the dataset; the sensor watches its dataset's keys.
+MODEL, PREDICTIONS = AssetKey([DATASET, "ml", "model"]), AssetKey([DATASET, "scoring", "predictions"])
 
 
 def promote(instance: DagsterInstance, version: str, promoted: bool = True) -> None:
@@ -29,8 +31,8 @@ def score(instance: DagsterInstance, days: Sequence[str]) -> None:
 
 
 def test_disabled_by_default() -> None:
-    config = load_automation_config("card_fraud").champion_rescore
-    assert not config.enabled and build_champion_rescore_sensor(config, CAL.daily) is None
+    config = load_automation_config(DATASET).champion_rescore
+    assert not config.enabled and build_champion_rescore_sensor(config, CAL.daily, DATASET) is None
 
 
 def test_a_promoted_champion_rescores_the_newest_scored_days_once_in_one_run(instance: DagsterInstance) -> None:
@@ -39,7 +41,7 @@ def test_a_promoted_champion_rescores_the_newest_scored_days_once_in_one_run(ins
     keys = CAL.daily.get_partition_keys()
     scored = keys[-40:-30]
     score(instance, scored)
-    sensor = build_champion_rescore_sensor(ChampionRescore(enabled=True, days=3), CAL.daily)
+    sensor = build_champion_rescore_sensor(ChampionRescore(enabled=True, days=3), CAL.daily, DATASET)
     assert sensor is not None and sensor.name == SENSOR_NAME
     cursor: list[str | None] = [None]
 
@@ -63,7 +65,7 @@ def test_a_gap_in_the_scored_days_ends_the_range(instance: DagsterInstance) -> N
     """A day not scored (held by a failed check) cannot be in a range run that scores every day in it."""
     keys = CAL.daily.get_partition_keys()
     score(instance, [*keys[-20:-16], *keys[-15:-13]])  # keys[-16] never scored
-    sensor = build_champion_rescore_sensor(ChampionRescore(enabled=True, days=7), CAL.daily)
+    sensor = build_champion_rescore_sensor(ChampionRescore(enabled=True, days=7), CAL.daily, DATASET)
     assert sensor is not None
     first = sensor.evaluate_tick(build_sensor_context(instance=instance))
     promote(instance, "2")
@@ -72,7 +74,7 @@ def test_a_gap_in_the_scored_days_ends_the_range(instance: DagsterInstance) -> N
 
 
 def test_nothing_scored_yet_requests_nothing(instance: DagsterInstance) -> None:
-    sensor = build_champion_rescore_sensor(ChampionRescore(enabled=True, days=7), CAL.daily)
+    sensor = build_champion_rescore_sensor(ChampionRescore(enabled=True, days=7), CAL.daily, DATASET)
     assert sensor is not None
     first = sensor.evaluate_tick(build_sensor_context(instance=instance))
     promote(instance, "2")

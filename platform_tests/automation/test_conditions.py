@@ -26,12 +26,14 @@ from dagster import (
 )
 from dagster._core.events import StepMaterializationData  # what a run's materialisation event carries
 
+from lakehouse.config.identifiers import dataset_key
 from lakehouse.definitions import build_definitions
 
+DATASET = "card_fraud"  # the default profile's
 FIRST, LAST = date(2026, 1, 1), date(2026, 2, 28)  # the data: January and February
-POS = AssetKey(["bronze", "transactions_pos"])
-SILVER, GOLD = AssetKey(["silver", "transactions"]), AssetKey(["gold", "transaction_features"])
-PREDICTIONS = AssetKey(["scoring", "predictions"])
+POS = AssetKey([DATASET, "bronze", "transactions_pos"])
+SILVER, GOLD = AssetKey([DATASET, "silver", "transactions"]), AssetKey([DATASET, "gold", "transaction_features"])
+PREDICTIONS = AssetKey([DATASET, "scoring", "predictions"])
 
 
 def days(first: date, last: date) -> list[str]:
@@ -97,7 +99,8 @@ def tick(defs: Definitions, instance: DagsterInstance, cursor=None):
 
 
 def requested(result, key: str) -> list[str]:
-    return sorted(result.get_requested_partitions(AssetKey.from_user_string(key)))
+    """The requested partitions of the dataset's asset `key` (`schema/table`, as automation.yaml names it)."""
+    return sorted(result.get_requested_partitions(AssetKey(dataset_key(DATASET, key))))
 
 
 def test_nothing_is_requested_when_nothing_changed(defs: Definitions, instance: DagsterInstance) -> None:
@@ -202,9 +205,10 @@ def test_one_sensor_evaluates_every_rule_and_emits_backfills(defs: Definitions) 
     assert sensor.metadata.get("dagster/emit_backfills") is not None or getattr(sensor, "emit_backfills", False)
     graph = defs.resolve_asset_graph()
     automated = {k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).automation_condition}
-    assert {"silver/transactions", "scoring/predictions", "reporting/monthly_report",
-            "bronze/merchants", "bronze/customers_history"} <= automated
-    assert not {"bronze/transactions_pos", "ml/model", "ml/training_set"} & automated  # landing sensor; schedule
+    assert {"card_fraud/silver/transactions", "card_fraud/scoring/predictions", "card_fraud/reporting/monthly_report",
+            "card_fraud/bronze/merchants", "card_fraud/bronze/customers_history"} <= automated
+    assert not {"card_fraud/bronze/transactions_pos", "card_fraud/ml/model",
+                "card_fraud/ml/training_set"} & automated  # landing sensor; schedule
 
 
 def test_the_label_events_stream_is_ingested_once_a_day_and_changes_no_day_by_itself(
@@ -214,13 +218,13 @@ def test_the_label_events_stream_is_ingested_once_a_day_and_changes_no_day_by_it
     request no day's rebuild here."""
     from datetime import UTC, datetime
 
-    chargebacks = AssetKey(["bronze", "chargebacks"])
+    chargebacks = AssetKey([DATASET, "bronze", "chargebacks"])
     before = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # the daily time is 02:00 UTC (dataset.yaml)
     first = evaluate_automation_conditions(defs=defs, instance=instance, evaluation_time=before)
     after = evaluate_automation_conditions(defs=defs, instance=instance, cursor=first.cursor,
                                            evaluation_time=before + timedelta(hours=1, minutes=1))
     assert after.get_num_requested(chargebacks) == 1
-    assert after.get_num_requested(AssetKey(["bronze", "customers"])) == 1  # the databases, same tick
+    assert after.get_num_requested(AssetKey([DATASET, "bronze", "customers"])) == 1  # the databases, same tick
     instance.report_runless_asset_event(AssetMaterialization(asset_key=chargebacks))
     later = evaluate_automation_conditions(defs=defs, instance=instance, cursor=after.cursor,
                                            evaluation_time=before + timedelta(hours=1, minutes=2))

@@ -22,8 +22,9 @@ from platform_tests.databricks.bronze_tables import DAY, write_bronze
 
 SMALL_SPARK = {"spark.master": "local[2]", "spark.driver.memory": "1g", "spark.sql.shuffle.partitions": "2",
                "spark.default.parallelism": "2", "spark.ui.enabled": "false"}
-SILVER, FEATURES, LABELS = (AssetKey(["silver", "transactions"]), AssetKey(["gold", "transaction_features"]),
-                            AssetKey(["gold", "labels"]))
+SILVER, FEATURES, LABELS = (AssetKey(["card_fraud", "silver", "transactions"]),
+                            AssetKey(["card_fraud", "gold", "transaction_features"]),
+                            AssetKey(["card_fraud", "gold", "labels"]))
 
 
 @pytest.fixture

@@ -98,7 +98,7 @@ def test_pipes_submits_the_task_with_bootstrap_env_and_context() -> None:
     puts = [c.kwargs["body"] for c in workspace.api_client.do.call_args_list if c.args[1].endswith("/dbfs/put")]
     context = json.loads(base64.b64decode(puts[0]["contents"]))
     assert context["extras"]["step"] == "silver" and context["extras"]["catalog"] == "unity"
-    assert context["partition_key"] == DAY and context["asset_keys"] == ["silver/transactions"]
+    assert context["partition_key"] == DAY and context["asset_keys"] == ["card_fraud/silver/transactions"]
     assert "t0ken" not in json.dumps(context) + json.dumps(task)
 
 

@@ -21,7 +21,7 @@ from pyspark.sql import DataFrame, SparkSession
 
 from lakehouse.config.contracts import Contract, load_contracts
 from lakehouse.config.dataset import load_dataset
-from lakehouse.config.identifiers import side_key, table_name_of
+from lakehouse.config.identifiers import dataset_key, side_key, table_name_of
 from lakehouse.config.sources import load_sources
 from lakehouse.ingestion import assets as ingestion_assets
 from lakehouse.partitions import build_calendar
@@ -108,6 +108,7 @@ def ingest(spark: SparkSession, resources: dict, data_root: Path, case: str, fmt
         result = materialize([asset_def], resources=resources, instance=instance, run_config=run_config,
                              raise_on_error=False, **kwargs)
     checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
-    refs = [resources["spark"].table_for(k) for k in (config.key, side_key(config.key, "_quarantine"))]
+    key = dataset_key(dataset.name, config.key)  # the asset's key: [card_fraud, bronze, case_<case>]
+    refs = [resources["spark"].table_for(k) for k in (key, side_key(key, "_quarantine"))]
     return Ingested(result.success, spark.table(table), spark.table(f"{table}_quarantine"), checks,
                     str(refs[0].location), str(refs[1].location), landing)

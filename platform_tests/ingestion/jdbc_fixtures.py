@@ -28,6 +28,7 @@ from lakehouse_tools.demo.settings import DirtyRates, GeneratorSettings
 from lakehouse_tools.demo.sources import make_engine, sync_sources, tables
 from lakehouse_tools.demo.streams import day_key
 
+DATASET = "card_fraud"  # the JDBC sources' dataset: its asset keys are [card_fraud, bronze, <name>]
 TINY = GeneratorSettings(customers=20, merchants=30, rows_per_day=10, dirty=DirtyRates.none())
 
 
@@ -86,7 +87,7 @@ def source_db(request: pytest.FixtureRequest) -> Iterator[SourceDb]:
 def jdbc_asset(source: str, table: str | None = None) -> AssetsDefinition:
     """The source's asset; with `table` (bronze.<name>), the same source under that name: a different asset
     whose key names the test's own table (a run cannot redirect a source's asset to another table)."""
-    dataset = load_dataset("card_fraud")
+    dataset = load_dataset(DATASET)
     config = load_sources(dataset.name)[source]
     if table is not None:
         schema, name = split_table_name(table)
@@ -119,13 +120,15 @@ def run(
 
 
 def metadata(result: ExecuteInProcessResult, *key: str) -> dict[str, Any]:
-    """The materialisation metadata of one asset, as plain values; ("bronze", "customers") also finds a
-    test's own copy of the source, bronze/customers_<hex> (unique_table)."""
+    """The materialisation metadata of one asset, as plain values; `key` is within the dataset:
+    ("bronze", "customers") finds card_fraud/bronze/customers, and also a test's own copy of the source,
+    card_fraud/bronze/customers_<hex> (unique_table)."""
     schema, name = key
     for event in result.get_asset_materialization_events():
         materialization = event.step_materialization_data.materialization
         found = materialization.asset_key.path
-        if found[0] == schema and (found[-1] == name or re.fullmatch(f"{name}_[0-9a-f]{{8}}", found[-1])):
+        if (len(found) == 3 and list(found[:2]) == [DATASET, schema]
+                and (found[-1] == name or re.fullmatch(f"{name}_[0-9a-f]{{8}}", found[-1]))):
             return {k: getattr(v, "value", v) for k, v in materialization.metadata.items()}
     raise KeyError(f"No materialisation of {key}")
 

@@ -190,8 +190,10 @@ def test_unknown_ingest_mode_is_a_clear_error_before_any_read(resources, instanc
 def test_asset_shapes():
     customers, merchants = jdbc_asset("customers"), jdbc_asset("merchants")
     keys = {k.to_user_string() for k in customers.keys}
-    assert keys == {"bronze/customers", "bronze/customers_history", "bronze/customers_quarantine"}
-    assert {k.to_user_string() for k in merchants.keys} == {"bronze/merchants", "bronze/merchants_quarantine"}
+    assert keys == {"card_fraud/bronze/customers", "card_fraud/bronze/customers_history",
+                    "card_fraud/bronze/customers_quarantine"}
+    assert {k.to_user_string() for k in merchants.keys} == {"card_fraud/bronze/merchants",
+                                                            "card_fraud/bronze/merchants_quarantine"}
     assert customers.required_resource_keys >= {"spark", "customers_db"}
     assert merchants.required_resource_keys >= {"spark", "merchants_db", "io_manager"}
     spec = customers.specs_by_key[next(k for k in customers.keys if k.path[-1] == "customers")]

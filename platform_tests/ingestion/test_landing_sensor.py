@@ -38,7 +38,7 @@ def file_assets() -> dict[str, Any]:
     dataset = load_dataset("card_fraud")
     calendar = build_calendar(dataset.partitions)
     sources = [s for s in load_sources(dataset.name).values() if s.format in ("csv", "json")]
-    return assets_by_source(sources, [BUILDERS[s.format](s, dataset, calendar) for s in sources])
+    return assets_by_source(dataset.name, sources, [BUILDERS[s.format](s, dataset, calendar) for s in sources])
 
 
 @pytest.fixture
@@ -283,7 +283,7 @@ def test_days_already_ingested_outside_the_sensor_are_not_requested_again(spark,
     calendar = build_calendar(dataset.partitions)
     sources = [s for s in load_sources("card_fraud").values() if s.name == "transactions_pos"]
     assets = [BUILDERS["csv"](sources[0], dataset, calendar)]
-    sensor_def = build_landing_sensor(sources, assets_by_source(sources, assets), str(data_root))
+    sensor_def = build_landing_sensor(sources, assets_by_source(dataset.name, sources, assets), str(data_root))
     defs = Definitions(assets=assets, sensors=[sensor_def], resources=resources)
     with DagsterInstance.ephemeral() as instance:
         result = materialize(assets, resources=resources, instance=instance, partition_key=day)

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from lakehouse.config.contracts import ColumnSpec, Contract, load_contracts
 from lakehouse.config.dataset import load_dataset
+from lakehouse.config.identifiers import dataset_key
 from lakehouse.config.project import DEFAULT_PROJECT_DIR, PROJECT_ENV_VAR
 from lakehouse.config.sources import load_sources
 from lakehouse.ingestion import assets as ingestion_assets
@@ -155,7 +156,7 @@ def test_the_asset_metadata_shows_the_original_names(fraud_project: Path) -> Non
     source = load_sources("card_fraud")["transactions_pos"].model_copy(
         update={"contract": "trips", "keys": ["trip_id"], "event_time_column": None})
     asset = ingestion_assets.BUILDERS["csv"](source, dataset, build_calendar(dataset.partitions))
-    described = asset.metadata_by_key[AssetKey(source.key)]["column_descriptions"]
+    described = asset.metadata_by_key[AssetKey(dataset_key(dataset.name, source.key))]["column_descriptions"]
     assert described["second_stop"] == "Second stop. Source column: `2nd.Stop`."
 
 

@@ -34,8 +34,8 @@ def test_the_asset_definition_follows_the_ingestion_conventions():
     assert BUILDERS["stream"] is build_stream_asset
     asset = stream_asset()
     specs = {k.to_user_string(): s for k, s in asset.specs_by_key.items()}
-    assert set(specs) == {"bronze/chargebacks", "bronze/chargebacks_quarantine"}
-    table = specs["bronze/chargebacks"]
+    assert set(specs) == {"card_fraud/bronze/chargebacks", "card_fraud/bronze/chargebacks_quarantine"}
+    table = specs["card_fraud/bronze/chargebacks"]
     assert table.group_name == "ingestion" and table.owners == ["team:fraud-analytics"]
     assert set(table.kinds) == {"spark", "delta"} and asset.partitions_def is None
     assert table.metadata["column_descriptions"]["reported_date"].startswith("UTC day of `reported_at`")

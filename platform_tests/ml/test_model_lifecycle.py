@@ -17,7 +17,8 @@ from dagster import AssetKey, AssetSpec, DagsterInstance, Definitions, build_sch
 from pyspark.sql import functions as F
 
 from lakehouse.config.dataset import load_dataset
-from lakehouse.ml.assets import GATE, MODEL_KEY, TRAINING_SET_KEY, build_ml_assets
+from lakehouse.config.identifiers import dataset_key
+from lakehouse.ml.assets import GATE, build_ml_assets, model_key, training_set_key
 from lakehouse.ml.promotion import ModelVersionNotFound, champion_gate, decide, resolve_model_version
 from lakehouse.ml.schedules import ML_JOB, ML_SCHEDULE, build_ml_schedules
 from lakehouse.ml.tracking import TrainingContext
@@ -29,6 +30,7 @@ from platform_tests.ml.conftest import GBT, GOLD_SCHEMA, LR, WEEK, tiny_config
 NAME = "card_fraud_classifier"
 DATASET = load_dataset("card_fraud")
 CALENDAR = build_calendar(DATASET.partitions)
+MODEL_KEY, TRAINING_SET_KEY = model_key(DATASET.name), training_set_key(DATASET.name)
 ONE_POINT_LR = {**LR, "grid": {}}  # the CV still runs; the gate is what is under test
 
 
@@ -45,8 +47,10 @@ TOP1 = tiny_config(models={"logistic_regression": ONE_POINT_LR}, feature_selecti
 ALL = tiny_config(models={"logistic_regression": ONE_POINT_LR}, feature_selection=_selection(None))
 
 
-# The processing stage's gold assets stand in as external specs in the test schema: their keys name the tables.
-INPUTS = (AssetKey([GOLD_SCHEMA, FEATURES_KEY.path[-1]]), AssetKey([GOLD_SCHEMA, LABELS_KEY.path[-1]]))
+# The processing stage's gold assets stand in as external specs of the dataset in the test schema: their keys
+# name the tables.
+INPUTS = (AssetKey(dataset_key(DATASET.name, (GOLD_SCHEMA, FEATURES_KEY.path[-1]))),
+          AssetKey(dataset_key(DATASET.name, (GOLD_SCHEMA, LABELS_KEY.path[-1]))))
 
 
 def stand_ins() -> list[AssetSpec]:
@@ -210,7 +214,8 @@ def test_weekly_job_and_schedule_request_the_week_that_just_ended(resources):
         resources=resources,
     )
     job = defs.resolve_job_def(ML_JOB)
-    assert job.asset_layer.executable_asset_keys == {TRAINING_SET_KEY, MODEL_KEY}
+    assert job.asset_layer.executable_asset_keys == {AssetKey(["card_fraud", "ml", "training_set"]),
+                                                     AssetKey(["card_fraud", "ml", "model"])}
     assert [k.name for k in job.asset_layer.asset_graph.asset_check_keys] == [GATE]
     schedule = defs.resolve_schedule_def(ML_SCHEDULE)
     assert schedule.cron_schedule == "0 6 * * 1"

@@ -15,10 +15,11 @@ from lakehouse.config.monitoring import MonitoringConfig, load_monitoring_config
 from lakehouse.monitoring.assets import CHECK, build_monitoring_assets
 from lakehouse.monitoring.metrics import DayMetrics
 from lakehouse.monitoring.range_metrics import monitor_days
-from lakehouse.monitoring.sensors import REASON_TAG, build_retraining_sensor
+from lakehouse.monitoring.sensors import REASON_TAG, build_retraining_sensor, monitoring_key
 from lakehouse.partitions import build_calendar
 
-CONFIG = load_monitoring_config("card_fraud")
+DATASET = "card_fraud"
+CONFIG = load_monitoring_config(DATASET)
 D = date(2026, 2, 10)
 PRED_COLS = "transaction_id string, event_date date, probability double, prediction int, model_version string"
 LABEL_COLS = "transaction_id string, event_date date, is_fraud int, label_matured boolean"
@@ -80,20 +81,21 @@ def test_a_day_is_monitored_for_its_serving_version_only(spark: SparkSession) ->
 
 
 def tables(rows_by_day: dict[date, list[tuple]], labels_by_day: dict[date, list[tuple]]) -> list[Any]:
-    """Stub upstream assets in test-only schemas (their keys name their tables), written by the Delta IO
-    manager; `config()` points monitoring at them."""
-    daily = build_calendar(load_dataset("card_fraud").partitions).daily
+    """Stub upstream assets of the dataset in test-only schemas (their keys name their tables), written by
+    the Delta IO manager; `config()` points monitoring at them."""
+    daily = build_calendar(load_dataset(DATASET).partitions).daily
 
     def window(context: Any, by_day: dict[date, list[tuple]], schema: str) -> DataFrame:
         tw = context.partition_time_window  # every day of the run's range
         rows = [r for d, rs in by_day.items() if tw.start.date() <= d < tw.end.date() for r in rs]
         return SparkSession.getActiveSession().createDataFrame(rows, schema)
 
-    @asset(key=["montest_scoring", "predictions"], partitions_def=daily, metadata={"partition_expr": "event_date"})
+    @asset(key=[DATASET, "montest_scoring", "predictions"], partitions_def=daily,
+           metadata={"partition_expr": "event_date"})
     def predictions(context) -> DataFrame:  # noqa: ANN001 - Dagster injects the context
         return window(context, rows_by_day, PRED_COLS)
 
-    @asset(key=["montest_gold", "labels"], partitions_def=daily, metadata={"partition_expr": "event_date"})
+    @asset(key=[DATASET, "montest_gold", "labels"], partitions_def=daily, metadata={"partition_expr": "event_date"})
     def labels(context) -> DataFrame:  # noqa: ANN001
         return window(context, labels_by_day, LABEL_COLS)
 
@@ -109,7 +111,7 @@ def test_the_asset_records_a_breach_that_the_sensor_turns_into_one_retraining_re
     labels = {d: [(f"{d}-{i}", d, int(i >= 16), True) for i in range(20)] for d in days}
     config = small().model_copy(update={"predictions_asset": "montest_scoring/predictions",
                                         "labels_asset": "montest_gold/labels"})
-    dataset = load_dataset("card_fraud")
+    dataset = load_dataset(DATASET)
     calendar = build_calendar(dataset.partitions)
     monitoring = build_monitoring_assets(dataset, calendar, config)
     upstream = tables(rows, labels)
@@ -117,7 +119,7 @@ def test_the_asset_records_a_breach_that_the_sensor_turns_into_one_retraining_re
         span = {"dagster/asset_partition_range_start": str(days[0]), "dagster/asset_partition_range_end": str(D)}
         assert materialize(upstream, resources=resources, instance=instance, tags=span).success  # one run, both days
         result = materialize([*upstream, *monitoring], resources=resources, instance=instance, partition_key=str(D),
-                             selection=[AssetKey(["monitoring", "model_performance"])])
+                             selection=[monitoring_key(DATASET)])
         metadata = result.asset_materializations_for_node(monitoring[0].op.name)[0].metadata
         assert metadata["recall"].value == pytest.approx(0.25) and metadata["breached"].value is True
         assert metadata["model_version"].value == "2" and metadata["evaluated_rows"].value == 40
@@ -126,10 +128,10 @@ def test_the_asset_records_a_breach_that_the_sensor_turns_into_one_retraining_re
         stored = spark.read.format("delta").load(resources["spark"].table("monitoring", "model_performance").location)
         assert [(r.monitoring_date, r.breaches) for r in stored.collect()] == [(D, "recall 0.2500 < min 0.3")]
 
-        sensor = build_retraining_sensor(calendar.weekly, config)
-        job = define_asset_job("ml_weekly_training", selection=[AssetKey(["ml", "model"])])
+        sensor = build_retraining_sensor(calendar.weekly, config, DATASET)
+        job = define_asset_job("ml_weekly_training", selection=[AssetKey([DATASET, "ml", "model"])])
 
-        @asset(key=["ml", "model"], partitions_def=calendar.weekly)
+        @asset(key=[DATASET, "ml", "model"], partitions_def=calendar.weekly)
         def model() -> None: ...
 
         defs = Definitions(assets=[*upstream, *monitoring, model], jobs=[job], sensors=[sensor])

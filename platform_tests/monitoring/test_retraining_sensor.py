@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from dagster import (
+    AssetKey,
     AssetMaterialization,
     AssetSelection,
     DagsterInstance,
@@ -27,15 +28,17 @@ from lakehouse.config.dataset import load_dataset
 from lakehouse.config.monitoring import load_monitoring_config
 from lakehouse.monitoring.sensors import (
     DAY_TAG,
-    MONITORING_KEY,
     REASON_TAG,
     VERSION_TAG,
     build_retraining_sensor,
+    monitoring_key,
 )
 from lakehouse.partitions import build_calendar
 
-CAL = build_calendar(load_dataset("card_fraud").partitions)
-CONFIG = load_monitoring_config("card_fraud")
+DATASET = "card_fraud"
+CAL = build_calendar(load_dataset(DATASET).partitions)
+CONFIG = load_monitoring_config(DATASET)
+MONITORING_KEY = monitoring_key(DATASET)
 HEALTHY = {"model_version": "3", "pr_auc": 0.42, "recall": 0.61, "psi_vs_prior_days": 0.04, "evaluated_rows": 5000}
 DEGRADED = {**HEALTHY, "pr_auc": 0.07, "evaluated_from": "2026-01-10", "evaluated_to": "2026-02-07"}
 
@@ -44,7 +47,7 @@ DEGRADED = {**HEALTHY, "pr_auc": 0.07, "evaluated_from": "2026-01-10", "evaluate
 def monitoring() -> None: ...
 
 
-@asset(key=["ml", "model"], partitions_def=CAL.weekly)
+@asset(key=[DATASET, "ml", "model"], partitions_def=CAL.weekly)
 def model() -> None: ...
 
 
@@ -59,7 +62,7 @@ def instance() -> Iterator[DagsterInstance]:
 
 class Ticker:
     def __init__(self, instance: DagsterInstance) -> None:
-        self.sensor = build_retraining_sensor(CAL.weekly, CONFIG)
+        self.sensor = build_retraining_sensor(CAL.weekly, CONFIG, DATASET)
         assert self.sensor is not None
         self.defs = Definitions(assets=[monitoring, model], jobs=[ML_JOB], sensors=[self.sensor])
         self.instance = instance
@@ -72,8 +75,19 @@ class Ticker:
         return result
 
 
-def monitored(instance: DagsterInstance, day: str, metrics: dict[str, Any]) -> None:
-    instance.report_runless_asset_event(AssetMaterialization(asset_key=MONITORING_KEY, partition=day, metadata=metrics))
+def monitored(instance: DagsterInstance, day: str, metrics: dict[str, Any], key: AssetKey = MONITORING_KEY) -> None:
+    instance.report_runless_asset_event(AssetMaterialization(asset_key=key, partition=day, metadata=metrics))
+
+
+def test_the_sensor_reads_its_own_datasets_monitoring_asset(instance: DagsterInstance) -> None:
+    assert MONITORING_KEY == AssetKey(["card_fraud", "monitoring", "model_performance"])
+    tick = Ticker(instance)
+    # Another dataset's monitoring asset in the same instance: its breach is not this dataset's model.
+    monitored(instance, "2026-03-02", DEGRADED, monitoring_key("subscription_churn"))
+    result = tick()
+    assert result.run_requests == [] and "No new monitoring materialisation" in result.skip_message
+    monitored(instance, "2026-03-02", DEGRADED)
+    assert [r.partition_key for r in tick().run_requests] == ["2026-03-02"]
 
 
 def test_a_breach_requests_retraining_once_with_the_reason(instance: DagsterInstance) -> None:

@@ -100,7 +100,9 @@ def test_every_declaring_profile_has_a_writer_on_every_layer_of_the_asset_graph(
     """LAYERS is the asset graph's schemas (so a new layer cannot go ungranted), and the platform's writer
     may write each of them wherever access is declared (or the pipeline would fail on its first write)."""
     graph = build_definitions(load_profile("prod")).resolve_asset_graph()
-    assert {key.path[0] for key in graph.get_all_asset_keys()} == set(LAYERS)
+    keys = graph.get_all_asset_keys()  # [<dataset>, <schema>, <table>]
+    assert {key.path[0] for key in keys} == {load_profile("prod").dataset}
+    assert {key.path[1] for key in keys} == set(LAYERS)
     declaring = [p.stem for p in sorted(profiles_dir().glob("*.yaml")) if load_profile(p.stem).access]
     assert declaring == ["dev", "prod", "staging"]
     for name in declaring:

@@ -72,10 +72,10 @@ def test_the_matured_labels_check_holds_and_refuses_a_matured_unknown(spark):
     gold = silver.select("transaction_id", "event_time", "event_date")
     spec = label()
     built = build_expression_labels(gold, silver, silver, spec, "event_time", "event_date", "transaction_id")
-    good = matured_labels_result(built, spec, "event_date", AssetKey(["gold", "labels"]))
+    good = matured_labels_result(built, spec, "event_date", AssetKey(["card_fraud", "gold", "labels"]))
     assert good.passed and good.metadata["unknown"].value == 1 and good.metadata["matured"].value == 1
     bad = matured_labels_result(built.withColumn("label_matured", F.lit(True)), spec, "event_date",
-                                AssetKey(["gold", "labels"]))
+                                AssetKey(["card_fraud", "gold", "labels"]))
     assert not bad.passed and bad.metadata["wrong_flag"].value == 2  # the unknown row and the 30 January one
 
 
@@ -108,11 +108,11 @@ def test_the_labels_asset_reads_the_silver_day_and_matures_as_silver_grows(spark
     by_day = {"2026-01-02": {"a": "USD", "b": "EUR", "c": None}, "2026-01-05": {"d": "EUR"}}
     partitions, meta = labels.partitions_def, {"partition_expr": "event_date"}
 
-    @asset(key=["silver", "lx_transactions"], partitions_def=partitions, metadata=meta)
+    @asset(key=["card_fraud", "silver", "lx_transactions"], partitions_def=partitions, metadata=meta)
     def silver_stand_in(context):
         return day_rows(spark, by_day[context.partition_key], date.fromisoformat(context.partition_key))
 
-    @asset(key=["gold", "lx_features"], partitions_def=partitions, metadata=meta)
+    @asset(key=["card_fraud", "gold", "lx_features"], partitions_def=partitions, metadata=meta)
     def gold_stand_in(context):
         return day_rows(spark, by_day[context.partition_key], date.fromisoformat(context.partition_key)).drop("currency")
 

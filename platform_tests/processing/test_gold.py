@@ -103,10 +103,10 @@ def test_matured_labels_check_catches_a_row_flagged_final_too_early(spark):
     events = spark.createDataFrame([("t1", datetime(2026, 2, 5), "fraud")],
                                    "transaction_id string, reported_at timestamp, reason string")
     labels = build_labels(rows, events, REG.label, "event_time", "event_date")
-    good = matured_labels_result(labels, REG.label, "event_date", AssetKey(["gold", "labels"]))
+    good = matured_labels_result(labels, REG.label, "event_date", AssetKey(["card_fraud", "gold", "labels"]))
     assert good.passed and good.metadata["matured"].value == 1  # 2 Jan matured on 2 Feb; 20 Jan not yet
     early = labels.withColumn("label_matured", F.lit(True))  # a bug that marks every day final
-    bad = matured_labels_result(early, REG.label, "event_date", AssetKey(["gold", "labels"]))
+    bad = matured_labels_result(early, REG.label, "event_date", AssetKey(["card_fraud", "gold", "labels"]))
     assert not bad.passed and bad.metadata["wrong_flag"].value == 1
 
 
@@ -117,9 +117,10 @@ def test_gold_contract_from_the_registry_catches_nulls_in_required_features(spar
             "merchants": spark.createDataFrame([("m1", date(2026, 1, 1), "low")], MERCHANTS)}
     written = build_features(history, dims, REG, CONFIG, date(2026, 1, 2), date(2026, 1, 3))
     contract = gold_contract(REG, "transaction_id", written.schema)
-    assert contract_result(written, contract, AssetKey(["gold", "x"])).passed
+    assert contract_result(written, contract, AssetKey(["card_fraud", "gold", "x"])).passed
     broken = written.withColumn("hour", F.when(F.col("transaction_id") == "a2", F.lit(None)).otherwise(F.col("hour")))
-    failed = contract_result(broken, gold_contract(REG, "transaction_id", broken.schema), AssetKey(["gold", "x"]))
+    failed = contract_result(broken, gold_contract(REG, "transaction_id", broken.schema),
+                             AssetKey(["card_fraud", "gold", "x"]))
     assert not failed.passed and "hour" in failed.metadata["details"].value
 
 
@@ -128,7 +129,7 @@ def _leakage(spark, txns):
     dims = {"customers": spark.createDataFrame([("c1", datetime(2025, 1, 1), False, "DE", date(2024, 1, 1), "mass", 1)], CUSTOMERS),
             "merchants": spark.createDataFrame([("m1", date(2026, 1, 1), "low")], MERCHANTS)}
     written = build_features(history, dims, REG, CONFIG, date(2026, 1, 2), date(2026, 1, 3))
-    return leakage_result(history, written, REG, "transaction_id", AssetKey(["gold", "x"]))
+    return leakage_result(history, written, REG, "transaction_id", AssetKey(["card_fraud", "gold", "x"]))
 
 
 TXNS = [txn(f"t{i}", f"2026-01-02 {10 + i:02d}:00:00", 10.0 * (i + 1)) for i in range(6)]

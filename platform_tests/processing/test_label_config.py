@@ -113,12 +113,13 @@ def test_the_labels_asset_reads_silver_not_a_label_source(project: Path) -> None
     for build in (build_processing_assets, build_compute_processing_assets):
         labels = build(dataset, calendar)[2]
         deps = {d.asset_key.to_user_string(): d.partition_mapping for d in labels.specs_by_key[labels.key].deps}
-        assert deps == {"gold/transaction_features": None, "silver/transactions": None}, build
+        assert deps == {"card_fraud/gold/transaction_features": None, "card_fraud/silver/transactions": None}, build
         assert EXPRESSION in (labels.specs_by_key[labels.key].description or "")
     graph = build_definitions().resolve_asset_graph()
-    parents = graph.get(AssetKey(["gold", "labels"])).parent_keys
-    assert parents == {AssetKey(["gold", "transaction_features"]), AssetKey(["silver", "transactions"])}
-    assert AssetKey(["bronze", "chargebacks"]) in graph.get_all_asset_keys()
+    parents = graph.get(AssetKey(["card_fraud", "gold", "labels"])).parent_keys
+    assert parents == {AssetKey(["card_fraud", "gold", "transaction_features"]),
+                       AssetKey(["card_fraud", "silver", "transactions"])}
+    assert AssetKey(["card_fraud", "bronze", "chargebacks"]) in graph.get_all_asset_keys()
 
 
 def test_the_maturity_refresh_covers_the_expression_labels_delay(project: Path) -> None:

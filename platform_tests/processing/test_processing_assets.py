@@ -47,14 +47,15 @@ def test_blocking_leakage_check_stops_downstream(spark, spark_resource, resource
     _, gold, _ = processing_assets
     _ensure_dimensions(spark, spark_resource)
 
-    @asset(key=["silver", "transactions"], partitions_def=gold.partitions_def, metadata={"partition_expr": "event_date"})
+    @asset(key=["card_fraud", "silver", "transactions"], partitions_def=gold.partitions_def,
+           metadata={"partition_expr": "event_date"})
     def silver_stand_in(context) -> DataFrame:  # stands in for silver: tiny rows for one July day
         return spark.createDataFrame(SILVER_ROWS, SILVER_SCHEMA)
 
     ran: list[str] = []
 
-    @asset(key=["testing", "model_input"], partitions_def=gold.partitions_def,
-           ins={"features": AssetIn(["gold", "transaction_features"])})
+    @asset(key=["card_fraud", "testing", "model_input"], partitions_def=gold.partitions_def,
+           ins={"features": AssetIn(["card_fraud", "gold", "transaction_features"])})
     def downstream(features) -> None:
         ran.append("downstream")
 
@@ -77,4 +78,4 @@ def test_blocking_leakage_check_stops_downstream(spark, spark_resource, resource
     assert not failed.success
     assert ran == []  # the blocking check failed, so the downstream step never ran
     leak = [e for e in failed.get_asset_check_evaluations() if e.check_name == "no_leakage"]
-    assert leak and not leak[0].passed and leak[0].asset_key == AssetKey(["gold", "transaction_features"])
+    assert leak and not leak[0].passed and leak[0].asset_key == AssetKey(["card_fraud", "gold", "transaction_features"])

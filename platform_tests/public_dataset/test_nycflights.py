@@ -84,7 +84,7 @@ def test_the_week_is_trained_on_its_window_and_promoted(replay: Replay, spark) -
     assert not ids & replay.prepared.no_arrival  # an unknown label is never trained on
     model = next(e.step_materialization_data.materialization
                  for e in replay.results[f"ml_weekly_training@{week}"].get_asset_materialization_events()
-                 if e.asset_key.to_user_string() == "ml/model")
+                 if e.asset_key.to_user_string() == "nycflights/ml/model")
     assert model.metadata["promoted"].value is True
 
 

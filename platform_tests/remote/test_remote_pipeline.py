@@ -127,8 +127,9 @@ def _failure_report(result: JobExecutionResult, root: Path) -> str:
 def _assert_materialised(instance: DagsterInstance, runs: list) -> None:
     for result in runs:
         mats = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-        assert {"silver/transactions", "gold/transaction_features", "gold/labels", "bronze/customers",
-                "bronze/chargebacks", "bronze/transactions_pos"} <= mats
+        assert {"card_fraud/silver/transactions", "card_fraud/gold/transaction_features", "card_fraud/gold/labels",
+                "card_fraud/bronze/customers", "card_fraud/bronze/chargebacks",
+                "card_fraud/bronze/transactions_pos"} <= mats
         checks = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
         # WARN checks may fail: one dirty row of a 40-row day is above quarantine_rate_warning's share.
         failed = [(c.asset_key, c.check_name) for c in checks if not c.passed and c.severity == AssetCheckSeverity.ERROR]

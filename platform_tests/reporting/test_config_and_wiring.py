@@ -53,21 +53,22 @@ def test_a_section_is_an_entry_and_typos_are_rejected():
 
 def test_assets_per_report_with_their_period_and_lineage():
     assets = {a.key: a for a in build_reporting_assets(DATASET, CALENDAR)}
-    assert set(assets) == {AssetKey(["reporting", f"{n}_{kind}"]) for n in ("daily", "weekly", "monthly")
+    assert set(assets) == {AssetKey(["card_fraud", "reporting", f"{n}_{kind}"]) for n in ("daily", "weekly", "monthly")
                            for kind in ("summary", "report")}
-    weekly = assets[AssetKey(["reporting", "weekly_summary"])]
+    weekly = assets[AssetKey(["card_fraud", "reporting", "weekly_summary"])]
     assert weekly.partitions_def == CALENDAR.weekly
-    assert AssetKey(["scoring", "predictions"]) in weekly.dependency_keys
-    assert AssetKey(["gold", "labels"]) in weekly.dependency_keys
+    assert AssetKey(["card_fraud", "scoring", "predictions"]) in weekly.dependency_keys
+    assert AssetKey(["card_fraud", "gold", "labels"]) in weekly.dependency_keys
     assert weekly.metadata_by_key[weekly.key]["partition_expr"] == "period_start"
-    report = assets[AssetKey(["reporting", "monthly_report"])]
-    assert report.partitions_def == CALENDAR.monthly and AssetKey(["reporting", "monthly_summary"]) in report.dependency_keys
+    report = assets[AssetKey(["card_fraud", "reporting", "monthly_report"])]
+    assert report.partitions_def == CALENDAR.monthly
+    assert AssetKey(["card_fraud", "reporting", "monthly_summary"]) in report.dependency_keys
     assert report.group_names_by_key[report.key] == group_name(load_reporting("card_fraud").report("monthly"))
 
 
 def test_jobs_and_schedules_resolve_and_refresh_requests_the_matured_period():
     config = load_reporting("card_fraud")
-    jobs = build_reporting_jobs(config)
+    jobs = build_reporting_jobs(DATASET.name, config)
     schedules = build_reporting_schedules(config, CALENDAR, label_window_days=30, jobs=jobs)
     defs = Definitions(assets=build_reporting_assets(DATASET, CALENDAR), jobs=jobs,
                        schedules=schedules, resources=build_resources(load_profile("local")))  # starts nothing

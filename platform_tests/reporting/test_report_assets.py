@@ -81,7 +81,7 @@ def runs(spark, spark_resource, resources, data_root, tmp_path_factory) -> Runs:
 
 def _events(result, name: str) -> dict[str, dict]:
     events = [e.materialization for e in result.get_asset_materialization_events()
-              if e.materialization.asset_key == AssetKey(["reporting", name])]
+              if e.materialization.asset_key == AssetKey(["card_fraud", "reporting", name])]
     return {e.partition: {k: v.value for k, v in e.metadata.items()} for e in events}
 
 
@@ -184,7 +184,8 @@ def test_a_report_without_its_aggregates_is_an_error_not_an_empty_report(runs, r
     assets = {a.key.path[-1]: a for a in build_reporting_assets(dataset, build_calendar(dataset.partitions), CONFIG)}
     summary, report = assets["daily_summary"], assets["daily_report"]
     never_built = (SUN + timedelta(days=7)).isoformat()
-    with pytest.raises(Exception, match=f"No aggregates for daily partition {never_built}.*reporting/daily_summary"):
+    message = f"No aggregates for daily partition {never_built}.*card_fraud/reporting/daily_summary"
+    with pytest.raises(Exception, match=message):
         materialize([summary, report], selection=[report.key], resources=resources, instance=instance,
                     partition_key=never_built)
     assert not (runs.reports_root / "daily" / never_built).exists()

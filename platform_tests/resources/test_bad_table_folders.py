@@ -82,7 +82,7 @@ def test_bad_folders_are_warnings_and_every_other_table_stays_usable(spark, spar
         spark.sql(f"SELECT count(*) FROM testing.{planted['no_log'].name}").collect()
 
     # An unrelated materialisation through the IO manager works beside them.
-    @asset(key=["testing", f"unrelated_{planted['suffix']}"])
+    @asset(key=["card_fraud", "testing", f"unrelated_{planted['suffix']}"])
     def unrelated(spark: SparkResource):
         return spark.spark_session.range(3)
 

@@ -32,7 +32,8 @@ class Verdict(Config):
 
 
 def build(name: str):
-    up_key, down_key = AssetKey(["testing", f"{name}_up"]), AssetKey(["testing", f"{name}_down"])
+    up_key = AssetKey(["card_fraud", "testing", f"{name}_up"])  # [<dataset>, <schema>, <table>]
+    down_key = AssetKey(["card_fraud", "testing", f"{name}_down"])
 
     @asset(key=up_key, partitions_def=DAILY, metadata={"partition_expr": "day"},
            backfill_policy=BackfillPolicy.single_run(),

@@ -40,7 +40,7 @@ def make_asset(name: str, **metadata):
     """A daily asset whose rows (ids, value) come from run config, stamped with the partition day."""
 
     @asset(
-        key=["testing", name],
+        key=["card_fraud", "testing", name],  # [<dataset>, <schema>, <table>]: the table testing.<name>
         partitions_def=DAILY,
         metadata={"partition_expr": "event_date", **metadata},
         backfill_policy=BackfillPolicy.single_run(),
@@ -212,7 +212,8 @@ def test_downstream_reads_only_its_partition_window(spark, resources, instance, 
     events = make_asset(name)
     seen: dict[str, list[str]] = {}
 
-    @asset(key=["testing", f"{name}_down"], partitions_def=DAILY, ins={"up": AssetIn(key=["testing", name])},
+    @asset(key=["card_fraud", "testing", f"{name}_down"], partitions_def=DAILY,
+           ins={"up": AssetIn(key=["card_fraud", "testing", name])},
            metadata={"partition_expr": "event_date"})
     def downstream(context: AssetExecutionContext, up):
         seen[context.partition_key] = sorted({r["event_date"].isoformat() for r in up.collect()})

@@ -16,7 +16,7 @@ from platform_tests.resources.test_delta_io_manager import DAILY, day_counts
 
 
 def observed_asset(name: str, seen: list[dict], write_mode: str):
-    @asset(key=["testing", name], partitions_def=DAILY,
+    @asset(key=["card_fraud", "testing", name], partitions_def=DAILY,
            metadata={"partition_expr": "event_date", "write_mode": write_mode, "merge_keys": ["id", "event_date"]})
     def _asset(context: AssetExecutionContext, spark: SparkResource):
         day = date.fromisoformat(context.partition_key)

@@ -54,7 +54,7 @@ def test_without_a_step_the_range_figures_stay_on_the_output(spark, resources):
     df = spark.sql("SELECT * FROM VALUES (1, DATE'2026-01-01'), (2, DATE'2026-01-01'), (3, DATE'2026-01-03') "
                    "AS t(id, event_date)")
     context = build_output_context(
-        asset_key=["testing", name], definition_metadata={"partition_expr": "event_date"},
+        asset_key=["card_fraud", "testing", name], definition_metadata={"partition_expr": "event_date"},
         asset_partitions_def=DAILY, asset_partition_key_range=PartitionKeyRange("2026-01-01", "2026-01-03"),
     )
     resources["io_manager"].handle_output(context, df)

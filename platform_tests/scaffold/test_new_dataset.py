@@ -68,8 +68,10 @@ def test_the_scaffold_loads_everywhere_and_builds_the_definitions(tmp_path: Path
     from lakehouse.definitions import build_definitions
 
     keys = {k.to_user_string() for k in build_definitions(profile).resolve_asset_graph().get_all_asset_keys()}
-    assert {"bronze/flights", "silver/flights", "gold/flights_features", "gold/flights_labels", "ml/model",
-            "scoring/predictions", "monitoring/model_performance"} <= keys
+    assert {"flights/bronze/flights", "flights/silver/flights", "flights/gold/flights_features",
+            "flights/gold/flights_labels", "flights/ml/model", "flights/scoring/predictions",
+            "flights/monitoring/model_performance"} <= keys
+    assert all(k.startswith("flights/") for k in keys), keys  # every key in the new dataset's namespace
     # That building them starts no JVM is test_definitions' subprocess check: in a suite sharing one
     # Spark session, this process has one whatever the scaffold does.
 

@@ -16,6 +16,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse.config.dataset import load_dataset
+from lakehouse.config.identifiers import dataset_key
 from lakehouse.config.scoring import ScoringSettings, load_scoring_config
 from lakehouse.ml.features import FeatureSpec, load_feature_spec
 from lakehouse.ml.tracking import TrainingContext, log_and_register
@@ -59,9 +60,9 @@ def settings(**changes: Any) -> ScoringSettings:
 
 
 def stand_in(scoring: ScoringSettings | None = None) -> AssetSpec:
-    """The processing stage's gold features as an external spec in the test schema: same table name and
-    partitions as FEATURES_KEY, the key `settings().features_asset` names."""
-    key = AssetKey((scoring or settings()).features_key)
+    """The processing stage's gold features as an external spec of the dataset in the test schema: same
+    table name and partitions as FEATURES_KEY, the key `settings().features_asset` names within the dataset."""
+    key = AssetKey(dataset_key(DATASET.name, (scoring or settings()).features_key))
     assert key.path[-1] == FEATURES_KEY.path[-1]
     return AssetSpec(key, partitions_def=CALENDAR.daily, metadata={"partition_expr": "event_date"})
 

@@ -5,20 +5,19 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from dagster import AssetCheckSeverity
+from dagster import AssetCheckSeverity, AssetKey
 from pyspark.sql import functions as F
 
 from lakehouse.config.contracts import load_contracts
 from lakehouse.resources.delta_io_manager import ObservedFrame
 from lakehouse.scoring import checks
-from lakehouse.scoring.assets import PREDICTIONS_KEY
 from lakehouse.scoring.drift import REFERENCE_TAG, Reference, fractions, psi, reference_for, reference_from_scores
 from lakehouse.scoring.model import load_scoring_model
 from lakehouse.scoring.predict import score, stamp_for
 from platform_tests.scoring.conftest import NAME
 
 CONTRACT = load_contracts("card_fraud")["predictions"]
-KEY = PREDICTIONS_KEY
+KEY = AssetKey(["card_fraud", "scoring", "predictions"])
 
 
 SCORED_AT = datetime(2026, 3, 1, tzinfo=UTC)

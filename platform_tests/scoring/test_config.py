@@ -11,8 +11,10 @@ from pydantic import ValidationError
 
 from lakehouse.config.scoring import ScoringSettings, load_scoring_config
 from lakehouse.scoring import checks
-from lakehouse.scoring.assets import PREDICTIONS_KEY, ScoringRunConfig, build_scoring_assets, run_defaults
+from lakehouse.scoring.assets import ScoringRunConfig, build_scoring_assets, run_defaults
 from platform_tests.scoring.conftest import CALENDAR, DATASET
+
+PREDICTIONS_KEY = AssetKey(["card_fraud", "scoring", "predictions"])  # scoring.yaml's scoring/predictions
 
 
 def test_shipped_config_defaults_the_notebook_parameters():
@@ -55,7 +57,7 @@ def test_asset_declaration():
     assert asset.op.name == "scoring__predictions" and asset.can_subset
     assert asset.partitions_def == CALENDAR.daily
     assert asset.backfill_policy == BackfillPolicy.single_run()
-    assert set(asset.asset_deps[PREDICTIONS_KEY]) == {AssetKey(["gold", "transaction_features"])}
+    assert set(asset.asset_deps[PREDICTIONS_KEY]) == {AssetKey(["card_fraud", "gold", "transaction_features"])}
     specs = {s.name: s for s in asset.check_specs}
     assert set(specs) == {checks.ROWS, checks.CONTRACT, checks.VERSION, checks.DRIFT}
     assert all(specs[n].blocking for n in (checks.ROWS, checks.CONTRACT, checks.VERSION))

@@ -7,6 +7,7 @@ import pytest
 from dagster import AssetKey, AssetSelection, DagsterEventType, DagsterInstance, materialize
 from pyspark.sql import functions as F
 
+from lakehouse.config.identifiers import dataset_key
 from lakehouse.ml.promotion import ModelVersionNotFound
 from lakehouse.resources.delta_write import WriteSpec, write_delta
 from lakehouse.scoring import checks
@@ -29,7 +30,7 @@ def run(resources, mlflow_store, registry, gold):
             tags = None
             if isinstance(day, tuple):
                 tags = {"dagster/asset_partition_range_start": day[0], "dagster/asset_partition_range_end": day[1]}
-            selection = AssetSelection.assets(AssetKey(scoring.predictions_key))
+            selection = AssetSelection.assets(AssetKey(dataset_key(DATASET.name, scoring.predictions_key)))
             return materialize(assets, partition_key=None if tags else day, tags=tags, instance=instance,
                                selection=selection if with_checks else selection.without_checks(),
                                resources={**resources, "mlflow": mlflow_store}, raise_on_error=raise_on_error,

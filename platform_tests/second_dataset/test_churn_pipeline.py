@@ -93,7 +93,7 @@ def test_the_week_is_trained_registered_and_promoted(replay: Replay, spark) -> N
     assert {"usage_id", "account_id", "plan", "minutes_to_mean_14d"} <= set(training.columns)
     events = replay.results[f"ml_weekly_training@{WEEK}"].get_asset_materialization_events()
     model = next(e.step_materialization_data.materialization for e in events
-                 if e.asset_key == AssetKey(["ml", "model"]))
+                 if e.asset_key == AssetKey(["subscription_churn", "ml", "model"]))
     assert model.metadata["promoted"].value is True
     mlflow = replay.defs.resources["mlflow"]  # the profile's MLflow resource: the store under the replay's root
     assert str(replay.root) in mlflow.resolved_tracking_uri()

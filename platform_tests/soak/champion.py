@@ -17,9 +17,9 @@ from mlflow import MlflowClient
 from lakehouse.config.ml import load_ml_config
 from lakehouse_tools.demo.clock import demo_project_dir
 
-MODEL = AssetKey(["ml", "model"])
-RESCORE_TAG = "lakehouse/rescore_model_version"
 DATASET = "card_fraud"
+MODEL = AssetKey([DATASET, "ml", "model"])
+RESCORE_TAG = "lakehouse/rescore_model_version"
 
 
 def switch_on_champion_rescore(root: Path) -> int:

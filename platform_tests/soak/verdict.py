@@ -8,14 +8,16 @@ from typing import TYPE_CHECKING
 
 from dagster import AssetKey, DagsterRunStatus
 
-from platform_tests.soak.champion import RESCORE_TAG, rescored_versions
+from platform_tests.soak.champion import DATASET, RESCORE_TAG, rescored_versions
 
 if TYPE_CHECKING:
     from platform_tests.soak.soak import Phase, Soak
 
-DAILY_REPORT, PREDICTIONS = AssetKey(["reporting", "daily_report"]), AssetKey(["scoring", "predictions"])
-SILVER = AssetKey(["silver", "transactions"])
-ROLL_UPS = ("reporting/weekly_", "reporting/monthly_", "monitoring/")  # periods and windows beyond the day
+DAILY_REPORT = AssetKey([DATASET, "reporting", "daily_report"])
+PREDICTIONS = AssetKey([DATASET, "scoring", "predictions"])
+SILVER = AssetKey([DATASET, "silver", "transactions"])
+# Periods and windows beyond the day, as user strings of keys ([<dataset>, <schema>, <table>]).
+ROLL_UPS = tuple(f"{DATASET}/{prefix}" for prefix in ("reporting/weekly_", "reporting/monthly_", "monitoring/"))
 LAUNCHERS = ("dagster/sensor_name", "dagster/backfill", "dagster/parent_run_id")  # a sensor, a backfill, a retry
 
 

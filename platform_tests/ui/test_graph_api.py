@@ -32,12 +32,12 @@ query($selector: RepositorySelector!) {
 
 # The spine of the design (docs/architecture.md): landing file -> bronze -> silver -> gold -> ml.
 DESIGNED_EDGES = [
-    ("bronze/transactions_pos", "silver/transactions"),
-    ("bronze/transactions_online", "silver/transactions"),
-    ("silver/transactions", "gold/transaction_features"),
-    ("gold/transaction_features", "ml/training_set"),
-    ("gold/labels", "ml/training_set"),
-    ("ml/training_set", "ml/model"),
+    ("card_fraud/bronze/transactions_pos", "card_fraud/silver/transactions"),
+    ("card_fraud/bronze/transactions_online", "card_fraud/silver/transactions"),
+    ("card_fraud/silver/transactions", "card_fraud/gold/transaction_features"),
+    ("card_fraud/gold/transaction_features", "card_fraud/ml/training_set"),
+    ("card_fraud/gold/labels", "card_fraud/ml/training_set"),
+    ("card_fraud/ml/training_set", "card_fraud/ml/model"),
 ]
 
 

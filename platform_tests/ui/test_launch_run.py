@@ -13,7 +13,7 @@ from platform_tests.ui.conftest import LandedDay
 from platform_tests.ui.webserver import LOCATION, REPOSITORY, Webserver
 
 # The cheapest real asset: a bronze file source over one tiny landed day (one Spark session, no upstream).
-TARGET = AssetKey(["bronze", "transactions_pos"])
+TARGET = AssetKey(["card_fraud", "bronze", "transactions_pos"])
 # A local JVM takes 15-30 s to start on an idle 2-core machine, minutes when other Spark tests share it.
 RUN_TIMEOUT_S = 600
 TERMINAL = {"SUCCESS", "FAILURE", "CANCELED"}
