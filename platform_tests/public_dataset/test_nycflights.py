@@ -35,9 +35,10 @@ def test_the_scaffold_took_the_file_as_it_is(replay: Replay) -> None:
     plan = replay.scaffold.plan
     assert replay.scaffold.assets  # checked: every loader, and the definitions built
     assert plan.key_column.name == KEY and plan.time.name == "time_hour" and plan.start_date == date(2013, 1, 1)
-    # `NA` is text to the platform (only an empty value is missing): arr_delay is a string, said so.
+    # Integers and `NA`: an int column declaring `NA` as its missing value (contract `missing_values`), said so.
     outcome = next(c for c in plan.columns if c.name == OUTCOME)
-    assert outcome.type == "string" and any(MISSING in note for note in outcome.notes)
+    assert (outcome.type, outcome.missing_values, outcome.required) == ("int", [MISSING], False)
+    assert any(MISSING in note for note in outcome.notes)
     assert plan.label_columns == {OUTCOME}
     assert OUTCOME not in {c for f in plan.features for c in f.source_columns}  # no leakage
 
@@ -51,21 +52,22 @@ def test_every_landed_row_is_loaded_or_quarantined(replay: Replay, spark) -> Non
     print(f"\n  landed {replay.prepared.rows}, bronze {loaded}, quarantined {sum(reasons.values())}: {dict(reasons)}")
     assert loaded + sum(reasons.values()) == replay.prepared.rows
     # Nothing to quarantine: the scaffold's own inference over every row of the file finds the types and
-    # `required` it inferred from the first 1,000 (no empty value; `NA` is text, in the string arr_delay).
-    whole = {c.name: (c.type, c.required) for c in infer_columns(read_sample(replay.prepared.path, 10**6))}
-    inferred = {c.name: (c.type, c.required) for c in replay.scaffold.plan.columns}
-    assert whole | {KEY: ("bigint", True)} == inferred  # the key, int in the file, is declared bigint
+    # `required` and missing values it inferred from the first 1,000 (no empty value; `NA` in arr_delay only).
+    whole = {c.name: (c.type, c.required, c.missing_values)
+             for c in infer_columns(read_sample(replay.prepared.path, 10**6))}
+    inferred = {c.name: (c.type, c.required, c.missing_values) for c in replay.scaffold.plan.columns}
+    assert whole | {KEY: ("bigint", True, [])} == inferred  # the key, int in the file, is declared bigint
     assert not reasons
     assert replay.table(spark, f"silver.{DATASET}").count() == replay.prepared.rows
 
 
 def test_flights_without_an_arrival_have_unknown_labels(replay: Replay, spark) -> None:
     silver = replay.table(spark, f"silver.{DATASET}")
-    missing = {r[KEY] for r in silver.where(F.col(OUTCOME) == MISSING).select(KEY).collect()}
-    assert missing == replay.prepared.no_arrival and missing  # `NA` loaded as landed, not altered
+    missing = {r[KEY] for r in silver.where(F.col(OUTCOME).isNull()).select(KEY).collect()}
+    assert missing == replay.prepared.no_arrival and missing  # exactly the `NA`s loaded as null, nothing else
     labels = replay.table(spark, f"gold.{DATASET}_labels")
     unknown = {r[KEY] for r in labels.where(F.col("label").isNull()).select(KEY).collect()}
-    assert unknown == missing  # try_cast(arr_delay AS INT) > 15 is null there, 1 or 0 everywhere else
+    assert unknown == missing  # arr_delay > 15 is null there, 1 or 0 everywhere else
     known = labels.where(F.col("label").isNotNull()).agg(F.avg("label").alias("rate")).first()["rate"]
     assert 0.1 < known < 0.4, known  # arrivals more than 15 minutes late: about a fifth of the flights
 
