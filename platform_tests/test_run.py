@@ -58,3 +58,19 @@ def test_the_landed_days_are_the_day_folders_of_the_file_sources(tmp_path):
 def test_nothing_landed_is_refused_with_the_command_that_lands(tmp_path):
     with pytest.raises(SystemExit, match="Nothing is landed for card_fraud.*lakehouse land card_fraud"):
         usable_days(tmp_path, "card_fraud")
+
+
+def test_the_summary_counts_the_tables_of_the_asset_keys(tmp_path):
+    # make run's summary names each asset's table by the key's rule: [<dataset>, <schema>, <table>] ->
+    # <schema>.<table> in the dataset's storage (no Spark: the refs only).
+    from lakehouse.config.profile import load_profile
+    from lakehouse.definitions import build_definitions
+    from lakehouse.profile_resources import build_resources
+    from lakehouse_tools.summary import asset_tables
+
+    defs = build_definitions(load_profile("local"), str(tmp_path))
+    keys = [tuple(k.path) for k in defs.resolve_asset_graph().get_all_asset_keys()]
+    refs = asset_tables(build_resources(load_profile("local"), str(tmp_path))["spark"], keys)
+    names = {r.name for r in refs}
+    assert {"bronze.transactions_pos", "silver.transactions", "scoring.predictions", "ml.training_set"} <= names
+    assert all(r.location.startswith(str(tmp_path)) for r in refs)

@@ -20,13 +20,17 @@ def say(message: str) -> None:
     print(f"[lakehouse {time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
+def asset_tables(spark_resource: Any, keys: list[tuple[str, ...]]) -> list[Any]:
+    """The table of each asset key, by the one rule (SparkResource.table_for), whether it exists or not."""
+    return [spark_resource.table_for(key) for key in keys]
+
+
 def table_counts(resources: dict[str, Any], keys: list[tuple[str, ...]]) -> dict[str, int]:
     """Row count of every asset that is a Delta table (models and report files are not)."""
     spark_resource = resources["spark"]
     session = spark_resource.spark_session
     counts = {}
-    for key in keys:
-        ref = spark_resource.table(key[0], key[-1])
+    for ref in asset_tables(spark_resource, keys):
         if table_exists(session, ref):
             spark_resource.register(ref)
             counts[ref.name] = session.table(ref.name).count()
