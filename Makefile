@@ -74,7 +74,7 @@ mlflow: setup ## MLflow UI on http://127.0.0.1:5000 over the local tracking stor
 
 dagster-home:
 	mkdir -p "$(DAGSTER_HOME)"
-	test -f "$(DAGSTER_HOME)/dagster.yaml" || cp "$$($(PY) -c 'from lakehouse.config.profile import load_profile; print(load_profile().dagster.instance_template)')" "$(DAGSTER_HOME)/dagster.yaml"
+	test -f "$(DAGSTER_HOME)/dagster.yaml" || cp "$$($(PY) -c 'from lakehouse_tools.run import profile_for; print(profile_for("$(DATASET)" or None).dagster.instance_template)')" "$(DAGSTER_HOME)/dagster.yaml"
 
 spark-connect: setup ## Spark Connect server on sc://127.0.0.1:15002 (then: make run PROFILE=remote)
 	$(PY) -m lakehouse_tools.spark_connect --port 15002

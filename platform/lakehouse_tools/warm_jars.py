@@ -22,7 +22,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from lakehouse.config.profile import load_profile
+from lakehouse.config.base import load_yaml
+from lakehouse.config.profile import Profile, SparkSettings
+from lakehouse.config.project import DEFAULT_PROJECT_DIR, shown
 
 LOCK_FILE = ".lakehouse-warm-jars.lock"
 LOG_FILE = "lakehouse-warm-jars.log"  # the last failed try's full output, beside the lock
@@ -238,8 +240,16 @@ def _report(ivy: Path, packages: Sequence[str], result: Resolution, tries: int) 
     return "\n".join(lines)
 
 
+def platform_spark() -> SparkSettings:
+    """The shipped `local` profile's Spark settings: the jars of the platform's profiles. Read from the
+    shipped project whatever LAKEHOUSE_PROJECT_DIR says: a user's project may have no `local` profile
+    (`lakehouse new-dataset` writes only `<name>_local`), and `make setup` warms the same jars for all."""
+    path = DEFAULT_PROJECT_DIR / "profiles" / "local.yaml"
+    return load_yaml(path, shown(path), Profile, name="local").spark
+
+
 def main() -> int:
-    settings = load_profile("local").spark
+    settings = platform_spark()
     return warm(settings.packages, Path(settings.ivy_home).expanduser(),
                 say=lambda message: print(message, flush=True))
 
