@@ -74,3 +74,23 @@ def test_the_summary_counts_the_tables_of_the_asset_keys(tmp_path):
     names = {r.name for r in refs}
     assert {"bronze.transactions_pos", "silver.transactions", "scoring.predictions", "ml.training_set"} <= names
     assert all(r.location.startswith(str(tmp_path)) for r in refs)
+
+
+def test_setup_in_a_project_of_ones_own_reads_the_shipped_jars_and_the_datasets_profile(monkeypatch, tmp_path):
+    # `lakehouse new-dataset` writes profiles/<name>_local.yaml only: `make setup` (the jars) and
+    # `make dagster-home` (the instance template) must not ask the project for a `local` profile.
+    import shutil
+
+    from lakehouse.config.profile import load_profile
+    from lakehouse.config.project import DEFAULT_PROJECT_DIR, PROJECT_ENV_VAR
+    from lakehouse_tools.warm_jars import platform_spark
+
+    (tmp_path / "profiles").mkdir()
+    shutil.copytree(DEFAULT_PROJECT_DIR / "datasets" / "subscription_churn", tmp_path / "datasets" / "subscription_churn")
+    shutil.copy(DEFAULT_PROJECT_DIR / "profiles" / "subscription_churn_local.yaml", tmp_path / "profiles")
+    monkeypatch.setenv(PROJECT_ENV_VAR, str(tmp_path))
+    monkeypatch.delenv(PROFILE_ENV_VAR, raising=False)
+    with pytest.raises(ValueError, match="Unknown profile 'local'"):
+        load_profile("local")  # what both read before
+    assert platform_spark().packages and any("delta-spark" in p for p in platform_spark().packages)
+    assert profile_for("subscription_churn").dagster.instance_template == "scripts/templates/dagster.yaml"
