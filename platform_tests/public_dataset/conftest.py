@@ -50,6 +50,8 @@ class Replay:
     defs: Definitions
     results: dict[str, ExecuteInProcessResult]
     seconds: dict[str, float]
+    runs: Runs  # to run the replay's jobs again
+    instance: DagsterInstance
 
     def table(self, spark: Any, name: str) -> Any:
         """A Delta table of this replay, by location (never by a catalog name another test registered)."""
@@ -94,7 +96,8 @@ def replay(test_profile: Profile, data_root: Path) -> Iterator[Replay]:
         runs.days(instance, first, last)
         week = runs.trained_week
         assert week is not None
-        state = Replay(root, project, prepared, scaffold, landed, first, last, week, defs, runs.results, runs.seconds)
+        state = Replay(root, project, prepared, scaffold, landed, first, last, week, defs, runs.results, runs.seconds,
+                       runs, instance)
         print("\n".join(f"  {k:40s} {s:6.1f} s" for k, s in state.seconds.items()))
         yield state
     assert os.environ.get(DATA_ROOT_ENV_VAR) != str(root)  # restored for the tests that follow

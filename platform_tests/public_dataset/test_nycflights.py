@@ -144,3 +144,14 @@ def test_champion_test_roc_auc_is_within_0_05_of_a_sklearn_reference(replay: Rep
           f"(difference {platform - reference:+.4f}, tolerance {TOLERANCE})")
     assert 0 < positives < int(test.sum())
     assert abs(platform - reference) <= TOLERANCE
+
+
+def test_a_rerun_of_the_days_rewrites_the_same_rows(replay: Replay, spark) -> None:
+    # Last in the module: it rewrites the tables the tests above read. Re-ingesting the same days meets a
+    # filled bronze table, so every row goes through the loaded-before join; with this contract its plan
+    # once never finished optimising (ingestion/files.py `_join_loaded_before`).
+    tables = (f"bronze.{DATASET}", f"bronze.{DATASET}_quarantine", f"silver.{DATASET}", f"gold.{DATASET}_features")
+    before = {t: replay.table(spark, t).count() for t in tables}
+    replay.runs.run(replay.instance, "make_run_ingest_and_process", replay.first, replay.last)
+    assert {t: replay.table(spark, t).count() for t in tables} == before
+    assert before[f"bronze.{DATASET}"] == replay.prepared.rows  # nothing quarantined as already loaded

