@@ -60,14 +60,15 @@ def test_nothing_landed_is_refused_with_the_command_that_lands(tmp_path):
         usable_days(tmp_path, "card_fraud")
 
 
-def test_the_summary_counts_the_tables_of_the_asset_keys(tmp_path):
+def test_the_summary_counts_the_tables_of_the_asset_keys(tmp_path, monkeypatch):
     # make run's summary names each asset's table by the key's rule: [<dataset>, <schema>, <table>] ->
     # <schema>.<table> in the dataset's storage (no Spark: the refs only).
-    from lakehouse.config.profile import load_profile
+    from lakehouse.config.profile import DATA_ROOT_ENV_VAR, load_profile
     from lakehouse.definitions import build_definitions
     from lakehouse.profile_resources import build_resources
     from lakehouse_tools.summary import asset_tables
 
+    monkeypatch.delenv(DATA_ROOT_ENV_VAR, raising=False)  # the suite's root would override tmp_path
     defs = build_definitions(load_profile("local"), str(tmp_path))
     keys = [tuple(k.path) for k in defs.resolve_asset_graph().get_all_asset_keys()]
     refs = asset_tables(build_resources(load_profile("local"), str(tmp_path))["spark"], keys)
