@@ -2,6 +2,7 @@
 (Wall-clock load time is a target of `make bench`, not of tests: a loaded machine fails such asserts.)"""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -87,3 +88,28 @@ def test_scoring_lineage_and_export_job_follow_the_dataset_configuration():
     export = build_definitions(load_profile("local")).resolve_job_def("export_predictions")
     op_config = export.run_config_schema.config_type.fields["ops"].config_type.fields["export_predictions_op"]
     assert {"start", "end", "format", "path"} <= set(op_config.config_type.fields["config"].config_type.fields)
+
+
+_ISOLATION_PROBE = """
+import json
+import os
+import lakehouse.definitions as module  # builds nothing: each location is built on first access
+churn = {k.path[0] for k in module.subscription_churn_local.resolve_asset_graph().get_all_asset_keys()}
+try:
+    module.defs
+    error = ""
+except ValueError as err:
+    error = str(err)
+print(json.dumps({"churn": sorted(churn), "defs_error": error}))
+"""
+
+
+def test_one_profiles_location_neither_builds_nor_fails_on_another():
+    # A workspace of several datasets loads the module once per location: a broken LAKEHOUSE_PROFILE (here
+    # unknown) fails `defs` only, and the churn location still builds (workspace.demos.yaml).
+    env = {**os.environ, "LAKEHOUSE_PROFILE": "no_such_profile"}
+    out = subprocess.run([sys.executable, "-c", _ISOLATION_PROBE], check=True, capture_output=True, text=True,
+                         cwd=REPO, env=env)
+    probe = json.loads(out.stdout.strip().splitlines()[-1])
+    assert probe["churn"] == ["subscription_churn"]
+    assert "Unknown profile 'no_such_profile'" in probe["defs_error"]

@@ -1,7 +1,7 @@
 """The code location: every asset, check, job, schedule and sensor, with resources for the profile.
 
-`defs` is the location of LAKEHOUSE_PROFILE (default `local`): `dagster dev -w workspace.yaml`, `dg dev`,
-the daemon and `make run` load it. Any other attribute named like a profile is that profile's location:
+`defs` is the location of LAKEHOUSE_PROFILE (default `local`), built on first access: `dagster dev -w
+workspace.yaml`, `dg dev`, the daemon and `make run` load it. Any other attribute named like a profile is that profile's location:
 a workspace lists one location per dataset (`attribute: subscription_churn_local`, workspace.demos.yaml),
 so several datasets share one webserver, daemon and instance (docs/architecture.md, "Several datasets").
 Loading reads only LAKEHOUSE_PROFILE, LAKEHOUSE_PROJECT_DIR and the project's configuration files (the
@@ -109,20 +109,25 @@ def _optional_sensors(assets: list[Any], automation: AutomationConfig, dataset: 
     return [s for s in optional if s]
 
 
-defs = build_definitions()
-
-
 @cache
-def definitions_for(profile: str) -> Definitions:
-    """The code location of `profile` (its dataset, storage and resources), built once per process."""
+def definitions_for(profile: str | None) -> Definitions:
+    """The code location of `profile` (None: LAKEHOUSE_PROFILE), built once per process, on first access."""
     return build_definitions(load_profile(profile))
 
 
 def __getattr__(name: str) -> Definitions:
-    """`attribute: <profile>` in a workspace file: that profile's code location. A module-level
-    __getattr__ because the profiles are configuration (the project's profiles/ folder), not code: a new
-    dataset's location needs a workspace entry, never a Python file."""
+    """`defs` (the location of LAKEHOUSE_PROFILE), or `attribute: <profile>` in a workspace file: that
+    profile's location. Built on first access, not at import: a location of one profile never builds, nor
+    fails on, another's. A module-level __getattr__ because profiles are configuration (the project's
+    profiles/ folder), not code: a new dataset's location needs a workspace entry, never a Python file."""
+    if name == "defs":
+        return definitions_for(None)
     if name.startswith("__") or name not in known_profiles():
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}; a code location is `defs` or a "
                              f"profile: {known_profiles()}")
     return definitions_for(name)
+
+
+def __dir__() -> list[str]:
+    """Lists `defs`: Dagster finds a module's Definitions among its listed members (`-m` with no attribute)."""
+    return [*globals(), "defs"]
