@@ -16,11 +16,10 @@ Per-asset behaviour comes from definition metadata (see WriteSpec.from_metadata)
 An asset may return an `ObservedFrame` instead of a DataFrame: aggregates Spark computes while the write
 runs (DataFrame.observe), added to the output metadata, so stats need no cache and no second pass.
 
-Row counts describe the partition whose page shows them. A one-partition (or unpartitioned) write reports
-`dagster/row_count`: rows now in its window (or table). A range run (a single-run backfill) yields one
-materialisation per partition; each gets its own partition's `dagster/row_count` (0 for a day without rows),
-counted by one aggregation over the written window, and all share `rows_in_run_range` (the range total,
-never passed as a row count) and `partition_range` ("first .. last"). Observed stats stay range-wide.
+Row counts describe the partition whose page shows them: each partition of a range run (a single-run
+backfill) gets its own `dagster/row_count`, and all share `rows_in_run_range` and `partition_range`. The
+write, the counts and the metadata are resources/delta_output.py's, which the processing steps use too, so
+their materialisations show the same figures. Observed stats stay range-wide.
 """
 
 from __future__ import annotations
@@ -35,27 +34,20 @@ from dagster import (
     InputContext,
     MetadataValue,
     OutputContext,
-    TableColumn,
-    TableSchema,
     TimeWindowPartitionsDefinition,
 )
 from pyspark.sql import Column, DataFrame, Observation
 
-from lakehouse.resources.catalog import TableRef
 from lakehouse.resources.check_guard import refuse_failed_upstream_input
-from lakehouse.resources.delta_write import (
-    TimeWindowFilter,
-    WriteResult,
-    WriteSpec,
-    read_table,
-    rows_by_window,
-    table_exists,
-    write_delta,
+from lakehouse.resources.delta_output import (
+    DeltaOutput,
+    output_metadata,
+    partition_metadata,
+    require_table,
+    write_output,
 )
+from lakehouse.resources.delta_write import TimeWindowFilter, WriteSpec, read_table
 from lakehouse.resources.spark import SparkResource
-
-# Operation metrics that hold the number of rows a commit wrote, by Delta operation.
-_ROWS_WRITTEN = ("numOutputRows", "numTargetRowsInserted")
 
 
 class ObservedFrame:
@@ -124,30 +116,18 @@ class DeltaSparkIOManager(ConfigurableIOManager):
         ref = self.spark.table_for(context.asset_key.path)
         # full_refresh: the asset rebuilt every partition, so the whole table is replaced.
         window = None if runtime.get("full_refresh") else self._window(context, spec.partition_expr)
-        spark = self.spark.spark_session
-        result = write_delta(spark, obj, ref, spec, window)
-        self.spark.register(ref)
-        partitions = self._partition_windows(context, spec.partition_expr)
-        if len(partitions) > 1:
-            # A range run: Dagster records one materialisation per partition, so each gets its own count.
-            per_partition = rows_by_window(read_table(spark, ref), list(partitions.values()))
-            counts = _range_metadata(context, partitions, per_partition)
-        else:
-            counts = {"dagster/row_count": _rows_in_scope(spark, ref, window, result, spec)}
-        # One call: Dagster rejects a second add_output_metadata naming the same keys.
+        output = write_output(self.spark, obj, ref, spec, window, self._partition_windows(context, spec.partition_expr))
         stats = observed.metadata() if observed is not None else {}
-        context.add_output_metadata({**stats, **counts, **_output_metadata(ref, obj, result, spec, window, metadata)})
+        shared = output_metadata(output, metadata.get("column_descriptions"))
+        # One call: Dagster rejects a second add_output_metadata naming the same keys.
+        context.add_output_metadata({**stats, **shared, **_scope_partitions(context, output)})
 
     def load_input(self, context: InputContext) -> DataFrame:
         upstream = context.upstream_output
         metadata = dict(upstream.definition_metadata or {}) if upstream else {}
         ref = self.spark.table_for(context.asset_key.path)
         spark = self.spark.spark_session
-        if not table_exists(spark, ref):
-            raise FileNotFoundError(
-                f"Table {ref.name} does not exist yet (location {ref.location}); materialise "
-                f"{context.asset_key.to_user_string()} first."
-            )
+        require_table(spark, ref, context.asset_key.to_user_string())
         refuse_failed_upstream_input(context)  # blocking checks hold across runs (check_guard.py)
         df = read_table(spark, ref)
         window = self._window(context, metadata.get("partition_expr"))
@@ -194,65 +174,22 @@ def _metadata_value(value: Any) -> Any:
         return str(value)
 
 
-def _rows_in_scope(spark: Any, ref: TableRef, window: TimeWindowFilter | None, result: WriteResult, spec: WriteSpec) -> int:
-    """Rows now in the written scope (the partition window, or the whole table)."""
-    if spec.mode == "overwrite":
-        # An overwrite's output rows are exactly the scope's rows: no extra Spark job needed.
-        for key in _ROWS_WRITTEN:
-            if key in result.metrics:
-                return int(result.metrics[key])
-    df = read_table(spark, ref)
-    if window is not None:
-        df = df.where(window.sql(df.schema))
-    return df.count()
+def _scope_partitions(context: OutputContext, output: DeltaOutput) -> dict[str, Any]:
+    """Give each partition of a range run its own row count and window; returns what stays on the output.
 
-
-def _range_metadata(
-    context: OutputContext, partitions: dict[str, TimeWindowFilter], rows: list[int]
-) -> dict[str, Any]:
-    """Metadata shared by every partition of a range run, which must not pass the range total as a row count.
-
-    Each partition's `dagster/row_count` goes on its own materialisation as partition-scoped asset metadata,
-    which Dagster 1.13 merges over the IO manager's metadata in that partition's event only (the machinery
-    behind `AssetExecutionContext.add_asset_metadata(partition_key=...)`). OutputContext offers no public way
-    to it (dagster-io/dagster#18123), hence the step context; the range tests pin this on the pinned version.
+    The figures go on each partition's materialisation as partition-scoped asset metadata, which Dagster
+    1.13 merges over the IO manager's metadata in that partition's event only (the machinery behind
+    `AssetExecutionContext.add_asset_metadata(partition_key=...)`). OutputContext offers no public way to
+    it (dagster-io/dagster#18123), hence the step context; the range tests pin this on the pinned version.
     """
-    keys = list(partitions)
-    shared: dict[str, Any] = {"rows_in_run_range": sum(rows), "partition_range": f"{keys[0]} .. {keys[-1]}"}
+    own = partition_metadata(output)
+    if not own:
+        return {}
     try:
         step = context.step_context
     except DagsterInvariantViolationError:
         # No step (a bare build_output_context): no per-partition events to scope, so the figures go here.
-        return {**shared, "rows_by_partition": MetadataValue.json(dict(zip(keys, rows)))}
-    for (key, window), count in zip(partitions.items(), rows):
-        own = {"dagster/row_count": count, "partition_window": _window_text(window)}
-        step.add_asset_metadata(own, asset_key=context.asset_key, partition_key=key)
-    return shared
-
-
-def _output_metadata(ref: TableRef, df: DataFrame, result: WriteResult, spec: WriteSpec,
-                     window: TimeWindowFilter | None, definition_metadata: dict[str, Any]) -> dict[str, Any]:
-    descriptions = dict(definition_metadata.get("column_descriptions") or {})
-    columns = [
-        TableColumn(name=f.name, type=f.dataType.simpleString(), description=descriptions.get(f.name))
-        for f in df.schema.fields
-    ]
-    metadata: dict[str, Any] = {
-        "dagster/column_schema": TableSchema(columns=columns),
-        "dagster/table_name": ref.name,
-        "delta_version": result.version,
-        "delta_operation": result.operation,
-        "write_mode": spec.mode,
-        "operation_metrics": MetadataValue.json(result.metrics),
-    }
-    if ref.location:
-        metadata["location"] = MetadataValue.path(ref.location)
-    if window is not None:
-        metadata["partition_window"] = _window_text(window)
-    if result.schema_change:
-        metadata["columns_added"] = ", ".join(result.schema_change)
-    return metadata
-
-
-def _window_text(window: TimeWindowFilter) -> str:
-    return f"{window.column} in [{window.start.date()}, {window.end.date()})"
+        return {"rows_by_partition": MetadataValue.json(output.partition_rows)}
+    for key, metadata in own.items():
+        step.add_asset_metadata(metadata, asset_key=context.asset_key, partition_key=key)
+    return {}
