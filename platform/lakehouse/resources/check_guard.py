@@ -4,10 +4,12 @@ materialisation failed a blocking check, however the reading run was launched.
 Dagster's `blocking=True` stops downstream steps only inside the run that ran the check; a later run (a
 schedule, a backfill, the Launchpad) would read the partition the check rejected. Declarative
 Automation holds automated runs back (per partition, with the same question: automation/held.py), but
-nothing else. The Delta IO manager therefore asks the instance, before it loads an input: which runs
-wrote the partitions about to be read, and did any of them record a failed blocking ERROR check on that
-asset? Then the run fails with a message naming the asset, the partitions and the checks
-(docs/automation.md, "Blocking checks").
+nothing else. So before anything is read, the instance is asked: which runs wrote the partitions about to
+be read, and did any of them record a failed blocking ERROR check on that asset? Then the run fails with a
+message naming the asset, the partitions and the checks (docs/automation.md, "Blocking checks"). Two
+callers ask: the Delta IO manager before it loads an input (`refuse_failed_upstream_input`), and the
+`compute` resource before it dispatches a processing step anywhere, for every upstream the step reads
+(`refuse_failed_upstream_deps`: those assets declare `deps`, which no IO manager loads).
 
 A check is judged by the run that wrote the partition: the whole written window is what a check of a
 range run evaluated. Re-materialise the partition (or fix and re-run its asset) to clear the hold.
@@ -20,6 +22,7 @@ from collections.abc import Sequence
 from dagster import (
     AssetCheckEvaluation,
     AssetCheckSeverity,
+    AssetExecutionContext,
     AssetKey,
     AssetRecordsFilter,
     DagsterEventType,
@@ -122,3 +125,23 @@ def refuse_failed_upstream_input(context: InputContext) -> None:
         return  # an input context built outside a run (build_input_context): no instance to ask
     partitions = list(context.asset_partition_keys) if context.has_asset_partitions else None
     refuse_failed_upstream(step.instance, context.asset_key, partitions, step.run_id)
+
+
+def refuse_failed_upstream_deps(context: AssetExecutionContext) -> None:
+    """The compute resource's hook, in the Dagster process before a step is dispatched: every upstream of
+    the asset, in the partitions this run reads through the dependency's partition mapping (a range run:
+    the union), or the latest materialisation of an unpartitioned upstream."""
+    for name, key in context.assets_def.keys_by_input_name.items():
+        partitions = _partitions_read(context, name)
+        if partitions == []:
+            continue  # the mapping reads no partition of it (e.g. days before its first)
+        refuse_failed_upstream(context.instance, key, partitions, context.run.run_id)
+
+
+def _partitions_read(context: AssetExecutionContext, input_name: str) -> list[str] | None:
+    """The upstream partitions the run reads through `input_name`; None for an unpartitioned upstream."""
+    try:
+        context.asset_partitions_def_for_input(input_name)
+    except DagsterInvariantViolationError:
+        return None  # Dagster's answer for an upstream without partitions
+    return list(context.asset_partition_keys_for_input(input_name))
