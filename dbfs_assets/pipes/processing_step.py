@@ -2,8 +2,10 @@
 
 On Databricks it is the spark_python_task of a jobs runs/submit (lakehouse.databricks.compute.
 DatabricksCompute); locally PipesSubprocessCompute runs it. It only opens Pipes, builds the table
-catalog and calls lakehouse.databricks.steps.run_step - the same function the local assets call -
-then reports the materialisation and the check results back to Dagster.
+catalog and calls lakehouse.processing.steps.run_step - the same function LocalCompute calls in the
+Dagster process - for the run's partitions (the extras), then reports the write's figures and the check
+results back to Dagster (lakehouse.databricks.pipes_outcome), where they become the materialisation's
+metadata exactly as for a step run in-process.
 
 Arguments: --pipes-io dbfs (Databricks: context and messages on DBFS) | default (local files).
 Pipes' own bootstrap arguments (--dagster-pipes-context/-messages, on an existing cluster) pass through.
@@ -13,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime
 from typing import Any
 
 
@@ -39,7 +40,7 @@ def _tables(extras: dict[str, Any]) -> Any:
     if extras["catalog"] == "unity":
         from pyspark.sql import SparkSession
 
-        from lakehouse.databricks.steps import ClusterTables
+        from lakehouse.databricks.cluster_tables import ClusterTables
 
         return ClusterTables(SparkSession.builder.getOrCreate(), extras["catalog_name"])
     from lakehouse.config.profile import load_profile
@@ -58,23 +59,17 @@ def main(argv: list[str] | None = None) -> int:
 
     from dagster_pipes import open_dagster_pipes
 
-    from lakehouse.databricks.steps import run_step
+    from lakehouse.databricks import pipes_outcome
+    from lakehouse.processing.steps import run_step
+    from lakehouse.resources.compute import RunDays
 
     with open_dagster_pipes(**_pipes_options(args.pipes_io)) as pipes:
         extras = dict(pipes.extras)
-        window = pipes.partition_time_window
-        if window is None:
-            raise ValueError("The processing steps need a partitioned run (a day or a day range)")
-        start, end = (datetime.fromisoformat(window[k]).date() for k in ("start", "end"))
-        pipes.log.info(f"step {extras['step']} for [{start}, {end}) on {extras['catalog']} tables")
-        outcome = run_step(extras["step"], _tables(extras), extras["dataset"], start, end)
-        asset_key = outcome.asset_key.to_user_string()
-        pipes.report_asset_materialization(metadata=outcome.metadata, asset_key=asset_key)
-        for check in outcome.checks:
-            pipes.report_asset_check(
-                check_name=check.check_name, passed=check.passed, asset_key=asset_key, severity=check.severity.value,
-                metadata={name: value.value for name, value in check.metadata.items()},
-            )
+        days = RunDays.from_json(extras["partitions"])  # the run's partitions and their days, from Dagster
+        pipes.log.info(f"step {extras['step']} for [{days.start}, {days.end}) ({len(days.partitions)} partition(s)) "
+                       f"on {extras['catalog']} tables")
+        outcome = run_step(extras["step"], _tables(extras), extras["dataset"], days)
+        pipes_outcome.report(pipes, outcome)
     return 0
 
 

@@ -24,7 +24,6 @@ from lakehouse.config.monitoring import load_monitoring_config
 from lakehouse.config.profile import Profile, known_profiles, load_profile
 from lakehouse.config.reporting import load_reporting
 from lakehouse.config.sources import load_sources
-from lakehouse.databricks.assets import build_compute_processing_assets
 from lakehouse.ingestion.assets import build_ingestion_assets
 from lakehouse.ingestion.sensors import assets_by_source, build_landing_sensor
 from lakehouse.jobs import build_daily_pipeline, partitions_of
@@ -60,9 +59,8 @@ def build_definitions(profile: Profile | None = None, data_root: str | None = No
         executor = multiprocess_executor.configured({"max_concurrent": profile.dagster.max_concurrent_steps})
     assets = [
         *ingestion,
-        # Profiles with a `databricks` section run processing through the `compute` resource (Pipes on a
-        # cluster); the same keys, partitions and checks either way (platform_tests/databricks checks it).
-        *(build_compute_processing_assets if profile.databricks else build_processing_assets)(dataset, calendar),
+        # One definition for every profile: the profile's `compute` resource decides where the steps run.
+        *build_processing_assets(dataset, calendar),
         *build_ml_assets(dataset, calendar),
         *build_scoring_assets(dataset, calendar),
         *build_reporting_assets(dataset, calendar),

@@ -1,7 +1,8 @@
 """Every resource the assets use, built for one environment profile (`build_resources`).
 
 It sits above the stages, beside definitions.py, because one resource is a stage's own: `compute`
-(databricks/compute.py) runs the processing steps. The resources package below imports no stage.
+(databricks/compute.py, on the contract of resources/compute.py) runs the processing steps. The resources
+package below imports no stage.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from databricks.sdk.service import jobs
 from lakehouse.config.databricks import DBFS_ASSETS_DIR, DatabricksSettings, load_cluster_spec
 from lakehouse.config.profile import REPO_ROOT, load_profile
 from lakehouse.databricks.compute import DatabricksCompute, compute_resource_for
-from lakehouse.databricks.steps import STEPS
+from lakehouse.processing.steps import STEPS
 from lakehouse.resources.spark import spark_resource_for
 
 INIT_SCRIPT = DBFS_ASSETS_DIR / "init_scripts" / "install_lakehouse.sh"

@@ -14,9 +14,9 @@ from dagster import DagsterInstance, EnvVar, materialize
 
 from lakehouse.config.dataset import load_dataset
 from lakehouse.config.profile import load_profile
-from lakehouse.databricks.assets import build_compute_processing_assets
 from lakehouse.databricks.compute import DatabricksCompute, LocalCompute, compute_resource_for
 from lakehouse.partitions import build_calendar
+from lakehouse.processing.assets import build_processing_assets
 from lakehouse.resources.spark import spark_resource_for
 
 DAY = "2026-07-02"
@@ -83,7 +83,7 @@ def test_pipes_submits_the_task_with_bootstrap_env_and_context() -> None:
     base = _compute()
     compute = OfflineDatabricksCompute(**{**base.model_dump(), "host": "https://example.invalid", "token": "t0ken"})
     dataset = load_dataset("card_fraud")
-    silver = build_compute_processing_assets(dataset, build_calendar(dataset.partitions))[0]
+    silver = build_processing_assets(dataset, build_calendar(dataset.partitions))[0]
     with DagsterInstance.ephemeral() as instance:
         result = materialize([silver], resources={"compute": compute}, instance=instance, partition_key=DAY,
                              raise_on_error=False)
@@ -94,10 +94,11 @@ def test_pipes_submits_the_task_with_bootstrap_env_and_context() -> None:
     assert task["spark_python_task"]["python_file"] == "dbfs:/lakehouse/pipes/processing_step.py"
     env = task["new_cluster"]["spark_env_vars"]
     assert {"DAGSTER_PIPES_CONTEXT", "DAGSTER_PIPES_MESSAGES", "LAKEHOUSE_WHEEL"} <= set(env)
-    # The context Pipes wrote to DBFS for the entry script: the step, the catalog and the window.
+    # The context Pipes wrote to DBFS for the entry script: the step, the catalog, the partitions and their days.
     puts = [c.kwargs["body"] for c in workspace.api_client.do.call_args_list if c.args[1].endswith("/dbfs/put")]
     context = json.loads(base64.b64decode(puts[0]["contents"]))
     assert context["extras"]["step"] == "silver" and context["extras"]["catalog"] == "unity"
+    assert context["extras"]["partitions"] == {DAY: [DAY, "2026-07-03"]}
     assert context["partition_key"] == DAY and context["asset_keys"] == ["card_fraud/silver/transactions"]
     assert "t0ken" not in json.dumps(context) + json.dumps(task)
 

@@ -98,8 +98,9 @@ def test_the_whole_silver_table_is_read_only_for_an_expression_label(spark, tmp_
 
 def test_the_labels_asset_reads_the_silver_day_and_matures_as_silver_grows(spark, resources, tmp_path: Path,
                                                                           monkeypatch):
-    """Through Dagster and the Delta IO manager, on tables of its own: gold/labels of a day from silver's
-    rows of that day (no chargebacks anywhere), and final once silver holds an event 2 days after it."""
+    """Through Dagster and the compute resource (LocalCompute, the step on this session), on tables of its
+    own: gold/labels of a day from silver's rows of that day (no chargebacks anywhere), and final once
+    silver holds an event 2 days after it. The stand-ins are written by the Delta IO manager."""
     expression_project(tmp_path, tables={"silver_table": "lx_transactions", "features_table": "lx_features",
                                          "labels_table": "lx_labels"})
     monkeypatch.setenv(PROJECT_ENV_VAR, str(tmp_path))

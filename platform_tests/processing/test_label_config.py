@@ -16,7 +16,6 @@ from lakehouse.config.dataset import load_dataset
 from lakehouse.config.features import EventLabel, ExpressionLabel, load_features
 from lakehouse.config.processing import load_processing
 from lakehouse.config.project import PROJECT_ENV_VAR
-from lakehouse.databricks.assets import build_compute_processing_assets
 from lakehouse.definitions import build_definitions
 from lakehouse.ml.features import load_feature_spec
 from lakehouse.partitions import build_calendar
@@ -106,15 +105,13 @@ def test_one_form_or_the_other_not_both(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 def test_the_labels_asset_reads_silver_not_a_label_source(project: Path) -> None:
-    """Both asset factories, and the whole code location: gold/labels' upstream is gold and silver's
-    rows of the same days; the (still ingested) chargebacks are no longer its input."""
+    """The asset factory, and the whole code location: gold/labels' upstream is gold and silver's rows of
+    the same days; the (still ingested) chargebacks are no longer its input."""
     dataset = load_dataset("card_fraud")
-    calendar = build_calendar(dataset.partitions)
-    for build in (build_processing_assets, build_compute_processing_assets):
-        labels = build(dataset, calendar)[2]
-        deps = {d.asset_key.to_user_string(): d.partition_mapping for d in labels.specs_by_key[labels.key].deps}
-        assert deps == {"card_fraud/gold/transaction_features": None, "card_fraud/silver/transactions": None}, build
-        assert EXPRESSION in (labels.specs_by_key[labels.key].description or "")
+    labels = build_processing_assets(dataset, build_calendar(dataset.partitions))[2]
+    deps = {d.asset_key.to_user_string(): d.partition_mapping for d in labels.specs_by_key[labels.key].deps}
+    assert deps == {"card_fraud/gold/transaction_features": None, "card_fraud/silver/transactions": None}
+    assert EXPRESSION in (labels.specs_by_key[labels.key].description or "")
     graph = build_definitions().resolve_asset_graph()
     parents = graph.get(AssetKey(["card_fraud", "gold", "labels"])).parent_keys
     assert parents == {AssetKey(["card_fraud", "gold", "transaction_features"]),

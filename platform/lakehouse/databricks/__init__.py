@@ -1,2 +1,3 @@
-"""Processing on Databricks through Dagster Pipes: the `compute` resource, the engine-neutral steps,
-the processing assets that call them, and the upload command (`python -m lakehouse.databricks`)."""
+"""Where the processing steps run: the `compute` resource's implementations (in-process, a Pipes
+subprocess, a Databricks cluster through Dagster Pipes), what crosses Pipes, the cluster's tables, and the
+upload command (`python -m lakehouse.databricks`). The steps and the assets are lakehouse/processing's."""

@@ -1,12 +1,16 @@
 """The `compute` resource: where a processing step runs, chosen by the profile, never by the asset.
 
-Every processing asset does `return compute.run(context, step)`. The implementations:
+Every processing asset does `return compute.run(context, step)`. The base class (resources/compute.py)
+guards blocking checks before the step is dispatched and records the step's figures as the Delta IO
+manager's metadata afterwards, for every implementation; each one here only implements `execute`:
 - LocalCompute: the step's function on the run's own Spark session (local JVM or Spark Connect).
 - DatabricksCompute: jobs runs/submit of the Pipes entry script (spark_python_task) on a new or
   existing cluster through dagster-databricks' PipesDatabricksClient; the cluster runs the same step
   function and reports the materialisation and check results back.
 - PipesSubprocessCompute: the same entry script as a local subprocess through PipesSubprocessClient,
   to exercise the cluster path (context in, results back) without a workspace.
+The Pipes computes pass the run's partitions and their days in the extras, and read back the write's
+figures and the check results (databricks/pipes_outcome.py).
 
 `compute_resource_for(profile)` picks one. Secrets: the workspace URL and token are dagster.EnvVar
 references, resolved when a run starts, so loading definitions reads no secret and none reaches logs or
@@ -16,32 +20,20 @@ the UI.
 from __future__ import annotations
 
 import sys
-from datetime import date
 from typing import Any
 
-from dagster import AssetExecutionContext, ConfigurableResource, EnvVar, MaterializeResult, PipesSubprocessClient
+from dagster import AssetExecutionContext, EnvVar, PipesSubprocessClient
 from pydantic import Field
 
 from lakehouse.config.databricks import DBFS_ASSETS_DIR, DatabricksSettings, load_cluster_spec
+from lakehouse.config.features import FeatureRegistry
 from lakehouse.config.profile import Profile, resolve_data_root
 from lakehouse.config.project import PROJECT_ENV_VAR, is_default_project, project_dir, project_env
+from lakehouse.databricks import pipes_outcome
 from lakehouse.databricks.sdk_models import strict_from_dict
-from lakehouse.databricks.steps import run_step
+from lakehouse.processing.steps import run_step
+from lakehouse.resources.compute import ComputeResource, RunDays, StepOutcome
 from lakehouse.resources.spark import SparkResource
-
-
-def _window(context: AssetExecutionContext) -> tuple[date, date]:
-    window = context.partition_time_window  # the whole range in a single-run backfill
-    return window.start.date(), window.end.date()
-
-
-class ComputeResource(ConfigurableResource):
-    """Runs one processing step for the asset's partition window and returns its result."""
-
-    dataset: str = Field(description="Dataset configuration the steps read (<project>/datasets/<dataset>).")
-
-    def run(self, context: AssetExecutionContext, step: str) -> MaterializeResult:
-        raise NotImplementedError(f"{type(self).__name__} must implement run()")
 
 
 class LocalCompute(ComputeResource):
@@ -49,23 +41,27 @@ class LocalCompute(ComputeResource):
 
     spark: SparkResource
 
-    def run(self, context: AssetExecutionContext, step: str) -> MaterializeResult:
-        start, end = _window(context)
-        outcome = run_step(step, self.spark, self.dataset, start, end)
-        return MaterializeResult(asset_key=outcome.asset_key, metadata=outcome.metadata, check_results=outcome.checks)
+    def execute(self, context: AssetExecutionContext, step: str, days: RunDays) -> StepOutcome:
+        return run_step(step, self.spark, self.dataset, days, self.feature_registry())
+
+    def feature_registry(self) -> FeatureRegistry | None:
+        """None: the steps read the dataset's features.yaml. The benchmarks override it (their look-back)."""
+        return None
 
 
 class _PipesCompute(ComputeResource):
-    """What the step needs on the other side, passed as Pipes extras (the window comes with the context)."""
+    """What the step needs on the other side, passed as Pipes extras: the run's partitions and their days
+    (the step writes and counts each partition, as in-process), the dataset and where its tables are."""
 
     catalog: str = Field(default="path", description="`path` or `unity`, as the profile's storage.catalog.")
     catalog_name: str | None = Field(default=None, description="Unity Catalog name when catalog = unity.")
     profile: str = Field(description="Profile the entry script builds its Spark session from (path catalog).")
     data_root: str = Field(default=".lakehouse", description="Profile data root (resolved when the run starts).")
 
-    def extras(self, step: str) -> dict[str, Any]:
+    def extras(self, step: str, days: RunDays) -> dict[str, Any]:
         extras: dict[str, Any] = {"step": step, "dataset": self.dataset, "catalog": self.catalog,
-                                  "catalog_name": self.catalog_name, "profile": self.profile}
+                                  "catalog_name": self.catalog_name, "profile": self.profile,
+                                  "partitions": days.to_json()}
         if self.catalog == "path":
             extras["data_root"] = str(resolve_data_root(self.data_root))
         return extras
@@ -78,14 +74,14 @@ class PipesSubprocessCompute(_PipesCompute):
         default_factory=dict, description="Extra settings for the subprocess's own local Spark session."
     )
 
-    def run(self, context: AssetExecutionContext, step: str) -> MaterializeResult:
+    def execute(self, context: AssetExecutionContext, step: str, days: RunDays) -> StepOutcome:
         script = DBFS_ASSETS_DIR / DatabricksSettings().entry_script
-        extras = {**self.extras(step), "spark_conf": dict(self.spark_conf)}
+        extras = {**self.extras(step, days), "spark_conf": dict(self.spark_conf)}
         # The subprocess reads the orchestrator's project (the step loads the dataset configuration there).
         invocation = PipesSubprocessClient(env=project_env()).run(
             context=context, extras=extras, command=[sys.executable, str(script), "--pipes-io", "default"]
         )
-        return invocation.get_materialize_result()
+        return pipes_outcome.read(invocation.get_materialize_result(), step)
 
 
 class DatabricksCompute(_PipesCompute):
@@ -147,14 +143,14 @@ class DatabricksCompute(_PipesCompute):
 
         return WorkspaceClient(host=self.host, token=self.token)
 
-    def run(self, context: AssetExecutionContext, step: str) -> MaterializeResult:
+    def execute(self, context: AssetExecutionContext, step: str, days: RunDays) -> StepOutcome:
         from dagster_databricks import PipesDatabricksClient
 
         client = PipesDatabricksClient(client=self.workspace_client(),
                                        poll_interval_seconds=self.settings.poll_interval_seconds)
-        invocation = client.run(context=context, extras=self.extras(step), task=self.submit_task(step),
+        invocation = client.run(context=context, extras=self.extras(step, days), task=self.submit_task(step),
                                 submit_args=self.submit_args(context, step))
-        return invocation.get_materialize_result()
+        return pipes_outcome.read(invocation.get_materialize_result(), step)
 
 
 def compute_resource_for(profile: Profile, spark: SparkResource, data_root: str | None = None) -> ComputeResource:
