@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,13 +15,14 @@ UTC = UTC
 TS = pa.timestamp("us", tz="UTC")
 
 
-def _transactions(channel: str, n: int, offset: int) -> pa.Table:
+def _transactions(channel: str, n: int, offset: int, day: date = DAY) -> pa.Table:
+    suffix = "" if day == DAY else f"_{day:%m%d}"  # ids of another day are that day's own
     rows = [{
-        "transaction_id": f"{channel}{offset + i}", "customer_id": f"c{i % 3}", "merchant_id": f"m{i % 2}",
-        "event_time": datetime(2026, 7, 2, 8 + i, tzinfo=UTC), "amount": Decimal(f"{10 + i}.50"),
+        "transaction_id": f"{channel}{offset + i}{suffix}", "customer_id": f"c{i % 3}", "merchant_id": f"m{i % 2}",
+        "event_time": datetime(day.year, day.month, day.day, 8 + i, tzinfo=UTC), "amount": Decimal(f"{10 + i}.50"),
         "currency": "EUR", "channel": channel, "category": "grocery", "country": "DE", "device_id": None,
-        "entry_mode": "chip", "event_date": DAY, "landing_date": DAY, "_source_file": f"{channel}.txt",
-        "_ingested_at": datetime(2026, 7, 2, 23, tzinfo=UTC),
+        "entry_mode": "chip", "event_date": day, "landing_date": day, "_source_file": f"{channel}.txt",
+        "_ingested_at": datetime(day.year, day.month, day.day, 23, tzinfo=UTC),
     } for i in range(n)]
     schema = pa.schema([
         ("transaction_id", pa.string()), ("customer_id", pa.string()), ("merchant_id", pa.string()),
@@ -31,11 +33,13 @@ def _transactions(channel: str, n: int, offset: int) -> pa.Table:
     return pa.Table.from_pylist(rows, schema)
 
 
-def write_bronze(warehouse: Path) -> dict[str, int]:
+def write_bronze(warehouse: Path, later_days: int = 0) -> dict[str, int]:
     """Bronze for DAY: 4 POS + 3 online transactions (one duplicate id across sources), both dimensions,
-    and one fraud chargeback. Returns the expected silver row count."""
+    and one fraud chargeback; `later_days` days after it with 3 POS transactions each. Returns the expected
+    silver row count of DAY."""
+    later: Sequence[pa.Table] = [_transactions("pos", 3, 0, DAY + timedelta(days=n)) for n in range(1, later_days + 1)]
     tables = {
-        "transactions_pos": _transactions("pos", 4, 0),
+        "transactions_pos": pa.concat_tables([_transactions("pos", 4, 0), *later]),
         "transactions_online": pa.concat_tables([_transactions("online", 2, 0), _transactions("pos", 1, 0)
                                                  .set_column(6, "channel", pa.array(["online"]))]),
         "customers_history": pa.Table.from_pylist([

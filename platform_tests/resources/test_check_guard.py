@@ -1,6 +1,8 @@
 """Blocking checks hold across runs: a partition whose writing run failed a blocking check is not read
 by any later run, whoever launches it; the message names the asset, partitions and check. Real Spark,
-Delta, IO manager and Dagster instance."""
+Delta, IO manager and Dagster instance. The same guard for the processing assets, whose upstreams are
+`deps` read by the step (the compute resource asks before dispatching it):
+platform_tests/processing/test_compute_contract.py."""
 
 # No `from __future__ import annotations`: Dagster resolves the config and resource annotations.
 
