@@ -168,3 +168,39 @@ def test_the_figures_survive_json_as_pipes_carries_them() -> None:
     assert DeltaOutput.from_json(json.loads(json.dumps(output.to_json()))) == output
     days = RunDays.from_json(json.loads(json.dumps({"2026-01-01": ["2026-01-01", "2026-01-02"]})))
     assert (days.start.isoformat(), days.end.isoformat()) == ("2026-01-01", "2026-01-02")
+
+
+def test_the_outcome_crosses_pipes_and_keeps_what_the_pipes_client_adds() -> None:
+    """The entry script's report, decoded as Dagster decodes Pipes messages, reads back to the same outcome;
+    the metadata the Pipes client adds itself (PipesDatabricksClient: the job run's URL) is kept."""
+    from dagster import MetadataValue
+    from dagster._core.definitions.metadata.external_metadata import metadata_map_from_external
+
+    from lakehouse.databricks import pipes_outcome
+
+    class Recorder:  # the two calls of dagster_pipes.PipesContext the entry script makes
+        def __init__(self) -> None:
+            self.materialisation: dict = {}
+            self.checks: list[dict] = []
+
+        def report_asset_materialization(self, metadata: dict, asset_key: str) -> None:
+            self.materialisation = {"asset_key": asset_key, "metadata": json.loads(json.dumps(metadata))}
+
+        def report_asset_check(self, **check: Any) -> None:
+            self.checks.append(json.loads(json.dumps(check)))
+
+    key = AssetKey(["card_fraud", "gold", "labels"])
+    output = DeltaOutput("gold.labels", None, 1, "WRITE", "overwrite", {}, [("a", "int")], [], None, 5)
+    sent = StepOutcome(key, output, [AssetCheckResult(asset_key=key, check_name="matured_labels", passed=True,
+                                                      metadata={"rows": 5})])
+    pipes = Recorder()
+    pipes_outcome.report(pipes, sent)
+    assert pipes.checks == [{"check_name": "matured_labels", "passed": True, "asset_key": "card_fraud/gold/labels",
+                             "severity": "ERROR", "metadata": {"rows": 5}}]
+    url = MetadataValue.url("https://example.invalid/run/1")
+    received: MaterializeResult = MaterializeResult(
+        asset_key=AssetKey.from_user_string(pipes.materialisation["asset_key"]), check_results=sent.checks,
+        metadata={**metadata_map_from_external(pipes.materialisation["metadata"]), "Databricks Job Run URL": url})
+    outcome = pipes_outcome.read(received, "labels")
+    assert (outcome.asset_key, outcome.output, outcome.checks) == (key, output, sent.checks)
+    assert outcome.metadata == {"Databricks Job Run URL": url}

@@ -4,7 +4,8 @@ The entry script (dbfs_assets/pipes/processing_step.py) reports the write's figu
 under OUTPUT_KEY, plus one check result per check; the Pipes computes (databricks/compute.py) read them
 back into the StepOutcome LocalCompute gets in-process, and the ComputeResource base turns either into the
 same Dagster metadata (resources/compute.py). So the figures, not finished metadata, cross the wire:
-partition-scoped metadata and the column descriptions exist only on the Dagster side.
+partition-scoped metadata and the column descriptions exist only on the Dagster side. Metadata the
+Pipes client adds itself (the Databricks job run's id and URL) stays on the materialisation.
 """
 
 from __future__ import annotations
@@ -40,5 +41,7 @@ def read(result: MaterializeResult, step: str) -> StepOutcome:
             f"The {step} step reported no {OUTPUT_KEY!r} figures for {result.asset_key} (got {value!r}): the Pipes "
             "entry script is not this version's (re-upload: python -m lakehouse.databricks upload)."
         )
+    # Anything else is the Pipes client's own (PipesDatabricksClient: the job run's id and URL): kept.
+    client = {key: v for key, v in (result.metadata or {}).items() if key != OUTPUT_KEY}
     return StepOutcome(AssetKey.from_coercible(result.asset_key), DeltaOutput.from_json(figures),
-                       list(result.check_results or []))
+                       list(result.check_results or []), client)

@@ -88,6 +88,8 @@ class StepOutcome:
     asset_key: AssetKey
     output: DeltaOutput
     checks: list[AssetCheckResult] = field(default_factory=list)
+    # What the compute target adds about itself (e.g. the Databricks job run's id and URL).
+    metadata: dict[str, Any] = field(default_factory=dict)
 
 
 class ComputeResource(ConfigurableResource):
@@ -112,5 +114,5 @@ def materialize_result(context: AssetExecutionContext, outcome: StepOutcome) -> 
     descriptions: Any = spec.metadata.get("column_descriptions")
     for key, metadata in partition_metadata(outcome.output).items():
         context.add_asset_metadata(metadata, asset_key=outcome.asset_key, partition_key=key)
-    return MaterializeResult(asset_key=outcome.asset_key, metadata=output_metadata(outcome.output, descriptions),
-                             check_results=outcome.checks)
+    metadata = {**outcome.metadata, **output_metadata(outcome.output, descriptions)}
+    return MaterializeResult(asset_key=outcome.asset_key, metadata=metadata, check_results=outcome.checks)
