@@ -19,7 +19,9 @@ from dagster import (
     AssetsDefinition,
     Config,
     DagsterInstance,
+    ExecuteInProcessResult,
     MaterializeResult,
+    PartitionsDefinition,
     asset,
     materialize,
 )
@@ -70,7 +72,7 @@ def gold(processing: list[AssetsDefinition]) -> AssetsDefinition:
     return processing[1]
 
 
-def stand_in(key: AssetKey, partitions_def) -> AssetsDefinition:
+def stand_in(key: AssetKey, partitions_def: PartitionsDefinition | None) -> AssetsDefinition:
     """An upstream that writes nothing and records a blocking check's verdict from run config."""
 
     @asset(key=key, partitions_def=partitions_def, check_specs=[AssetCheckSpec("contract", asset=key, blocking=True)])
@@ -80,23 +82,24 @@ def stand_in(key: AssetKey, partitions_def) -> AssetsDefinition:
     return upstream
 
 
-def write(upstream: AssetsDefinition, instance: DagsterInstance, passes: bool, **partition) -> None:
+def write(upstream: AssetsDefinition, instance: DagsterInstance, passes: bool, **partition: Any) -> None:
     config = {"ops": {upstream.op.name: {"config": {"passes": passes}}}}
     result = materialize([upstream], instance=instance, run_config=config, raise_on_error=False, **partition)
     assert result.success == passes
 
 
-def run_asset(target: AssetsDefinition, upstreams: list, instance: DagsterInstance, **partition):
+def run_asset(target: AssetsDefinition, upstreams: list[AssetsDefinition], instance: DagsterInstance,
+              **partition: Any) -> ExecuteInProcessResult:
     return materialize([*upstreams, target], selection=[target.key], instance=instance, raise_on_error=False,
                        resources={"compute": StandInCompute(dataset="card_fraud")}, **partition)
 
 
-def failure_message(result) -> str:
-    [failure] = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
-    return failure.event_specific_data.error.message
+def failure_message(result: ExecuteInProcessResult) -> str:
+    [failure] = [e.step_failure_data for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    return failure.error.message if failure.error else ""
 
 
-def test_a_held_silver_day_in_the_look_back_refuses_gold_before_the_step_is_dispatched(gold) -> None:
+def test_a_held_silver_day_in_the_look_back_refuses_gold_before_the_step_is_dispatched(gold: AssetsDefinition) -> None:
     silver = stand_in(SILVER, gold.partitions_def)
     with DagsterInstance.ephemeral() as instance:
         write(silver, instance, passes=True, partition_key="2026-03-10")
@@ -112,14 +115,14 @@ def test_a_held_silver_day_in_the_look_back_refuses_gold_before_the_step_is_disp
         assert [step for step, _ in DISPATCHED] == ["features"]
 
 
-def test_a_held_day_outside_the_look_back_is_not_read_so_not_refused(gold) -> None:
+def test_a_held_day_outside_the_look_back_is_not_read_so_not_refused(gold: AssetsDefinition) -> None:
     silver = stand_in(SILVER, gold.partitions_def)
     with DagsterInstance.ephemeral() as instance:
         write(silver, instance, passes=False, partition_key="2026-03-20")  # after the day: never read by it
         assert run_asset(gold, [silver], instance, partition_key="2026-03-10").success
 
 
-def test_an_unpartitioned_upstream_is_judged_by_its_latest_write(processing) -> None:
+def test_an_unpartitioned_upstream_is_judged_by_its_latest_write(processing: list[AssetsDefinition]) -> None:
     labels, chargebacks = processing[2], stand_in(CHARGEBACKS, None)
     with DagsterInstance.ephemeral() as instance:
         write(chargebacks, instance, passes=False)
@@ -132,7 +135,7 @@ def test_an_unpartitioned_upstream_is_judged_by_its_latest_write(processing) -> 
         assert [step for step, _ in DISPATCHED] == ["labels"]
 
 
-def test_a_range_run_gives_each_partition_its_own_row_count(gold) -> None:
+def test_a_range_run_gives_each_partition_its_own_row_count(gold: AssetsDefinition) -> None:
     span = {"dagster/asset_partition_range_start": "2026-03-10", "dagster/asset_partition_range_end": "2026-03-12"}
     with DagsterInstance.ephemeral() as instance:
         result = run_asset(gold, [], instance, tags=span)
@@ -152,7 +155,7 @@ def test_a_range_run_gives_each_partition_its_own_row_count(gold) -> None:
                           ("no_leakage", True)}
 
 
-def test_a_one_day_run_reports_its_day_as_the_row_count(gold) -> None:
+def test_a_one_day_run_reports_its_day_as_the_row_count(gold: AssetsDefinition) -> None:
     with DagsterInstance.ephemeral() as instance:
         assert run_asset(gold, [], instance, partition_key="2026-03-12").success
         [record] = instance.fetch_materializations(gold.key, limit=1).records
