@@ -31,12 +31,15 @@ test: setup ## Start the test databases and run the test suites (each runs and r
 	bash scripts/test_databases.sh
 	bash scripts/install_chromium.sh >/dev/null
 	# Suites that need a process of their own run after the main one: a Spark Connect client, a second
-	# warehouse in the session catalog, the real dagster-daemon. Every suite runs even when one before it
+	# warehouse in the session catalog, tables by name in a shared Hive metastore (a session's catalog is
+	# fixed when its JVM starts), the real dagster-daemon. Every suite runs even when one before it
 	# failed; the target fails if any did. Lint (ruff + mypy, under a minute) goes first.
 	set -a; source .test-databases.env; set +a; status=0; \
 	$(MAKE) --no-print-directory lint || status=1; \
 	$(PY) -m pytest --ignore=platform_tests/databricks --ignore=platform_tests/remote --ignore=platform_tests/soak || status=1; \
 	$(PY) -m pytest platform_tests/databricks || status=1; \
+	LAKEHOUSE_TEST_CATALOG=metastore $(PY) -m pytest platform_tests/metastore \
+		platform_tests/resources/test_delta_io_manager.py platform_tests/scoring/test_predictions_asset.py || status=1; \
 	$(PY) -m pytest platform_tests/remote || status=1; \
 	$(PY) -m pytest -s platform_tests/soak || status=1; \
 	exit $$status

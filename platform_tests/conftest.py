@@ -12,6 +12,7 @@ from dagster import DagsterInstance
 from lakehouse.config.profile import DATA_ROOT_ENV_VAR, Profile, load_profile
 from lakehouse.profile_resources import build_resources
 from lakehouse.resources.spark import SparkResource
+from platform_tests.metastore import database as metastore_database
 
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 
@@ -38,10 +39,18 @@ def data_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 @pytest.fixture(scope="session")
-def test_profile() -> Profile:
+def test_profile() -> Iterator[Profile]:
+    """The local profile with small Spark settings. With LAKEHOUSE_TEST_CATALOG=metastore (make test's
+    metastore suite) its tables are by name in a fresh shared Hive metastore instead of the path catalog."""
     local = load_profile("local")
     spark = local.spark.model_copy(update={"conf": {**local.spark.conf, **_TEST_SPARK_CONF}})
-    return local.model_copy(update={"spark": spark})
+    profile = local.model_copy(update={"spark": spark})
+    if not metastore_database.wanted():
+        yield profile
+        return
+    with metastore_database.fresh_metastore(spark.ivy_home) as metastore:
+        storage = profile.storage.model_copy(update={"catalog": "metastore", "metastore": metastore})
+        yield profile.model_copy(update={"storage": storage})
 
 
 @pytest.fixture(scope="session")

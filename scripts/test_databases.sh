@@ -275,6 +275,15 @@ pg_provision() {
         pg_super_psql "$PG_PORT" -c "CREATE DATABASE $TEST_DB OWNER $TEST_USER"
         note "PostgreSQL: created database $TEST_DB owned by $TEST_USER"
     fi
+    # The shared Hive metastore's database for the metastore suite (platform_tests/metastore): a database of
+    # its own, which the suite empties and re-creates the Hive schema in at its start.
+    have_db="$(pg_super_psql "$PG_PORT" -c "SELECT 1 FROM pg_database WHERE datname = '${TEST_DB}_metastore'")"
+    if [ "$have_db" = 1 ]; then
+        note "PostgreSQL: database ${TEST_DB}_metastore already exists (not modified)"
+    else
+        pg_super_psql "$PG_PORT" -c "CREATE DATABASE ${TEST_DB}_metastore OWNER $TEST_USER"
+        note "PostgreSQL: created database ${TEST_DB}_metastore owned by $TEST_USER"
+    fi
     # Grants on the test database only (no-ops when it is owned by the test role).
     pg_super_psql "$PG_PORT" -c "GRANT ALL PRIVILEGES ON DATABASE $TEST_DB TO $TEST_USER"
     as_postgres psql -X -q -v ON_ERROR_STOP=1 -p "$PG_PORT" -d "$TEST_DB" \

@@ -1,8 +1,10 @@
-"""A bad table folder cannot take the platform down (issue 16, item 2).
+"""A bad table folder cannot take the platform down (issue 16, item 2), and the path catalog is lazy
+(issue 17, item 2).
 
 One folder in the warehouse with a bad name, no `_delta_log` or a corrupt one used to stop every new Spark
-session on the data root. Now each is a warning naming it, a query on it fails with that message, and
-every other table, a materialisation and `lakehouse_tools.query` (a new session in a new process) work.
+session on the data root. Sessions now register a table when it is used, so a bad folder costs nothing to
+whoever does not name it; registering every table (a notebook's `register_path_catalog`) makes each a
+warning naming it, a query on it fails with that message, and every other table and a materialisation work.
 """
 
 import logging
@@ -66,7 +68,7 @@ def test_bad_folders_are_warnings_and_every_other_table_stays_usable(spark, spar
                                                                      data_root, planted, caplog):
     warehouse = Path(spark_resource.warehouse)
     with caplog.at_level(logging.WARNING, logger="lakehouse.resources.path_catalog"):
-        register_path_catalog(spark, warehouse)  # what every new session does at start
+        register_path_catalog(spark, warehouse)  # a notebook asking for every table
     warnings = "\n".join(r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
     for kind, reason in [("newline", "not a valid <schema>/<table>"), ("no_log", "no _delta_log"),
                          ("corrupt", "Delta log cannot be read")]:
@@ -89,14 +91,21 @@ def test_bad_folders_are_warnings_and_every_other_table_stays_usable(spark, spar
     assert materialize([unrelated], resources=resources, instance=instance).success
     assert spark.table(f"testing.unrelated_{planted['suffix']}").count() == 3
 
-    # A new session in another process, as `python -m lakehouse_tools.query` builds it, starts and answers.
+    # A new session in another process, as `python -m lakehouse_tools.query` builds it: it registers only
+    # the tables its query names (the lazy catalog), so it answers and never reads a bad folder at all;
+    # naming the corrupt table gets the message naming its folder.
     env = {**os.environ, "LAKEHOUSE_DATA_ROOT": str(data_root)}
-    sql = f"SELECT count(*) AS n FROM {planted['good'].name}"
-    out = subprocess.run([sys.executable, "-m", "lakehouse_tools.query", sql], env=env, capture_output=True,
-                         text=True, timeout=300)
-    assert out.returncode == 0, out.stderr[-3000:]
-    assert "|4|" in out.stdout.replace(" ", ""), out.stdout
-    assert planted["corrupt"].name in out.stderr and "is not usable" in out.stderr, out.stderr[-3000:]
+    sql = (f"SELECT count(*) AS n FROM {planted['good'].name} UNION ALL "
+           f"SELECT count(*) FROM testing.{planted['corrupt'].name}")
+    for query, ok in ((f"SELECT count(*) AS n FROM {planted['good'].name}", True), (sql, False)):
+        out = subprocess.run([sys.executable, "-m", "lakehouse_tools.query", query], env=env, capture_output=True,
+                             text=True, timeout=300)
+        assert (out.returncode == 0) == ok, out.stderr[-3000:]
+        if ok:
+            assert "|4|" in out.stdout.replace(" ", ""), out.stdout
+            assert "is not usable" not in out.stderr, out.stderr[-3000:]  # no bad folder was looked at
+        else:
+            assert planted["corrupt"].name in out.stderr and "is not usable" in out.stderr, out.stderr[-3000:]
 
     # A repaired folder replaces its placeholder on the next registration, here by its writer in another
     # session sharing the catalog (as every client of a Spark Connect server does): the placeholder is

@@ -22,6 +22,7 @@ from deltalake import DeltaTable as RsDeltaTable
 from pyspark.sql import functions as F
 
 from lakehouse.resources.catalog import TableRef
+from lakehouse.resources.delta_write import read_table
 from lakehouse.resources.spark import SparkResource
 
 DAILY = DailyPartitionsDefinition(start_date="2026-01-01", timezone="UTC")
@@ -71,18 +72,29 @@ def run(asset_def, resources, instance, partition: str | None = None, tags=None,
     )
 
 
+# These tests also run over tables by name in a shared Hive metastore (LAKEHOUSE_TEST_CATALOG=metastore,
+# platform_tests/metastore): the helpers read a table through its TableRef, whichever catalog it is in.
+
+
 def day_counts(spark, ref: TableRef) -> dict[str, int]:
-    rows = spark.read.format("delta").load(ref.location).groupBy("event_date").count().collect()
+    rows = read_table(spark, ref).groupBy("event_date").count().collect()
     return {r["event_date"].isoformat(): r["count"] for r in rows}
 
 
-def rs_rows(ref: TableRef) -> list[tuple]:
-    frame = RsDeltaTable(ref.location).to_pandas()
+def folder(spark, ref: TableRef) -> str:
+    """The table's folder: its location, or where the metastore keeps it (DESCRIBE DETAIL)."""
+    if ref.location:
+        return ref.location
+    return str(spark.sql(f"DESCRIBE DETAIL {ref.quoted_name}").first()["location"]).removeprefix("file:")
+
+
+def rs_rows(spark, ref: TableRef) -> list[tuple]:
+    frame = RsDeltaTable(folder(spark, ref)).to_pandas()  # an independent Delta reader, by the folder
     return sorted((int(r.id), r.value, r.event_date.isoformat()[:10]) for r in frame.itertuples())
 
 
 def spark_rows(spark, ref: TableRef) -> list[tuple]:
-    rows = spark.read.format("delta").load(ref.location).collect()
+    rows = read_table(spark, ref).collect()
     return sorted((r["id"], r["value"], r["event_date"].isoformat()) for r in rows)
 
 
@@ -100,9 +112,9 @@ def test_partition_rewrite_leaves_other_partitions_intact(spark, resources, inst
 
     result = run(events, resources, instance, "2026-01-01", ids=[7], value="v2")
     assert day_counts(spark, ref) == {"2026-01-01": 1, "2026-01-02": 4}
-    day2 = spark.read.format("delta").load(ref.location).where("event_date = DATE'2026-01-02'")
+    day2 = read_table(spark, ref).where("event_date = DATE'2026-01-02'")
     assert {r["value"] for r in day2.collect()} == {"v1"}
-    assert rs_rows(ref) == spark_rows(spark, ref)
+    assert rs_rows(spark, ref) == spark_rows(spark, ref)
 
     meta = result.asset_materializations_for_node(events.op.name)[0].metadata
     assert meta["dagster/row_count"].value == 1
@@ -119,7 +131,7 @@ def test_rerun_is_idempotent(spark, resources, instance, spark_resource, name):
     for _ in range(2):
         run(events, resources, instance, "2026-01-05", ids=[1, 2])
     assert day_counts(spark, ref) == {"2026-01-05": 2}
-    assert rs_rows(ref) == spark_rows(spark, ref)
+    assert rs_rows(spark, ref) == spark_rows(spark, ref)
 
 
 def test_single_run_range_writes_every_day_of_the_range(spark, resources, instance, spark_resource, name):
@@ -130,7 +142,7 @@ def test_single_run_range_writes_every_day_of_the_range(spark, resources, instan
     run(events, resources, instance, None, tags=tags, ids=[1, 2])
     expected = {(date(2026, 1, 1) + timedelta(days=i)).isoformat(): 2 for i in range(7)}
     assert day_counts(spark, ref) == {**expected, "2026-01-10": 1}
-    assert rs_rows(ref) == spark_rows(spark, ref)
+    assert rs_rows(spark, ref) == spark_rows(spark, ref)
 
 
 @pytest.mark.parametrize("second_write", ["overwrite", "append"])
@@ -176,7 +188,7 @@ def test_merge_upserts_on_keys_within_the_partition(spark, resources, instance, 
         (2, "v2", "2026-01-03"),
         (3, "v2", "2026-01-03"),
     ]
-    assert rs_rows(ref) == rows
+    assert rs_rows(spark, ref) == rows
 
 
 def test_output_metadata_can_switch_the_write_mode_per_run(spark, resources, instance, spark_resource, name):
@@ -203,7 +215,7 @@ def test_additive_schema_mode_allows_new_columns(spark, resources, instance, spa
     ref = spark_resource.table("testing", name)
     run(events, resources, instance, "2026-01-01", ids=[1])
     run(events, resources, instance, "2026-01-02", ids=[1], extra_column=True)
-    df = spark.read.format("delta").load(ref.location)
+    df = read_table(spark, ref)
     assert "new_col" in df.columns
     assert {r["event_date"].isoformat(): r["new_col"] for r in df.collect()} == {"2026-01-01": None, "2026-01-02": 1}
 

@@ -3,7 +3,7 @@ changes one, this fails here instead of a run hanging.
 
 `ObservedFrame` (resources/delta_io_manager.py) asks whether an action has reported an observation's
 metrics before calling the blocking `Observation.get`; pyspark has no public way to ask, so it reads the
-classic Observation's JVM object (`_jo`) and that object's `future()`.
+classic Observation's JVM object (`_jo`) and that object's `future()` (and `getRow()`).
 """
 
 from __future__ import annotations
@@ -72,3 +72,9 @@ def test_classic_observation_keeps_its_jvm_object_in_jo():
 
 def test_jvm_observation_has_a_public_future():
     assert ("future", "()Lscala/concurrent/Future;") in _public_methods(_jvm_observation_class())
+
+
+def test_jvm_observation_gives_its_row():
+    """A write by table name reports a metrics row without a schema, which pyspark's `get` cannot convert:
+    ObservedFrame then reads the JVM row (its schema, length and values by position)."""
+    assert ("getRow", "()Lorg/apache/spark/sql/Row;") in _public_methods(_jvm_observation_class())

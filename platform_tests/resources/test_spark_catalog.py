@@ -3,10 +3,12 @@
 import os
 import subprocess
 import sys
+import uuid
 
 import pytest
 
 from lakehouse.config.profile import load_profile
+from lakehouse.resources.path_catalog import named_tables
 from lakehouse.resources.spark import spark_config_for
 
 
@@ -21,6 +23,28 @@ def test_a_second_process_reads_tables_by_name_while_this_session_is_alive(spark
     )
     assert out.returncode == 0, out.stderr[-3000:]
     assert "|5  |" in out.stdout.replace(" ", "") or "|5|" in out.stdout.replace(" ", ""), out.stdout
+
+
+def test_sql_registers_the_tables_it_names_and_nothing_else(spark, spark_resource):
+    """The lazy path catalog: a table written by location (another process's write) is unknown by name
+    until a query names it; SparkResource.sql registers exactly the tables its text names."""
+    named, other = (spark_resource.table("testing", f"lazy_{n}_{uuid.uuid4().hex[:6]}") for n in ("a", "b"))
+    for ref, rows in ((named, 3), (other, 2)):
+        spark.range(rows).write.format("delta").save(ref.location)
+    assert not spark.catalog.tableExists(named.name)
+    assert spark_resource.sql(f"SELECT count(*) AS n FROM {named.name}").first()["n"] == 3
+    assert spark.catalog.tableExists(named.name) and not spark.catalog.tableExists(other.name)
+
+
+@pytest.mark.parametrize(("sql", "tables"), [
+    ("SELECT * FROM silver.transactions t JOIN gold.labels l USING (transaction_id)",
+     {("silver", "transactions"), ("gold", "labels")}),
+    ("SHOW TABLES IN bronze", {("bronze", None)}),
+    ("WITH x AS (SELECT 1) SELECT * FROM x", set()),
+    ("DESCRIBE HISTORY scoring.predictions", {("scoring", "predictions")}),
+])
+def test_named_tables_reads_what_a_query_names(sql, tables):
+    assert named_tables(sql) == tables
 
 
 def test_remote_profile_selects_spark_connect_without_local_jars():

@@ -54,6 +54,34 @@ class SparkSettings(StrictModel):
     )
 
 
+class MetastoreSettings(StrictModel):
+    """A Hive metastore database (PostgreSQL by default) that every Spark session of the profile shares, so
+    a table one process writes is known by name to every other. Credentials are never in the file: only the
+    names of the environment variables that hold them, resolved with dagster.EnvVar at run time. Create its
+    schema once with `python -m lakehouse.resources.metastore --profile <name>` (docs/environments.md)."""
+
+    url: str | None = Field(
+        default=None, description="JDBC URL of the metastore's own database, without credentials "
+        "(jdbc:postgresql://host:5432/metastore).",
+    )
+    url_env: str | None = Field(default=None, description="Environment variable holding the JDBC URL instead.")
+    user_env: str | None = Field(default=None, description="Environment variable holding the user name.")
+    password_env: str | None = Field(default=None, description="Environment variable holding the password.")
+    driver: str = Field(default="org.postgresql.Driver", description="JDBC driver class of the metastore database.")
+    driver_package: str = Field(
+        default="org.postgresql:postgresql:42.7.4",
+        description="Maven coordinate of that driver; it must be one of spark.packages. It also goes on the "
+        "driver JVM's class path, because the Hive client loads the driver through java.sql.DriverManager, "
+        "which does not see the jars spark.jars.packages adds.",
+    )
+
+    @model_validator(mode="after")
+    def _one_url(self) -> MetastoreSettings:
+        if (self.url is None) == (self.url_env is None):
+            raise ValueError("storage.metastore: set exactly one of `url` and `url_env`")
+        return self
+
+
 class StorageSettings(StrictModel):
     data_root: str = Field(
         default=".lakehouse",
@@ -61,11 +89,16 @@ class StorageSettings(StrictModel):
         "Dagster home). Relative paths are resolved against the repository root; the environment "
         f"variable {DATA_ROOT_ENV_VAR} overrides it at run time.",
     )
-    catalog: Literal["path", "unity"] = Field(
+    catalog: Literal["path", "metastore", "unity"] = Field(
         default="path",
-        description="`path`: Delta tables live under <warehouse>/<schema>/<table> and are registered in "
-        "each Spark session's catalog at start (multi-process safe, no shared metastore). `unity`: "
-        "tables are addressed as <catalog_name>.<schema>.<table> in a real metastore (Databricks).",
+        description="`path` (zero setup): Delta tables live under <warehouse>/<schema>/<table> and a Spark "
+        "session registers a table by name when it first uses it (multi-process safe, no metastore). "
+        "`metastore`: tables by name (<schema>.<table>) in a Hive metastore database that every process "
+        "shares (`storage.metastore`), stored under the warehouse. `unity`: tables are addressed as "
+        "<catalog_name>.<schema>.<table> in Unity Catalog (Databricks).",
+    )
+    metastore: MetastoreSettings | None = Field(
+        default=None, description="The shared Hive metastore database; required when catalog = metastore."
     )
     catalog_name: str | None = Field(
         default=None, description="Unity Catalog catalog name; only used when catalog = unity."
@@ -170,6 +203,20 @@ class Profile(StrictModel):
         description="Who may read and write each layer in this environment's Unity Catalog, applied by the "
         "`apply_access_grants` job (docs/environments.md). None: grants are not managed from here.",
     )
+
+    @model_validator(mode="after")
+    def _metastore_settings(self) -> Profile:
+        storage = self.storage
+        if (storage.catalog == "metastore") != (storage.metastore is not None):
+            raise ValueError("storage.metastore is set exactly when storage.catalog is `metastore`")
+        if storage.metastore is not None:
+            if self.spark.remote:
+                raise ValueError("storage.catalog: metastore configures this process's own Spark session; a Spark "
+                                 "Connect server has its own catalog (set it where the server starts)")
+            if storage.metastore.driver_package not in self.spark.packages:
+                raise ValueError(f"storage.metastore.driver_package {storage.metastore.driver_package!r} must be "
+                                 f"one of spark.packages {self.spark.packages}")
+        return self
 
     @model_validator(mode="after")
     def _access_needs_unity(self) -> Profile:

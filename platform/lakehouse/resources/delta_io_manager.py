@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Mapping
+from decimal import Decimal
 from typing import Any
 
 from dagster import (
@@ -63,6 +64,7 @@ class ObservedFrame:
         if not aggregates:
             raise ValueError("ObservedFrame needs at least one named aggregate")
         self._source, self._aggregates = df, [column.alias(name) for name, column in aggregates.items()]
+        self._names = list(aggregates)  # the metrics row's columns, in order
         self.published = set(aggregates) if published is None else set(published)
         self._observation = Observation()  # unnamed: a fresh UUID, so runs in one session never collide
         self.df = df.observe(self._observation, *self._aggregates)
@@ -71,7 +73,7 @@ class ObservedFrame:
     def values(self) -> dict[str, Any]:
         """The observed values; computed by one aggregation if no action reported them (memoised)."""
         if self._values is None:
-            observed = _reported(self._observation)
+            observed = _reported(self._observation, self._names)
             if observed is None:
                 # E.g. a Spark Connect MERGE from a temp view reports no observed metrics: correct, slower.
                 row = self._source.agg(*self._aggregates).first()
@@ -83,7 +85,7 @@ class ObservedFrame:
         return {name: _metadata_value(value) for name, value in self.values().items() if name in self.published}
 
 
-def _reported(observation: Observation) -> dict[str, Any] | None:
+def _reported(observation: Observation, names: list[str]) -> dict[str, Any] | None:
     # Classic: `get` blocks until an action reports, forever if none ran the plan; the JVM future says
     # whether one did (observations complete synchronously with their action). Connect: {} if none did.
     if isinstance(observation, Observation):  # classic: Connect's Observation is a class of its own
@@ -92,7 +94,17 @@ def _reported(observation: Observation) -> dict[str, Any] | None:
         jvm_observation = observation._jo
         if jvm_observation is None or not jvm_observation.future().isCompleted():
             return None
+        row = jvm_observation.getRow()
+        if row.schema() is None:
+            # A write by table name (saveAsTable: the metastore catalog) reports its metrics row without a
+            # schema, which pyspark's `get` asserts (Spark 4.2). The values are right and in the order of
+            # the aggregates; one py4j cannot turn into a Python value (a date) leaves it to one aggregation.
+            values = {name: row.get(index) for index, name in enumerate(names)} if row.length() == len(names) else {}
+            return values if values and all(isinstance(v, _PLAIN) for v in values.values()) else None
     return dict(observation.get) or None
+
+
+_PLAIN = (bool, int, float, str, Decimal, type(None))
 
 
 class DeltaSparkIOManager(ConfigurableIOManager):

@@ -191,6 +191,10 @@ def _write_once(
     spark: SparkSession, df: DataFrame, ref: TableRef, spec: WriteSpec, window: TimeWindowFilter | None
 ) -> WriteResult:
     exists = table_exists(spark, ref)
+    if not exists and ref.location is None and ref.catalog is None:
+        # A first table by name in the shared metastore: its schema (database) is created with it, as the
+        # path catalog does when it registers a table. Unity Catalog schemas are made by their owners.
+        spark.sql(f"CREATE SCHEMA IF NOT EXISTS {quote(ref.schema)}")
     added: list[str] = []
     if exists:
         existing = read_table(spark, ref).schema

@@ -1,7 +1,10 @@
-"""The path catalog: every table folder of the warehouse registered by name in a Spark session.
+"""The path catalog: table folders of the warehouse registered by name in a Spark session.
 
-Tables live at <warehouse>/<schema>/<table>; every new session registers them (see resources/spark.py
-for why there is no shared metastore). One folder that is not a usable table — a name outside the
+Tables live at <warehouse>/<schema>/<table>. A session registers a table when it is used, not by listing
+the warehouse at start (resources/spark.py): its writer registers it, `register_named` registers the
+tables a SQL text names, and `register_path_catalog` (a notebook that wants every name) registers them
+all. The platform itself reads and writes path tables by location, so it never needs a name. One folder
+that is not a usable table — a name outside the
 identifier rule, no `_delta_log`, a log Delta cannot read — must not stop every session on the data
 root (issue 16: a table once created as "bronze.t7nl\\n" did). Such a folder is reported with a warning
 naming it. A folder whose Delta log cannot be read has its name held by a placeholder view whose every
@@ -69,11 +72,49 @@ def scan_warehouse(warehouse: Path) -> tuple[list[TableRef], list[UnusableTable]
     return tables, unusable
 
 
-def register_path_catalog(spark: Any, warehouse: Path) -> int:
-    """Register every Delta table under the warehouse that this session's catalog does not know yet;
-    returns how many tables are usable. Unusable folders are logged as warnings and held by placeholders.
-    Call it again in a long-lived session (a notebook) to see tables other processes created since."""
+def register_named(spark: Any, warehouse: Path, sql: str) -> int:
+    """Register the tables `sql` names as <schema>.<table> (for `SHOW TABLES IN <schema>`: that schema's
+    tables) before it runs; returns how many of them are usable. Text sqlglot cannot read: every table."""
+    wanted = named_tables(sql)
+    if wanted is None:
+        return register_path_catalog(spark, warehouse)
+    return register_path_catalog(spark, warehouse, wanted)
+
+
+def named_tables(sql: str) -> set[tuple[str, str | None]] | None:
+    """{(schema, table)} the statement names without a catalog; (schema, None) for a whole schema; None
+    when the text cannot be read (the caller then registers everything rather than guess)."""
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import SqlglotError
+
+    words = sql.split()
+    if len(words) == 4 and [w.upper() for w in words[:3]] == ["SHOW", "TABLES", "IN"]:
+        return {(words[3].strip("`;"), None)}
+    try:
+        statements = sqlglot.parse(sql, read="spark")
+    except SqlglotError:
+        return None
+    found: set[tuple[str, str | None]] = set()
+    for statement in statements:
+        if statement is None or isinstance(statement, exp.Command):
+            return None
+        found |= {(t.db, t.name) for t in statement.find_all(exp.Table) if t.db and not t.catalog}
+    return found
+
+
+def register_path_catalog(spark: Any, warehouse: Path, only: set[tuple[str, str | None]] | None = None) -> int:
+    """Register the Delta tables under the warehouse that this session's catalog does not know yet (`only`:
+    those (schema, table) pairs; (schema, None) for a whole schema); returns how many tables are usable.
+    Unusable folders are logged as warnings and held by placeholders. A notebook calls it with no `only`
+    to see every table, and again later to see tables other processes created since."""
     tables, unusable = scan_warehouse(warehouse)
+    if only is not None:
+        def wanted(schema: str, table: str) -> bool:
+            return (schema, table) in only or (schema, None) in only
+
+        tables = [t for t in tables if wanted(t.schema, t.table)]
+        unusable = [u for u in unusable if wanted(u.folder.parent.name, u.folder.name)]
     known: dict[str, set[str]] = {}
     held: dict[str, set[str]] = {}
     usable = 0

@@ -6,12 +6,14 @@ way (Connect URL override, catalog registration) would mean overriding that clas
 `_init_session` / `_spark_session`, and its public surface (`spark_config`, a lazy `spark_session`) is
 all this class keeps of it.
 
-Catalog design (why no Hive metastore locally): an embedded Derby metastore admits one process, yet the
-daemon, sensor-launched runs and a notebook must use the tables at the same time. In the `path` catalog
-the Delta log is the single source of truth: tables live at <warehouse>/<schema>/<table>, and every new
-session registers them into its own in-memory catalog, so `spark.table("silver.transactions")` works in
-any number of concurrent processes. Delta's optimistic concurrency arbitrates concurrent writers.
-In the `unity` catalog (Databricks) the metastore is real and shared, and nothing is registered here.
+Catalogs (docs/architecture.md, "The catalog"):
+- `path`, the zero-setup default: tables live at <warehouse>/<schema>/<table> and the Delta log is the
+  single source of truth, so any number of processes (the daemon, sensor-launched runs, a notebook) use
+  them at once, and Delta's optimistic concurrency arbitrates writers. A session registers a table by name
+  when it is used, not by listing the warehouse at start: its writer registers it, and `sql()` registers
+  the tables a query names (resources/path_catalog.py), so a bad folder only matters to who names it.
+- `metastore`: tables by name in a Hive metastore database every process shares (resources/metastore.py).
+- `unity`: Unity Catalog on Databricks, `<catalog>.<schema>.<table>`.
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, EnvVar
 from pydantic import Field, PrivateAttr
 from pyspark.sql import SparkSession
 
@@ -31,13 +34,18 @@ from lakehouse.config.identifiers import key_table
 from lakehouse.config.locations import SourceRoots
 from lakehouse.config.profile import REMOTE_FROM_ENV, Profile, resolve_data_root
 from lakehouse.resources.catalog import TableRef, table_ref
+from lakehouse.resources.metastore import hive_session_conf, ivy_jar
 
 # register_path_catalog is imported from here by notebooks (see its docstring).
-from lakehouse.resources.path_catalog import is_placeholder, register, register_path_catalog, table_names
+from lakehouse.resources.path_catalog import (
+    is_placeholder,
+    register,
+    register_named,
+    register_path_catalog,  # noqa: F401
+    table_names,
+)
 
 log = logging.getLogger(__name__)
-# Session conf key marking the warehouse whose tables this Spark session has registered.
-_REGISTERED = "spark.lakehouse.catalog.registered"
 
 
 class SparkResource(ConfigurableResource):
@@ -47,9 +55,14 @@ class SparkResource(ConfigurableResource):
         description="Spark builder settings (`spark.*` keys; `spark.remote` selects Spark Connect), from the profile."
     )
     data_root: str = Field(description="Data root of the profile (resolved at run time).")
-    catalog: str = Field(default="path", description="`path` (register tables by location) or `unity`.")
+    catalog: str = Field(default="path", description="`path` (tables by location), `metastore` or `unity`.")
     catalog_name: str | None = Field(default=None, description="Unity Catalog name when catalog = unity.")
     warehouse_uri: str | None = Field(default=None, description="Warehouse location override.")
+    metastore_url: str | None = Field(default=None, description="JDBC URL of the shared Hive metastore (catalog = metastore).")
+    metastore_user: str | None = Field(default=None, description="Metastore database user (an EnvVar).")
+    metastore_password: str | None = Field(default=None, repr=False, description="Metastore password (an EnvVar).")
+    metastore_driver: str = Field(default="org.postgresql.Driver", description="Metastore JDBC driver class.")
+    metastore_driver_package: str | None = Field(default=None, description="Maven coordinate of that driver.")
     allowed_source_roots: list[str] = Field(
         default_factory=list,
         description="Absolute folders sources may be read from besides the data root (profile storage).",
@@ -66,6 +79,8 @@ class SparkResource(ConfigurableResource):
         return SourceRoots.of(resolve_data_root(self.data_root), self.allowed_source_roots)
 
     def table(self, schema: str, table: str) -> TableRef:
+        if self.catalog == "metastore":
+            return TableRef(schema=schema, table=table, location=None)  # by name: the metastore knows where
         return table_ref(schema, table, self.warehouse, self.catalog_name if self.catalog == "unity" else None)
 
     def table_for(self, key: Sequence[str]) -> TableRef:
@@ -100,15 +115,25 @@ class SparkResource(ConfigurableResource):
             config.setdefault("spark.sql.warehouse.dir", self.warehouse)
             config.setdefault("spark.sql.catalogImplementation", "in-memory")
             Path(self.warehouse).mkdir(parents=True, exist_ok=True)
-        session = SparkSession.builder.config(map=config).getOrCreate()
-        # Dagster builds a fresh resource for every run, but a process keeps one Spark session: register
-        # the warehouse once per session (the IO manager registers what it writes afterwards).
-        if self.catalog == "path" and session.conf.get(_REGISTERED, "") != self.warehouse:
-            # Never fails on a bad table folder: it is logged as a warning and fails only when queried.
-            registered = register_path_catalog(session, Path(self.warehouse))
-            session.conf.set(_REGISTERED, self.warehouse)
-            log.info("Registered %d Delta tables from %s", registered, self.warehouse)
-        return session
+        if self.catalog == "metastore":
+            config.update(self._metastore_conf(config))
+            Path(self.warehouse).mkdir(parents=True, exist_ok=True)
+        # Nothing is registered here: path tables are registered when used (see the module docstring).
+        return SparkSession.builder.config(map=config).getOrCreate()
+
+    def _metastore_conf(self, config: dict[str, Any]) -> dict[str, str]:
+        if not (self.metastore_url and self.metastore_driver_package):
+            raise ValueError("catalog = metastore needs metastore_url and metastore_driver_package")
+        jar = ivy_jar(config.get("spark.jars.ivy", "~/.ivy2.5.2"), self.metastore_driver_package)
+        return hive_session_conf(_value(self.metastore_url) or "", _value(self.metastore_user),
+                                 _value(self.metastore_password), self.metastore_driver, jar, self.warehouse)
+
+    def sql(self, text: str) -> Any:
+        """Run Spark SQL that names tables as <schema>.<table>: in the path catalog, the tables it names are
+        registered first (the lazy catalog); elsewhere the metastore already knows them."""
+        if self.catalog == "path":
+            register_named(self.spark_session, Path(self.warehouse), text)
+        return self.spark_session.sql(text)
 
     def register(self, ref: TableRef) -> None:
         """Make a newly written path table visible by name in this session (replacing a placeholder that
@@ -139,6 +164,56 @@ def spark_config_for(profile: Profile) -> dict[str, Any]:
     return config
 
 
+def _value(field: str | None) -> str | None:
+    """A field's value: Dagster resolves EnvVar fields when a run starts; a session built outside a run (a
+    notebook, a test) reads the variable here, when the session starts."""
+    return field.get_value() if isinstance(field, EnvVar) else field
+
+
+@dataclass(frozen=True)
+class MetastoreConnection:
+    """A profile's metastore settings with its environment variables read (the schema-creation command)."""
+
+    url: str
+    user: str | None
+    password: str | None
+    driver: str
+    driver_jar: Path
+
+
+def metastore_settings(profile: Profile) -> MetastoreConnection:
+    settings = profile.storage.metastore
+    if settings is None:
+        raise ValueError(f"Profile {profile.name!r} has no storage.metastore (its catalog is {profile.storage.catalog!r})")
+    resource = spark_resource_for(profile)
+    values = {name: _env(settings, name) for name in ("url", "user", "password")}
+    if values["url"] is None:
+        raise ValueError(f"Profile {profile.name!r}: the metastore URL is not set ({settings.url_env})")
+    jar = ivy_jar(resource.spark_config.get("spark.jars.ivy", "~/.ivy2.5.2"), settings.driver_package)
+    return MetastoreConnection(values["url"], values["user"], values["password"], settings.driver, jar)
+
+
+def _env(settings: Any, name: str) -> str | None:
+    """`url` or the variable `url_env` names (likewise user and password, which exist only as variables)."""
+    literal = getattr(settings, name, None)
+    variable = getattr(settings, f"{name}_env", None)
+    return literal if literal is not None else (os.environ.get(variable) if variable else None)
+
+
+def _metastore_fields(profile: Profile) -> dict[str, Any]:
+    """The resource's metastore fields: environment-backed ones as dagster.EnvVar, read when a run starts."""
+    settings = profile.storage.metastore
+    if settings is None:
+        return {}
+    return {
+        "metastore_url": settings.url if settings.url is not None else EnvVar(settings.url_env or ""),
+        "metastore_user": EnvVar(settings.user_env) if settings.user_env else None,
+        "metastore_password": EnvVar(settings.password_env) if settings.password_env else None,
+        "metastore_driver": settings.driver,
+        "metastore_driver_package": settings.driver_package,
+    }
+
+
 def spark_resource_for(profile: Profile, data_root: str | None = None) -> SparkResource:
     return SparkResource(
         spark_config=spark_config_for(profile),
@@ -147,4 +222,5 @@ def spark_resource_for(profile: Profile, data_root: str | None = None) -> SparkR
         catalog_name=profile.storage.catalog_name,
         warehouse_uri=profile.storage.warehouse_uri,
         allowed_source_roots=list(profile.storage.allowed_source_roots),
+        **_metastore_fields(profile),
     )
