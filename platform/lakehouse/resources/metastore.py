@@ -24,7 +24,12 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lakehouse.config.profile import Profile
 
 # Hive 2.3's own DataNucleus settings (HiveConf defaults), so the schema is what the Hive client expects.
 _DATANUCLEUS = {
@@ -109,17 +114,40 @@ def create_schema(url: str, user: str | None, password: str | None, driver: str,
     return report
 
 
+@dataclass(frozen=True)
+class MetastoreConnection:
+    """A profile's metastore settings with its environment variables read (the schema-creation command)."""
+
+    url: str
+    user: str | None
+    password: str | None
+    driver: str
+    driver_jar: Path
+
+
+def connection_for(profile: Profile) -> MetastoreConnection:
+    settings = profile.storage.metastore
+    if settings is None:
+        raise ValueError(f"Profile {profile.name!r} has no storage.metastore (its catalog is {profile.storage.catalog!r})")
+    url = settings.url if settings.url is not None else os.environ.get(settings.url_env or "")
+    if not url:
+        raise ValueError(f"Profile {profile.name!r}: the metastore URL is not set ({settings.url_env})")
+    user = os.environ.get(settings.user_env) if settings.user_env else None
+    password = os.environ.get(settings.password_env) if settings.password_env else None
+    return MetastoreConnection(url, user, password, settings.driver,
+                               ivy_jar(profile.spark.ivy_home, settings.driver_package))
+
+
 def main(argv: list[str] | None = None) -> int:
     from lakehouse.config.profile import load_profile
-    from lakehouse.resources.spark import metastore_settings
 
     parser = argparse.ArgumentParser(prog="python -m lakehouse.resources.metastore", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profile", default=None, help="Profile with storage.catalog: metastore (default: LAKEHOUSE_PROFILE)")
     args = parser.parse_args(argv)
     profile = load_profile(args.profile)
-    settings = metastore_settings(profile)
-    create_schema(settings.url, settings.user, settings.password, settings.driver, settings.driver_jar)
+    connection = connection_for(profile)
+    create_schema(connection.url, connection.user, connection.password, connection.driver, connection.driver_jar)
     print(f"Metastore schema ready for profile {profile.name!r} (its database: the profile's storage.metastore)")
     return 0
 

@@ -22,7 +22,6 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -168,36 +167,6 @@ def _value(field: str | None) -> str | None:
     """A field's value: Dagster resolves EnvVar fields when a run starts; a session built outside a run (a
     notebook, a test) reads the variable here, when the session starts."""
     return field.get_value() if isinstance(field, EnvVar) else field
-
-
-@dataclass(frozen=True)
-class MetastoreConnection:
-    """A profile's metastore settings with its environment variables read (the schema-creation command)."""
-
-    url: str
-    user: str | None
-    password: str | None
-    driver: str
-    driver_jar: Path
-
-
-def metastore_settings(profile: Profile) -> MetastoreConnection:
-    settings = profile.storage.metastore
-    if settings is None:
-        raise ValueError(f"Profile {profile.name!r} has no storage.metastore (its catalog is {profile.storage.catalog!r})")
-    resource = spark_resource_for(profile)
-    values = {name: _env(settings, name) for name in ("url", "user", "password")}
-    if values["url"] is None:
-        raise ValueError(f"Profile {profile.name!r}: the metastore URL is not set ({settings.url_env})")
-    jar = ivy_jar(resource.spark_config.get("spark.jars.ivy", "~/.ivy2.5.2"), settings.driver_package)
-    return MetastoreConnection(values["url"], values["user"], values["password"], settings.driver, jar)
-
-
-def _env(settings: Any, name: str) -> str | None:
-    """`url` or the variable `url_env` names (likewise user and password, which exist only as variables)."""
-    literal = getattr(settings, name, None)
-    variable = getattr(settings, f"{name}_env", None)
-    return literal if literal is not None else (os.environ.get(variable) if variable else None)
 
 
 def _metastore_fields(profile: Profile) -> dict[str, Any]:
