@@ -15,6 +15,7 @@ STATE=${LAKEHOUSE_DATA_ROOT:-.lakehouse}/standalone
 MASTER_URL=spark://127.0.0.1:7077
 WORKER_CORES=${WORKER_CORES:-1}
 WORKER_MEMORY=${WORKER_MEMORY:-2g}
+EXECUTOR_MEMORY=${EXECUTOR_MEMORY:-1g}   # one executor per worker: at most WORKER_MEMORY less overhead
 export SPARK_HOME SPARK_LOCAL_IP=127.0.0.1 PYSPARK_PYTHON="$PWD/$PY"
 
 wait_port() {  # port, seconds
@@ -40,9 +41,11 @@ start() {
   wait_port 7077 60
   for i in 1 2; do
     start_bg "worker$i" "$SPARK_HOME/bin/spark-class" org.apache.spark.deploy.worker.Worker \
-      --host 127.0.0.1 --cores "$WORKER_CORES" --memory "$WORKER_MEMORY" --webui-port $((8080 + i)) "$MASTER_URL"
+      --host 127.0.0.1 --cores "$WORKER_CORES" --memory "$WORKER_MEMORY" --webui-port $((8080 + i)) \
+      --work-dir "$STATE/worker$i" "$MASTER_URL"   # executors' logs: <work-dir>/<app id>/<executor id>/stderr
   done
-  start_bg connect "$PY" -m lakehouse_tools.spark_connect --master "$MASTER_URL" --port 15002
+  start_bg connect "$PY" -m lakehouse_tools.spark_connect --master "$MASTER_URL" --port 15002 \
+    --conf "spark.executor.memory=$EXECUTOR_MEMORY"
   wait_port 15002 300
   echo "Spark Connect on sc://127.0.0.1:15002 in front of $MASTER_URL (UI http://127.0.0.1:8080)"
 }

@@ -134,9 +134,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-root", default=None, help="Data root (default: the remote profile's, resolved)")
     parser.add_argument("--master", default=None, help="Spark master of the server (default: the local profile's, "
                         "local[*]); spark://host:7077 for a standalone cluster (scripts/spark_standalone.sh)")
+    parser.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE",
+                        help="Extra server setting, repeatable (e.g. spark.executor.memory=3g on a cluster)")
     args = parser.parse_args(argv)
     root = resolve_data_root(args.data_root or load_profile("remote").storage.data_root)
-    overrides = {"spark.master": args.master} if args.master else {}
+    overrides = dict(item.split("=", 1) for item in args.conf)
+    if args.master:
+        overrides["spark.master"] = args.master
     server = LocalConnectServer(root / "warehouse", root / "logs" / "spark-connect.log", port=args.port,
                                 overrides=overrides)
     # SIGTERM (scripts/spark_standalone.sh stop) unwinds like Ctrl-C, so the server is stopped with us.
