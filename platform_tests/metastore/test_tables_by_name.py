@@ -105,3 +105,25 @@ def test_processing_reads_and_writes_tables_by_name(spark, spark_resource, insta
                for e in result.get_asset_materialization_events())
     labels = spark.table("gold.labels")
     assert labels.count() == 6 and labels.where("is_fraud = 1").count() == 1
+
+
+def test_the_schema_command_reads_a_profile_and_is_safe_to_run_again(spark, test_profile, tmp_path: Path,
+                                                                       monkeypatch) -> None:
+    """`python -m lakehouse.resources.metastore --profile <name>` on a metastore in use: it creates only
+    what is missing, so the tables registered so far stay."""
+    from lakehouse.config.project import PROJECT_ENV_VAR
+    from lakehouse.resources import metastore
+
+    spark.sql("CREATE SCHEMA IF NOT EXISTS kept")
+    spark.range(1).write.format("delta").saveAsTable(f"kept.t_{uuid.uuid4().hex[:8]}")
+    before = metastore_tables()
+    settings = test_profile.storage.metastore
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "profiles" / "shared.yaml").write_text(
+        "description: a team machine\ndataset: card_fraud\n"
+        f"spark: {{packages: [{settings.driver_package}]}}\n"
+        f"storage: {{catalog: metastore, metastore: {{url: '{settings.url}', user_env: {USER_ENV}, "
+        f"password_env: {PASSWORD_ENV}}}}}\n")
+    monkeypatch.setenv(PROJECT_ENV_VAR, str(tmp_path))
+    assert metastore.main(["--profile", "shared"]) == 0
+    assert metastore_tables() == before
