@@ -249,8 +249,19 @@ pg_ensure_server() {
             "see /var/log/postgresql/postgresql-$ver-$name.log"
 }
 
+pg_ensure_database() { # name: created owned by the test role when missing, never modified otherwise
+    local have_db
+    have_db="$(pg_super_psql "$PG_PORT" -c "SELECT 1 FROM pg_database WHERE datname = '$1'")"
+    if [ "$have_db" = 1 ]; then
+        note "PostgreSQL: database $1 already exists (not modified)"
+    else
+        pg_super_psql "$PG_PORT" -c "CREATE DATABASE $1 OWNER $TEST_USER"
+        note "PostgreSQL: created database $1 owned by $TEST_USER"
+    fi
+}
+
 pg_provision() {
-    local have_role have_db
+    local have_role
     if ! have_role="$(pg_super_psql "$PG_PORT" -c "SELECT 1 FROM pg_roles WHERE rolname = '$TEST_USER'" 2>/dev/null)"; then
         # No local superuser access (e.g. server in another container).
         if pg_user_ok "$PG_PORT"; then
@@ -268,22 +279,10 @@ pg_provision() {
         pg_super_psql "$PG_PORT" -c "CREATE ROLE $TEST_USER LOGIN PASSWORD '$TEST_PASSWORD'"
         note "PostgreSQL: created role $TEST_USER"
     fi
-    have_db="$(pg_super_psql "$PG_PORT" -c "SELECT 1 FROM pg_database WHERE datname = '$TEST_DB'")"
-    if [ "$have_db" = 1 ]; then
-        note "PostgreSQL: database $TEST_DB already exists (not modified)"
-    else
-        pg_super_psql "$PG_PORT" -c "CREATE DATABASE $TEST_DB OWNER $TEST_USER"
-        note "PostgreSQL: created database $TEST_DB owned by $TEST_USER"
-    fi
+    pg_ensure_database "$TEST_DB"
     # The shared Hive metastore's database for the metastore suite (platform_tests/metastore): a database of
     # its own, which the suite empties and re-creates the Hive schema in at its start.
-    have_db="$(pg_super_psql "$PG_PORT" -c "SELECT 1 FROM pg_database WHERE datname = '${TEST_DB}_metastore'")"
-    if [ "$have_db" = 1 ]; then
-        note "PostgreSQL: database ${TEST_DB}_metastore already exists (not modified)"
-    else
-        pg_super_psql "$PG_PORT" -c "CREATE DATABASE ${TEST_DB}_metastore OWNER $TEST_USER"
-        note "PostgreSQL: created database ${TEST_DB}_metastore owned by $TEST_USER"
-    fi
+    pg_ensure_database "${TEST_DB}_metastore"
     # Grants on the test database only (no-ops when it is owned by the test role).
     pg_super_psql "$PG_PORT" -c "GRANT ALL PRIVILEGES ON DATABASE $TEST_DB TO $TEST_USER"
     as_postgres psql -X -q -v ON_ERROR_STOP=1 -p "$PG_PORT" -d "$TEST_DB" \

@@ -54,19 +54,28 @@ class SparkSettings(StrictModel):
     )
 
 
-class MetastoreSettings(StrictModel):
-    """A Hive metastore database (PostgreSQL by default) that every Spark session of the profile shares, so
-    a table one process writes is known by name to every other. Credentials are never in the file: only the
-    names of the environment variables that hold them, resolved with dagster.EnvVar at run time. Create its
-    schema once with `python -m lakehouse.resources.metastore --profile <name>` (docs/environments.md)."""
+class ConnectionSettings(StrictModel):
+    """A JDBC connection. Credentials are never in the file: only the names of the environment
+    variables that hold them, resolved with dagster.EnvVar at run time."""
 
     url: str | None = Field(
-        default=None, description="JDBC URL of the metastore's own database, without credentials "
-        "(jdbc:postgresql://host:5432/metastore).",
+        default=None,
+        description="JDBC URL without credentials; `{data_root}` is replaced by the data root at run time.",
     )
     url_env: str | None = Field(default=None, description="Environment variable holding the JDBC URL instead.")
     user_env: str | None = Field(default=None, description="Environment variable holding the user name.")
     password_env: str | None = Field(default=None, description="Environment variable holding the password.")
+    driver: str = Field(description="JDBC driver class (org.postgresql.Driver, org.mariadb.jdbc.Driver, ...).")
+
+
+class MetastoreSettings(ConnectionSettings):
+    """A Hive metastore database (PostgreSQL by default) that every Spark session of the profile shares, so
+    a table one process writes is known by name to every other: a JDBC connection (credentials only as
+    the names of their environment variables) plus the driver's jar. Create its schema once with
+    `python -m lakehouse.resources.metastore --profile <name>` (docs/environments.md)."""
+
+    url: str | None = Field(default=None, description="JDBC URL of the metastore's own database, without "
+                            "credentials (jdbc:postgresql://host:5432/metastore).")
     driver: str = Field(default="org.postgresql.Driver", description="JDBC driver class of the metastore database.")
     driver_package: str = Field(
         default="org.postgresql:postgresql:42.7.4",
@@ -78,7 +87,7 @@ class MetastoreSettings(StrictModel):
     @model_validator(mode="after")
     def _one_url(self) -> MetastoreSettings:
         if (self.url is None) == (self.url_env is None):
-            raise ValueError("storage.metastore: set exactly one of `url` and `url_env`")
+            raise ValueError("storage.metastore: set exactly one of `url` (the metastore's own database) and `url_env`")
         return self
 
 
@@ -121,20 +130,6 @@ class StorageSettings(StrictModel):
         if relative:
             raise ValueError(f"storage.allowed_source_roots must be absolute paths: {relative}")
         return roots
-
-
-class ConnectionSettings(StrictModel):
-    """A JDBC connection. Credentials are never in the file: only the names of the environment
-    variables that hold them, resolved with dagster.EnvVar at run time."""
-
-    url: str | None = Field(
-        default=None,
-        description="JDBC URL without credentials; `{data_root}` is replaced by the data root at run time.",
-    )
-    url_env: str | None = Field(default=None, description="Environment variable holding the JDBC URL instead.")
-    user_env: str | None = Field(default=None, description="Environment variable holding the user name.")
-    password_env: str | None = Field(default=None, description="Environment variable holding the password.")
-    driver: str = Field(description="JDBC driver class (org.postgresql.Driver, org.mariadb.jdbc.Driver, ...).")
 
 
 class MlflowSettings(StrictModel):
