@@ -146,8 +146,12 @@ class Soak:
         for source in sorted(folder.glob("*.csv")):
             # The demo's dirty rows hold bytes that are not UTF-8: carried through unchanged.
             with source.open(newline="", encoding="utf-8", errors="surrogateescape") as f:
-                header, *rows = list(csv.reader(f))
+                lines = list(csv.reader(f))
+            if not lines:
+                continue  # the demo's zero-byte companion file (dirty kind empty_file): nothing to copy
+            header, *rows = lines
             body += rows
+        assert header, f"no CSV with a header in {folder}"
         tmp = folder / f".{name}.tmp"
         with tmp.open("w", newline="", encoding="utf-8", errors="surrogateescape") as f:
             csv.writer(f).writerows([header, *rows_from(header, body)])
