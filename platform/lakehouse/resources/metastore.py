@@ -46,27 +46,33 @@ def ivy_jar(ivy_home: str, coordinate: str) -> Path:
     return Path(ivy_home).expanduser() / "jars" / f"{group}_{artifact}-{version}.jar"
 
 
-def hive_session_conf(url: str, user: str | None, password: str | None, driver: str, driver_jar: Path,
-                      warehouse: str) -> dict[str, str]:
-    """Spark settings of a session whose catalog is this metastore (static: read when the JVM starts)."""
+def _connection_properties(url: str, user: str | None, password: str | None, driver: str,
+                           driver_jar: Path) -> dict[str, str]:
+    """The JDO connection settings the Hive client and SchemaTool both read; the driver jar must exist."""
     if not driver_jar.is_file():
         raise FileNotFoundError(f"The metastore's JDBC driver {driver_jar} is not in the Ivy cache yet: run "
                                 "`make setup` (it fetches spark.packages) and start again.")
-    conf = {
+    properties = {"javax.jdo.option.ConnectionURL": url, "javax.jdo.option.ConnectionDriverName": driver}
+    if user:
+        properties["javax.jdo.option.ConnectionUserName"] = user
+    if password:
+        properties["javax.jdo.option.ConnectionPassword"] = password
+    return properties
+
+
+def hive_session_conf(url: str, user: str | None, password: str | None, driver: str, driver_jar: Path,
+                      warehouse: str) -> dict[str, str]:
+    """Spark settings of a session whose catalog is this metastore (static: read when the JVM starts)."""
+    connection = _connection_properties(url, user, password, driver, driver_jar)
+    # Spark's UI and logs redact keys matching (?i)secret|password|token, so the password never shows.
+    return {
         "spark.sql.catalogImplementation": "hive",
         "spark.sql.warehouse.dir": warehouse,
         "spark.driver.extraClassPath": str(driver_jar),
-        "spark.hadoop.javax.jdo.option.ConnectionURL": url,
-        "spark.hadoop.javax.jdo.option.ConnectionDriverName": driver,
         "spark.hadoop.datanucleus.schema.autoCreateAll": "false",
         "spark.hadoop.hive.metastore.schema.verification": "false",
+        **{f"spark.hadoop.{key}": value for key, value in connection.items()},
     }
-    # Spark's UI and logs redact keys matching (?i)secret|password|token, so the password never shows.
-    if user:
-        conf["spark.hadoop.javax.jdo.option.ConnectionUserName"] = user
-    if password:
-        conf["spark.hadoop.javax.jdo.option.ConnectionPassword"] = password
-    return conf
 
 
 def _pyspark_jars() -> Path:
@@ -90,14 +96,7 @@ def create_schema(url: str, user: str | None, password: str | None, driver: str,
     model = next(jars.glob("hive-metastore-*.jar"), None)
     if model is None:
         raise FileNotFoundError(f"No hive-metastore jar in {jars}: this pyspark has no Hive support")
-    if not driver_jar.is_file():
-        raise FileNotFoundError(f"The metastore's JDBC driver {driver_jar} is missing: run `make setup` first")
-    properties = {**_DATANUCLEUS, "javax.jdo.option.ConnectionURL": url,
-                  "javax.jdo.option.ConnectionDriverName": driver}
-    if user:
-        properties["javax.jdo.option.ConnectionUserName"] = user
-    if password:
-        properties["javax.jdo.option.ConnectionPassword"] = password
+    properties = {**_DATANUCLEUS, **_connection_properties(url, user, password, driver, driver_jar)}
     with tempfile.TemporaryDirectory(prefix="lakehouse-metastore-") as folder:
         work = Path(folder)
         with zipfile.ZipFile(model) as jar:
