@@ -18,7 +18,6 @@ Catalogs (docs/architecture.md, "The catalog"):
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -43,8 +42,6 @@ from lakehouse.resources.path_catalog import (
     register_path_catalog,  # noqa: F401
     table_names,
 )
-
-log = logging.getLogger(__name__)
 
 
 class SparkResource(ConfigurableResource):
