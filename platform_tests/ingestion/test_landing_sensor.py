@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dagster import DagsterInstance, DefaultSensorStatus, Definitions, SensorDefinition, build_sensor_context
+from dagster import AssetKey, DagsterInstance, DefaultSensorStatus, Definitions, SensorDefinition, build_sensor_context
 
 from lakehouse.config.dataset import load_dataset
 from lakehouse.config.profile import DATA_ROOT_ENV_VAR, load_profile
@@ -287,7 +287,9 @@ def test_days_already_ingested_outside_the_sensor_are_not_requested_again(spark,
     defs = Definitions(assets=assets, sensors=[sensor_def], resources=resources)
     with DagsterInstance.ephemeral() as instance:
         result = materialize(assets, resources=resources, instance=instance, partition_key=day)
-        recorded = result.asset_materializations_for_node(assets[0].op.name)[0].metadata[LANDING_FINGERPRINTS].value
+        (table,) = [m for m in result.asset_materializations_for_node(assets[0].op.name)
+                    if m.asset_key == AssetKey(["card_fraud", "bronze", "transactions_pos"])]
+        recorded = table.metadata[LANDING_FINGERPRINTS].value
         assert list(recorded) == [day]
         tick = sensor_def.evaluate_tick(build_sensor_context(instance=instance, definitions=defs))
         first = [d for r in tick.run_requests or [] for d in days_of(r)]

@@ -9,6 +9,7 @@ from dagster import AssetCheckSeverity, AssetKey
 from pyspark.sql import functions as F
 
 from lakehouse.config.contracts import load_contracts
+from lakehouse.ingestion.checks import contract_rules, violation_counts
 from lakehouse.resources.delta_io_manager import ObservedFrame
 from lakehouse.scoring import checks
 from lakehouse.scoring.drift import REFERENCE_TAG, Reference, fractions, psi, reference_for, reference_from_scores
@@ -33,8 +34,8 @@ def good(registry, mlflow_store, gold, spec):
 
 def _contract(rows):
     """As the asset checks: rule counts observed on the rows written, keys and types on the committed rows."""
-    rules = checks.contract_rules(CONTRACT, rows.columns)
-    observed = ObservedFrame(rows, {checks.VIOLATIONS: checks.violation_counts(rules)})
+    rules = contract_rules(CONTRACT, rows.columns)
+    observed = ObservedFrame(rows, {checks.VIOLATIONS: violation_counts(rules)})
     observed.df.write.format("noop").mode("overwrite").save()  # the IO manager's write
     done = checks.committed(rows, "event_date", *DAY, SCORED_AT, CONTRACT.keys)
     return checks.contract_result(KEY, CONTRACT, rows.schema, list(rules), observed.values()[checks.VIOLATIONS], done)

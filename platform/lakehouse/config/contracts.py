@@ -1,7 +1,7 @@
 """Data contracts: the declared columns of a table, their types, rules and descriptions.
 
 A contract drives the explicit read schema of a source, the casts that turn raw text into typed
-columns (failures are quarantined with a reason), the pandera checks, and the column descriptions in
+columns (failures are quarantined with a reason), the `contract` checks, and the column descriptions in
 the Dagster UI. Contracts live in config/datasets/<dataset>/contracts.yaml.
 
 A column's `name` is the one name every table and stage uses, so it must be an identifier. Files from

@@ -31,7 +31,7 @@ from lakehouse.config.dataset import DatasetConfig
 from lakehouse.config.identifiers import dataset_key, side_key
 from lakehouse.config.sources import SourceConfig, load_sources
 from lakehouse.ingestion import checks
-from lakehouse.ingestion.file_source import check_results, earlier_keys, find_files, in_window, prepare_load
+from lakehouse.ingestion.file_source import check_results, earlier_keys, find_files, in_window, load_files
 from lakehouse.ingestion.jdbc_assets import build_jdbc_asset
 from lakehouse.ingestion.quarantine_rate import quarantine_rate_specs
 from lakehouse.ingestion.run_config import IngestionRunConfig, source_config_schema, source_run_config
@@ -91,27 +91,22 @@ def _file_source_asset(source: SourceConfig, dataset: DatasetConfig, calendar: C
         # Each file too: a symlinked day folder or file inside the landing zone may point out of it.
         files = roots.check_all(find_files(root, days, source), f"Source {source.name!r}: landed file")
         session = spark.spark_session
-        target, quarantine = spark.table_for(table_key.path), spark.table_for(quarantine_key.path)
+        target = spark.table_for(table_key.path)
         # Keys earlier landing days already loaded: a key is kept once however the days were grouped in runs.
         existing = read_table(session, target) if days and table_exists(session, target) else None
         loaded_before = earlier_keys(existing, source, contract, date.fromisoformat(min(days)) if days else None)
-        load = prepare_load(session, source, contract, files, context.run.run_id, loaded_before)
-        load.checked.persist()  # parsed once, written twice (table + quarantine)
-        try:
-            runtime: dict[str, Any] = {"write_mode": "overwrite", **({"full_refresh": True} if days is None else {})}
-            table_meta: dict[str, Any] = {**runtime, "files_read": len(files), LANDING_FINGERPRINTS: MetadataValue.json(landed)}
-            yield Output(load.table, output_name="table", metadata=table_meta)
+        runtime: dict[str, Any] = {"write_mode": "overwrite", **({"full_refresh": True} if days is None else {})}
+        table_meta: dict[str, Any] = {**runtime, "files_read": len(files), LANDING_FINGERPRINTS: MetadataValue.json(landed)}
+        # Parsed once, into a cache both writes read; each write observes the figures the checks need. The
+        # quarantine first: writing the table drops the cache when the rows were checked against it.
+        with load_files(session, source, contract, files, context.run.run_id, loaded_before) as load:
             yield Output(load.quarantine, output_name="quarantine", metadata=runtime)
-            load.read_by_day()  # counted from the persisted rows, before they are released
-        finally:
-            load.checked.unpersist()
-        # Checks read back what was committed, for exactly the window written.
+            yield Output(load.table, output_name="table", metadata=table_meta)
+        # One aggregation over what was committed, for exactly the window written; the rest was observed.
         window = context.partition_time_window if days is not None else None
         start, end = (window.start.date(), window.end.date()) if window else (None, None)
-        written, rejected = (
-            in_window(session.table(ref.name), part, start, end) for ref in (target, quarantine)
-        )
-        yield from check_results(session, load, written, rejected, source, contract, table_key)
+        committed = in_window(session.table(target.name), part, start, end)
+        yield from check_results(load, committed, source, contract, table_key)
 
     return _ingest
 

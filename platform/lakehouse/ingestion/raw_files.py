@@ -30,7 +30,7 @@ CORRUPT = "_corrupt_record"
 SOURCE_FILE = "_source_file"
 RESCUED = "_rescued_data"
 TRUNCATED = "_truncated_line"
-RAW = "_raw_line"  # the line's bytes as landed (null for multi-line CSV)
+RAW = "_raw_line"  # the line's bytes as landed (a multi-line CSV has no lines: no such column)
 LINE_REASON = "_line_reason"  # why the whole line is rejected (null: its values are checked one by one)
 
 TRUNCATED_REASON = "truncated file: incomplete last line"
@@ -150,7 +150,7 @@ def _multiline(spark: SparkSession, paths: list[Path], line: bytes, kind: str, c
         last = F.col("_pos") == F.max("_pos").over(Window.partitionBy(SOURCE_FILE))
         reason = F.when(last, TRUNCATED_REASON if kind == "cut" else UNCLOSED_REASON).otherwise(reason)
     value = {i: F.col(f"_c{i}") for i in range(len(header))}
-    return df.select(*_by_header(value, header, columns), CORRUPT, SOURCE_FILE, F.lit(None).cast("string").alias(RAW),
+    return df.select(*_by_header(value, header, columns), CORRUPT, SOURCE_FILE,
                      reason.alias(LINE_REASON))
 
 

@@ -78,16 +78,15 @@ class BatchWriter:
         """Write one batch. `idempotent=False` only for the empty rebuild of a run that read nothing."""
         spark = batch.sparkSession
         rebuild = (batch_id == 0 and self.rebuild_first_batch) or not table_exists(spark, self.table)
-        split = split_valid(batch, self.contract)
-        # Checked once and cached: the writes below all derive from it. Materialised right away, so
-        # the query's numInputRows counts each row once - also when Delta skips every write of a
-        # replayed batch (then nothing else would read the files).
-        checked = split.checked.persist()
+        checked = split_valid(batch, self.contract)
+        # Checked once and cached: the writes below all derive from it. Materialised right away (split()
+        # runs one job over every row), so the query's numInputRows counts each row once - also when Delta
+        # skips every write of a replayed batch (then nothing else would read the files).
+        cached = checked.rows.persist()
         try:
-            checked.count()
-            self._write(spark, split, batch_id, rebuild, idempotent)
+            self._write(spark, checked.split(), batch_id, rebuild, idempotent)
         finally:
-            checked.unpersist()
+            cached.unpersist()
 
     def _write(self, spark: SparkSession, split: SplitResult, batch_id: int, rebuild: bool, idempotent: bool) -> None:
         # split_valid already quarantines a second row with the same key within the batch.

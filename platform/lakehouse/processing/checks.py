@@ -30,7 +30,7 @@ def silver_specs(key: AssetKey) -> list[AssetCheckSpec]:
 def gold_specs(key: AssetKey) -> list[AssetCheckSpec]:
     return [
         AssetCheckSpec("contract", asset=key, blocking=True,
-                       description="Gold conforms to the contract derived from the feature registry (pandera)."),
+                       description="Gold conforms to the contract derived from the feature registry."),
         AssetCheckSpec("rows_match_silver", asset=key, blocking=True, description="rows(gold) = rows(silver) per partition."),
         AssetCheckSpec("required_features", asset=key, blocking=True, description="No nulls in non-nullable features."),
         AssetCheckSpec("no_leakage", asset=key, blocking=True,

@@ -31,6 +31,7 @@ from lakehouse.config.dataset import DatasetConfig
 from lakehouse.config.identifiers import dataset_key, table_name_of
 from lakehouse.config.ml import MlConfig, load_ml_config
 from lakehouse.config.scoring import ScoringSettings, load_scoring_config
+from lakehouse.ingestion.checks import contract_rules, violation_counts
 from lakehouse.ingestion.file_source import in_window
 from lakehouse.ml.features import load_feature_spec
 from lakehouse.partitions import Calendar
@@ -159,9 +160,9 @@ def _score_window(context: AssetExecutionContext, config: ScoringRunConfig, spar
     # No cache and no aggregation before the write: the write computes the rows once, and the stats and
     # the contract's rule counts with them; the IO manager puts the stats on the materialisation.
     observed = checks.stat_columns(reference.edges if isinstance(reference, Reference) else None)
-    rules = checks.contract_rules(contract, scored.columns) if checks.CONTRACT in wanted else {}
+    rules = contract_rules(contract, scored.columns) if checks.CONTRACT in wanted else {}
     if rules:
-        observed[checks.VIOLATIONS] = checks.violation_counts(rules)
+        observed[checks.VIOLATIONS] = violation_counts(rules)
     output = ObservedFrame(scored, observed, published=checks.STATS)
     explained = f"on (top {top_k}, {settings.explanations.rows} rows)" if top_k else "off"
     yield Output(output, output_name=OUTPUT, metadata=_metadata(config, model, mlflow, stamp, explained))

@@ -8,10 +8,9 @@ versions on them, duplicate keys -- is one aggregation over the window read back
 - `rows_match_input` (blocking): rows this run committed to the window (its `scored_at`, read back from
   Delta) = input rows (observed during the write). Counting this run's rows, not the window's, keeps the
   check true to every output mode (append adds rows).
-- `contract` (blocking): the run's rows against the `predictions` contract -- the rules of ingestion's
-  pandera schema: the committed table's column types, required = not null, min / max, allowed values
-  (counted while writing), unique keys (among the committed rows of the run). Pandera ran one Spark job
-  per rule over the scored rows: ~2-3 s a run at 100k rows.
+- `contract` (blocking): the run's rows against the `predictions` contract, by ingestion's contract
+  rules (ingestion/checks.py): the committed table's column types, required = not null, min / max,
+  allowed values (counted while writing), unique keys (among the committed rows of the run).
 - `model_version_exists` (blocking): the version is still registered and every committed row of the run
   names it.
 - `score_drift` (WARN): `psi_vs_test_window`, the PSI of the day's scores against the model's test window
@@ -30,8 +29,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
 from lakehouse.config.contracts import Contract
-from lakehouse.ingestion.checks import spark_type
-from lakehouse.resources.catalog import double_literal, quote
+from lakehouse.ingestion.checks import contract_verdict
 from lakehouse.scoring.drift import Reference, fractions, histogram_aggregate, psi
 
 ROWS, CONTRACT, VERSION, DRIFT = "rows_match_input", "contract", "model_version_exists", "score_drift"
@@ -71,43 +69,6 @@ def stat_columns(edges: list[float] | None) -> dict[str, Column]:
     if edges is not None:
         stats[HISTOGRAM] = histogram_aggregate("probability", edges)
     return stats
-
-
-def contract_rules(contract: Contract, columns: list[str]) -> dict[str, str]:
-    """{rule: SQL condition a row breaks}, for the contract's columns among `columns` (as pandera
-    checks them: a null is only a `required` violation; a missing column is a schema error)."""
-    rules: dict[str, str] = {}
-    for spec in (c for c in contract.columns if c.name in columns):
-        column = quote(spec.name)
-        if spec.required:
-            rules[f"{spec.name}: not null"] = f"{column} IS NULL"
-        if spec.min is not None:
-            rules[f"{spec.name}: >= {spec.min:g}"] = f"{column} < {double_literal(spec.min)}"
-        if spec.max is not None:
-            rules[f"{spec.name}: <= {spec.max:g}"] = f"{column} > {double_literal(spec.max)}"
-        if spec.allowed is not None:
-            rules[f"{spec.name}: in {spec.allowed}"] = f"NOT {column} IN ({', '.join(map(_string, spec.allowed))})"
-    return rules
-
-
-def violation_counts(rules: dict[str, str]) -> Column:
-    """One aggregate (to observe): the rows breaking each rule, in the order of `rules`."""
-    return F.expr("array(" + ", ".join(f"count(CASE WHEN {broken} THEN 1 END)" for broken in rules.values()) + ")")
-
-
-def _string(value: str) -> str:
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-def schema_errors(contract: Contract, schema: StructType) -> list[str]:
-    """Missing columns and wrong types: no Spark job (the table's schema is in the Delta log)."""
-    errors = []
-    for spec in contract.columns:
-        if spec.name not in schema.fieldNames():
-            errors.append(f"{spec.name}: missing")
-        elif schema[spec.name].dataType != spark_type(spec.type):
-            errors.append(f"{spec.name}: type {schema[spec.name].dataType.simpleString()}, expected {spec.type}")
-    return errors
 
 
 @dataclass(frozen=True)
@@ -150,16 +111,10 @@ def rows_result(key: AssetKey, written_by_run: int, input_rows: int, rows_in_win
 
 def contract_result(key: AssetKey, contract: Contract, schema: StructType, rules: list[str], counts: list[int],
                     done: Committed) -> AssetCheckResult:
-    """`rules` / `counts`: the observed violations (violation_counts); `schema`: the committed table's."""
-    broken = dict(zip(rules, counts, strict=True))
-    if contract.keys:
-        broken[f"{', '.join(contract.keys)}: unique"] = done.duplicates
-    errors = schema_errors(contract, schema) + [f"{rule}: {n} rows" for rule, n in broken.items() if n]
-    return AssetCheckResult(
-        asset_key=key, check_name=CONTRACT, passed=not errors,
-        metadata={"errors": len(errors), "details": "\n".join(errors[:20]) or "none", "rules": len(broken),
-                  "rows_checked": done.rows_of_run},
-    )
+    """`rules` / `counts`: the observed violations (ingestion.checks.violation_counts); `schema`: the
+    committed table's."""
+    return contract_verdict(key, contract, schema, dict(zip(rules, counts, strict=True)), done.duplicates,
+                            done.rows_of_run)
 
 
 def version_result(key: AssetKey, client: Any, name: str, version: str, stamped: list[str]) -> AssetCheckResult:
