@@ -6,7 +6,7 @@ import argparse
 import shutil
 import sys
 
-from lakehouse_tools.bench import backfill, growth, ingestion, loading, ml, processing, scoring
+from lakehouse_tools.bench import backfill, growth, ingestion, loading, memory, ml, processing, scoring
 from lakehouse_tools.bench.harness import Bench, report, say
 
 STAGES = {
@@ -16,6 +16,7 @@ STAGES = {
     "ml": ml.run,
     "scoring": scoring.run,
     "backfill": backfill.run,
+    "memory": memory.run,
     "growth": growth.run,
 }
 
