@@ -1,6 +1,7 @@
 """Driver memory: the peak resident memory of the Python driver and of its JVM while one process ingests,
-processes and scores one day, at the benchmark's day size and at a tenth of it. Nothing the driver keeps
-should grow with the rows (Spark keeps the rows in its tasks, and spills), so each ratio should stay near 1.
+processes and scores one day, at the benchmark's day size and at a tenth of it. Nothing the Python driver
+keeps should grow with the rows (they stay in Spark), and the JVM, which in local mode also runs the tasks,
+works within its heap and spills the rest: so each ratio should stay near 1.
 
 Each size runs in a child process of its own (`python -m lakehouse_tools.bench.memory --child --rows N
 --root DIR`), so the peaks are that run's alone: not this process's earlier stages, not the demo generator,
@@ -8,7 +9,8 @@ which runs here, before the child starts. The child runs the bench's own runners
 
 - ingest: the bronze asset (Dagster) over the day's generated POS CSV files (ingestion.py);
 - process: the gold asset (Dagster) for one day over synthetic silver with 7 days of look-back
-  (processing.py; silver is synthetic there too: materialising it from bronze would need every source);
+  (processing.py; silver is synthetic there too: materialising it from bronze would need every source,
+  the online JSON files and the JDBC dimensions too);
 - score: the predictions asset for one day of synthetic gold, LR, explanations off (scoring.py), after
   training that LR on scoring.py's fixed ~56k training rows (the same at both sizes).
 
@@ -116,7 +118,8 @@ def _child(rows: int, root: Path) -> dict[str, Any]:
 
 def _measure(rows: int, root: Path) -> dict[str, Any]:
     """One child process at `rows` rows; its progress is passed through, its result line parsed."""
-    command = [sys.executable, "-m", "lakehouse_tools.bench.memory", "--child", "--rows", str(rows), "--root", str(root)]
+    command = [sys.executable, "-m", "lakehouse_tools.bench.memory", "--child", "--rows", str(rows),
+               "--root", str(root)]
     result = None
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as child:
         assert child.stdout is not None  # stdout=PIPE
@@ -147,7 +150,8 @@ def run(bench: Bench, rows: int, repeats: int = 1) -> list[Comparison]:
         peaks[size] = _measure(size, root)
         say(f"  peak RSS: Python {_mib(peaks[size]['python_mib'])}, JVM {_mib(peaks[size]['jvm_mib'])} "
             f"({peaks[size]['seconds']:.0f} s)")
-    what = "one child process ingests, processes and scores one day (bench/memory.py); VmHWM at its end, one run per size"
+    what = ("one child process ingests, processes and scores one day (bench/memory.py); VmHWM at its end, one run "
+            "per size")
     results = [Comparison("memory", f"driver Python peak RSS: one day of {large:,} / {small:,} rows",
                           peaks[large]["python_mib"], peaks[small]["python_mib"], GOAL,
                           f"{what}; {peaks[large]['python_mib']:,.0f} MiB at {large:,} rows, "
@@ -158,13 +162,13 @@ def run(bench: Bench, rows: int, repeats: int = 1) -> list[Comparison]:
         results[0].detail += ("; the JVM was not measured: no java process under the driver with a readable "
                               "/proc/<pid>/status (not Linux, or a Spark Connect profile, whose JVM runs elsewhere)")
         return results
+    javas = peaks[large]["java_processes"]
     results.append(Comparison(
         "memory", f"driver JVM peak RSS: one day of {large:,} / {small:,} rows", jvm_large, jvm_small, GOAL,
         f"{what}; {jvm_large:,.0f} MiB at {large:,} rows, {jvm_small:,.0f} MiB at {small:,}; the heap may grow up "
         f"to spark.driver.memory ({peaks[large]['driver_memory']}) before the collector reclaims it, so the peak "
         "follows what the JVM allocates as well as what it keeps"
-        + (f"; the largest of {peaks[large]['java_processes']} java processes" if peaks[large]["java_processes"] > 1 else ""),
-        unit="MiB"))
+        + (f"; the largest of {javas} java processes" if javas > 1 else ""), unit="MiB"))
     return results
 
 
