@@ -20,7 +20,7 @@ from lakehouse.resources.compute import ComputeResource
 
 PLATFORM = Path(__file__).resolve().parents[2] / "platform"
 STEPS_MODULE = PLATFORM / "lakehouse" / "processing" / "steps.py"
-# The pure functions of processing; only the steps call them (the benchmark's plain-script baseline too).
+# The pure functions of processing; only the steps call them (the benchmark's plain script and floor too).
 PURE = {"build_silver", "build_features", "build_label_table"}
 BASELINE = PLATFORM / "lakehouse_tools" / "bench" / "processing.py"
 
@@ -69,7 +69,8 @@ def test_only_the_steps_call_the_processing_functions() -> None:
     callers = {path.relative_to(PLATFORM).as_posix(): found for path in sorted(PLATFORM.rglob("*.py"))
                if (found := _callers(path))}
     assert callers.pop(STEPS_MODULE.relative_to(PLATFORM).as_posix()) == PURE
-    # The benchmark's plain script is the baseline the steps are measured against, not a second pipeline.
+    # The benchmark's plain script and its floor (bench/processing.py: build_features and one write, no checks)
+    # are the baselines the steps are measured against, not a second pipeline: the module is allowed whole.
     callers.pop(BASELINE.relative_to(PLATFORM).as_posix(), None)
     assert callers == {}, f"processing computed outside processing/steps.py: {callers}"
 

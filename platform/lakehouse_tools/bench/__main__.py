@@ -1,21 +1,26 @@
-"""`python -m lakehouse_tools.bench [--rows N] [--stages ingestion,...]`: every stage's comparison in one run."""
+"""`python -m lakehouse_tools.bench [--rows N] [--stages ingestion,...] [--growth-max N]`: every stage's comparison
+in one run."""
 
 from __future__ import annotations
 
 import argparse
 import shutil
 import sys
+from collections.abc import Callable
+from functools import partial
 
-from lakehouse_tools.bench import backfill, growth, ingestion, loading, ml, processing, scoring
-from lakehouse_tools.bench.harness import Bench, report, say
+from lakehouse_tools.bench import backfill, growth, ingestion, loading, memory, ml, processing, scoring
+from lakehouse_tools.bench.harness import Bench, Comparison, report, say
 
-STAGES = {
+Stage = Callable[[Bench, int, int], list[Comparison]]  # (bench, rows per day, repeats)
+STAGES: dict[str, Stage] = {
     "loading": loading.run,
     "ingestion": ingestion.run,
     "processing": processing.run,
     "ml": ml.run,
     "scoring": scoring.run,
     "backfill": backfill.run,
+    "memory": memory.run,
     "growth": growth.run,
 }
 
@@ -26,13 +31,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3, help="Runs per measurement (median)")
     parser.add_argument("--stages", default=",".join(STAGES), help=f"Comma-separated subset of {list(STAGES)}")
     parser.add_argument("--keep", action="store_true", help="Keep the temporary data root")
+    parser.add_argument("--growth-max", type=int, default=None,
+                        help="Largest day of the growth stage (default 10 x --rows); it measures powers of ten from "
+                             "--rows / 10 up to it")
     args = parser.parse_args(argv)
+    largest = args.growth_max or args.rows * 10
+    if largest < max(args.rows // 10, 1):
+        parser.error(f"--growth-max {largest:,} is below the growth stage's first size, --rows / 10")
+    stages: dict[str, Stage] = {**STAGES, "growth": partial(growth.run, largest=largest)}
     command = "make bench" if argv is None and len(sys.argv) == 1 else "python -m lakehouse_tools.bench " + " ".join(sys.argv[1:])
     bench = Bench.start()
     say(f"Data root {bench.root}")
     try:
         for stage in args.stages.split(","):
-            bench.results.extend(STAGES[stage](bench, args.rows, args.repeats))
+            bench.results.extend(stages[stage](bench, args.rows, args.repeats))
             report(bench.results, command)  # after every stage: a long run cut short keeps what it measured
     finally:
         if not args.keep:

@@ -27,6 +27,9 @@ class Comparison:
     baseline_seconds: float
     goal: str
     detail: str = ""
+    # What subject and baseline hold (the field names predate it): seconds, MiB of peak memory, or a bare
+    # number such as a fitted exponent. Results in benchmarks.json from before it are seconds.
+    unit: str = "s"
 
     @property
     def ratio(self) -> float:
@@ -46,8 +49,9 @@ class Bench:
     results: list[Comparison] = field(default_factory=list)
 
     @classmethod
-    def start(cls) -> Bench:
-        root = Path(tempfile.mkdtemp(prefix="lakehouse-bench-"))
+    def start(cls, root: Path | None = None) -> Bench:
+        """A fresh temporary data root, or `root` (a child process measuring in its parent's root)."""
+        root = root or Path(tempfile.mkdtemp(prefix="lakehouse-bench-"))
         os.environ[DATA_ROOT_ENV_VAR] = str(root)
         return cls(root=root, resources=build_resources(load_profile(), str(root)))
 
@@ -79,15 +83,23 @@ def say(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
+def _value(value: float, unit: str) -> str:
+    if unit == "s":
+        return f"{value:.2f} s"
+    if unit == "MiB":
+        return f"{value:,.0f} MiB"
+    return f"{value:.3f}"  # a bare number (an exponent): the ratio column already says what it is
+
+
 def report(results: list[Comparison], command: str) -> str:
     lines = [
-        "| stage | comparison | subject s | baseline s | ratio | goal | met |",
+        "| stage | comparison | subject | baseline | ratio | goal | met |",
         "|---|---|---:|---:|---:|---|---|",
     ]
     for r in results:
         lines.append(
-            f"| {r.stage} | {r.name} | {r.subject_seconds:.2f} | {r.baseline_seconds:.2f} | {r.ratio:.3f} | "
-            f"{r.goal} | {'yes' if r.met() else 'NO'} |"
+            f"| {r.stage} | {r.name} | {_value(r.subject_seconds, r.unit)} | {_value(r.baseline_seconds, r.unit)} | "
+            f"{r.ratio:.3f} | {r.goal} | {'yes' if r.met() else 'NO'} |"
         )
     table = "\n".join(lines)
     details = "\n".join(f"- {r.stage} / {r.name}: {r.detail}" for r in results if r.detail)
