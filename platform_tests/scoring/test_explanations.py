@@ -1,5 +1,6 @@
 """Explanations: exact linear contributions checked by hand on one row, TreeSHAP additivity against
-Spark's own outputs for a forest and boosted trees, and the categorical-split translation."""
+Spark's own outputs for a forest and boosted trees, the mapInPandas batch step (without Spark), and the
+categorical-split translation."""
 
 from __future__ import annotations
 
@@ -111,6 +112,35 @@ def test_tree_shap_sums_with_the_base_value_to_the_models_output(
     if target == "margin":  # Spark's GBT probability is the logistic of twice the margin
         assert np.allclose([r["p_spark"] for r in rows], 1 / (1 + np.exp(-2 * expected)))
     assert {e["feature"] for r in rows for e in r["explanation"]} <= set(spec.columns)
+
+
+def test_a_batch_is_explained_per_feature_and_an_empty_batch_stays_empty():
+    """The mapInPandas step without Spark: slots summed per feature, top k; a batch with no rows (a
+    partition the positives left empty) must not fail."""
+    import pandas as pd
+    import shap
+
+    from lakehouse.scoring.treeshap import _X, explain_batch
+
+    # One tree on slot 1 (`x <= 0.3` goes left to class 1); slots 1 and 2 belong to feature "b".
+    node = {"prediction": 0.0, "impurity": 0.0, "rawCount": 0, "gain": 0.0}
+    split = {"featureIndex": 1, "leftCategoriesOrThreshold": [0.3], "numCategories": -1}
+    none = {"featureIndex": -1, "leftCategoriesOrThreshold": [], "numCategories": -1}
+    rows = [(0, [10.0, 10.0], 1, 2, split), (1, [0.0, 10.0], -1, -1, none), (2, [10.0, 0.0], -1, -1, none)]
+    nodes = pa.Table.from_pylist([{"treeID": 0, "nodeData": {**node, "id": i, "impurityStats": stats, "leftChild": left,
+                                                             "rightChild": right, "split": how}}
+                                  for i, stats, left, right, how in rows])
+    forest = type("RandomForestClassificationModel", (), {"treeWeights": [1.0]})()
+    explainer = shap.TreeExplainer(shap_dict(nodes, forest))
+    membership = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+    names = np.array(["a", "b"], dtype=object)
+    batch = pd.DataFrame({"transaction_id": ["x", "y"], _X: [np.array([0.0, 0.1, 0.0]), np.array([5.0, 0.9, 1.0])]})
+    out = explain_batch(explainer, batch.copy(), membership, names, 1)
+    assert list(out.columns) == ["transaction_id", "_explain_features", "_explain_values"]
+    assert out["_explain_features"].tolist() == [["b"], ["b"]]
+    assert [v.tolist() for v in out["_explain_values"]] == [pytest.approx([0.5]), pytest.approx([-0.5])]
+    empty = explain_batch(explainer, batch.iloc[:0].copy(), membership, names, 1)
+    assert len(empty) == 0 and "_explain_values" in empty.columns
 
 
 def test_binary_categorical_split_with_category_one_left_is_translated():

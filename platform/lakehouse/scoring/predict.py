@@ -94,7 +94,7 @@ def explain(scored: DataFrame, columns: list[Column], model: Any, slots: SlotMap
             positives_only: bool = False) -> DataFrame:
     """`scored` (the pipeline's output) -> `columns` plus `explanation` (top k), by the method the model's
     family allows: exact linear terms (explain.py) or TreeSHAP (treeshap.py); with `positives_only`, rows
-    the model predicts negative get a null explanation (and cost nothing)."""
+    the model predicts negative get a null explanation (computed in the JVM: they never reach Python)."""
     vector, _ = classifier_input(model.pipeline)
     if model.family in LINEAR_MODELS:
         return linear_explanations(scored, columns, vector, model.classifier, slots, k, positives_only)

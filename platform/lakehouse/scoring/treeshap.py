@@ -79,12 +79,42 @@ def shap_dict(nodes: Any, classifier: Any) -> dict[str, Any]:
             "internal_dtype": np.float64}
 
 
+def explain_batch(explainer: Any, pdf: Any, membership: np.ndarray, names: np.ndarray, top: int) -> Any:
+    """One Arrow batch (pandas) in mapInPandas: its `_X` vectors replaced by the top features and their
+    contributions (slots summed per feature by `membership`). An empty batch stays empty."""
+    vectors = pdf.pop(_X)
+    x = np.vstack(vectors.to_numpy()) if len(pdf) else np.empty((0, membership.shape[0]))
+    # One output per row and slot; the explicit width also holds for an empty batch (-1 cannot).
+    values = np.asarray(explainer.shap_values(x, check_additivity=False)).reshape(len(x), membership.shape[0])
+    contributions = values @ membership  # slots -> features
+    order = np.argsort(-np.abs(contributions), axis=1, kind="stable")[:, :top]
+    pdf[_NAMES] = [list(names[o]) for o in order]
+    pdf[_VALUES] = [contributions[row, o] for row, o in enumerate(order)]
+    return pdf
+
+
 def tree_explanations(
     scored: DataFrame, columns: list[Column], vector: str, model: dict[str, Any], slots: SlotMap, k: int,
     positives_only: bool = False,
 ) -> DataFrame:
     """`columns` plus `explanation`: TreeSHAP per row in mapInPandas (the explainer is built once per
-    task from the pickled dict model, on the executor); only rows predicted 1 with `positives_only`."""
+    task from the pickled dict model, on the executor). With `positives_only` only the rows predicted 1
+    are shuffled and sent to Python; the others get a null explanation without leaving the JVM."""
+    if not positives_only:
+        return _explained(scored, columns, vector, model, slots, k)
+    # eqNullSafe is never null: the two filters split the rows exactly (none lost, none twice). Spark
+    # shares no work between the branches: each reads the input and runs the pipeline (one more pass, in
+    # the JVM), the price of not shuffling and serialising every negative row (docs/scoring.md).
+    positive = F.col("prediction").eqNullSafe(1.0)
+    unexplained = F.lit(None).cast(EXPLANATION_TYPE).alias(EXPLANATION)
+    others = scored.where(~positive).select(*columns, unexplained)
+    return _explained(scored.where(positive), columns, vector, model, slots, k).unionByName(others)
+
+
+def _explained(
+    scored: DataFrame, columns: list[Column], vector: str, model: dict[str, Any], slots: SlotMap, k: int,
+) -> DataFrame:
+    """`columns` plus `explanation` for every row of `scored`, by TreeSHAP in mapInPandas."""
     from pyspark.ml.functions import vector_to_array
 
     frame = scored.select(*columns, vector_to_array(F.col(vector)).alias(_X))
@@ -95,7 +125,7 @@ def tree_explanations(
     schema = T.StructType([*keep, T.StructField(_NAMES, T.ArrayType(T.StringType())),
                            T.StructField(_VALUES, T.ArrayType(T.DoubleType()))])
     names = np.array(slots.features, dtype=object)
-    membership = np.zeros((slots.size, len(slots.features)))
+    membership = np.zeros((slots.size, len(slots.features)))  # slot x feature: 1 where the feature owns it
     membership[np.arange(slots.size), list(slots.slot_feature)] = 1.0
     top = min(k, len(slots.features))
 
@@ -104,21 +134,8 @@ def tree_explanations(
 
         explainer = shap.TreeExplainer(model)
         for pdf in batches:
-            vectors = pdf.pop(_X)
-            chosen = (pdf["prediction"] == 1).to_numpy() if positives_only else np.ones(len(pdf), dtype=bool)
-            x = np.vstack(vectors[chosen].to_numpy()) if chosen.any() else np.empty((0, slots.size))
-            values = np.asarray(explainer.shap_values(x, check_additivity=False)).reshape(len(x), -1)
-            contributions = values @ membership  # slots -> features
-            order = np.argsort(-np.abs(contributions), axis=1, kind="stable")[:, :top]
-            # None: a row not explained (positives_only and not predicted positive).
-            feature_lists: list[list[str] | None] = [None] * len(pdf)
-            value_lists: list[np.ndarray | None] = [None] * len(pdf)
-            for row, i in enumerate(np.flatnonzero(chosen)):
-                feature_lists[i], value_lists[i] = list(names[order[row]]), contributions[row, order[row]]
-            pdf[_NAMES], pdf[_VALUES] = feature_lists, value_lists
-            yield pdf
+            yield explain_batch(explainer, pdf, membership, names, top)
 
-    # zip_with of two null arrays is null: unexplained rows keep a null explanation.
     pairs = F.zip_with(_NAMES, _VALUES, lambda f, v: F.struct(f.alias("feature"), v.alias("contribution")))
     explained = frame.mapInPandas(run, schema)
     return explained.select(*[f.name for f in keep], pairs.cast(EXPLANATION_TYPE).alias(EXPLANATION))
