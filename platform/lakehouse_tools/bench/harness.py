@@ -115,8 +115,20 @@ def report(results: list[Comparison], command: str) -> str:
     RESULTS_MD.write_text(
         "# Benchmarks\n\nMeasured in one run on this machine (2 cores, 24 GiB) with:\n\n"
         f"```\n{command}\n```\n\n{table}\n\n{details}{earlier}\n\nRaw numbers: `docs/benchmarks.json`.\n"
+        + _written_by_hand()
     )
     return table
+
+
+# docs/benchmarks.md from this line on is prose (what each pass buys, how a figure was found), kept as it is
+# when a run rewrites the tables above it.
+NOTES_MARKER = "<!-- Written by hand below this line: make bench keeps it. -->"
+
+
+def _written_by_hand() -> str:
+    if not RESULTS_MD.exists() or NOTES_MARKER not in RESULTS_MD.read_text():
+        return ""
+    return "\n" + NOTES_MARKER + RESULTS_MD.read_text().split(NOTES_MARKER, 1)[1]
 
 
 def _earlier_results(stages_run: set[str]) -> list[dict[str, Any]]:
