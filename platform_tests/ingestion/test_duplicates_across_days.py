@@ -54,3 +54,12 @@ def test_a_horizon_of_zero_compares_within_a_load_only(spark, resources, data_ro
                       source={"duplicate_horizon_days": 0})
     loaded, quarantined = _outcome(case)
     assert loaded == [("t1", D1), ("t1", D2), ("t2", D1), ("t2", D2), ("t3", D2)] and quarantined == []
+
+
+def test_a_day_with_no_files_to_read_loads_nothing_and_reconciles(spark, resources, data_root):
+    # A landing folder holding no CSV at all: nothing to parse, so no landing day to count rows for.
+    case = ingest(spark, resources, data_root, "no_files", "csv", {f"{D1}/readme.txt": "not data\n"})
+    assert case.success
+    assert case.table.count() == 0 and case.quarantine.count() == 0
+    assert case.checks["reconciliation"].passed
+    assert case.checks["reconciliation"].metadata["rows_read"].value == 0

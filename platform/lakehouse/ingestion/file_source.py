@@ -87,8 +87,10 @@ def _landing_day(path: Path) -> date | None:
 
 
 def _per_day(day: Column, days: list[date | None]) -> dict[str, Column]:
-    """An aggregate per landing day counting its rows (observed: few days a run, no extra job)."""
-    return {f"day_{i}": F.count_if(day.isNull() if d is None else day == F.lit(d)) for i, d in enumerate(days)}
+    """An aggregate per landing day counting its rows (observed: few days a run, no extra job), and the
+    rows in all (so a run with no files still observes something)."""
+    counts = {f"day_{i}": F.count_if(day.isNull() if d is None else day == F.lit(d)) for i, d in enumerate(days)}
+    return {**counts, "rows": F.count(F.lit(1))}
 
 
 def _by_day(values: dict[str, Any], days: list[date | None]) -> dict[date | None, int]:
