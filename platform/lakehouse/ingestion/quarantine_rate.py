@@ -50,9 +50,11 @@ def _share(part: int, whole: int) -> float:
     return round(part / whole, 4) if whole else 0.0
 
 
-def quarantine_rate_results(read: dict[date, int], loaded: dict[date, int], quarantined: dict[date, int],
-                            source: SourceConfig, asset_key: AssetKey) -> list[AssetCheckResult]:
-    days = sorted(set(read) | set(loaded) | set(quarantined))
+def quarantine_rate_results(read: dict[date | None, int], loaded: dict[date | None, int],
+                            quarantined: dict[date | None, int], source: SourceConfig, asset_key: AssetKey
+                            ) -> list[AssetCheckResult]:
+    """`None`: rows of files outside a YYYY-MM-DD landing folder (no landing day), judged as one more day."""
+    days = sorted(set(read) | set(loaded) | set(quarantined), key=str)
     failing, warning = [], []
     for day in days:
         n, ok, bad = read.get(day, 0), loaded.get(day, 0), quarantined.get(day, 0)
@@ -63,7 +65,7 @@ def quarantine_rate_results(read: dict[date, int], loaded: dict[date, int], quar
             failing.append(line)
         elif rate > source.quarantine_warn_share:
             warning.append(line)
-    worst = max(days, key=lambda d: (_share(quarantined.get(d, 0), read.get(d, 0)), d), default=None)
+    worst = max(days, key=lambda d: (_share(quarantined.get(d, 0), read.get(d, 0)), str(d)), default=None)
     total_read, total_bad = sum(read.values()), sum(quarantined.values())
     metadata: dict[str, Any] = {
         "rows_read": total_read,
