@@ -4,9 +4,9 @@ file_source.py, joined in by `join_loaded_before`), and a key repeated within th
 
 A key repeats in a handful of rows a day, if any. So the rows are not all sorted by key to find them:
 one aggregation over the keys of the (cached) valid rows finds the keys that repeat and, for each, the row
-it keeps; a broadcast of those few keys then flags the other rows in the pass that writes. Keys repeating in more than `REPEATED_KEYS_LIMIT` rows
-(a file landed twice, say) take the window over every row instead, so nothing that grows with the data is
-held on the driver.
+it keeps; a broadcast of those few keys then flags the other rows in the pass that writes. More than
+`REPEATED_KEYS_LIMIT` repeated keys (a file landed twice, say) take the window over every row instead, so
+nothing that grows with the data is held on the driver.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+from lakehouse.ingestion.raw_files import SOURCE_FILE
+
 REASON = "_reason"  # why the row is quarantined ("; "-joined), null for a row that loads
 CONTENT = "_content_hash"  # the row's content, hashed: breaks ties between rows of one key in one file
-SOURCE_FILE = "_source_file"
 ROW = "_row_id"  # the row's place in the files as read: tells identical rows apart
 REPEATED_KEYS_LIMIT = 100_000
 _KEPT_FROM, _FIRST = "_kept_from", "_first"

@@ -147,7 +147,8 @@ def _line_reason(raw: DataFrame) -> Column:
 
 
 def split_valid(raw: DataFrame, contract: Contract, loaded_before: DataFrame | None = None) -> CheckedRows:
-    """Typed, valid rows and quarantined rows (raw text + reasons); counts always add up. `loaded_before`:
+    """Every row typed and checked, its reason null when it loads (`CheckedRows.split()` then makes the typed,
+    valid rows and the quarantined rows with raw text + reasons; counts always add up). `loaded_before`:
     keys already in the table from earlier landing days, with the file holding each (`earlier_keys`)."""
     landed = {c.name: landed_value(c) for c in contract.columns}
     # The typed values are staged as columns first, and the reasons read those columns: inside the reasons'
