@@ -95,8 +95,8 @@ def schema_errors(contract: Contract, schema: T.StructType) -> list[str]:
 
 
 def duplicate_count(keys: list[str], among: Column | None = None) -> Column:
-    """An aggregate: keyed rows (`among` them) beyond the first of their key. A null key is a `not null`
-    violation, not a duplicate."""
+    """An aggregate: keyed rows (`among` them, e.g. a run's own rows) beyond the first of their key. A null
+    key is a `not null` violation, not a duplicate."""
     keyed = F.lit(True) if among is None else among
     for key in keys:
         keyed = keyed & F.col(key).isNotNull()

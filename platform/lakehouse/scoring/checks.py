@@ -29,7 +29,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
 from lakehouse.config.contracts import Contract
-from lakehouse.ingestion.checks import contract_verdict
+from lakehouse.ingestion.checks import contract_verdict, duplicate_count
 from lakehouse.scoring.drift import Reference, fractions, histogram_aggregate, psi
 
 ROWS, CONTRACT, VERSION, DRIFT = "rows_match_input", "contract", "model_version_exists", "score_drift"
@@ -91,12 +91,8 @@ def committed(table: DataFrame, event_date: str, start: date, end: date, scored_
     # carry every row's partial set through the extra shuffle (measured at 100k rows: twice the time).
     aggregates = [F.count(F.lit(1)).alias("window"), F.sum(ours.cast("long")).alias("run"),
                   F.min(version).alias("first"), F.max(version).alias("last")]
-    if keys:  # the run's keyed rows - its distinct keys (a null key is a `not null` violation, not a duplicate)
-        keyed = ours
-        for key in keys:
-            keyed = keyed & F.col(key).isNotNull()
-        distinct = F.count_distinct(*[F.when(ours, F.col(key)) for key in keys])
-        aggregates.append((F.count(F.when(keyed, 1)) - distinct).alias("duplicates"))
+    if keys:  # the run's keyed rows beyond the first of their key
+        aggregates.append(duplicate_count(keys, among=ours).alias("duplicates"))
     row = window.agg(*aggregates).collect()[0]
     versions = sorted({v for v in (row["first"], row["last"]) if v is not None})  # one, unless mixed
     return Committed(int(row["window"]), int(row["run"] or 0), versions, int(row["duplicates"]) if keys else 0)
