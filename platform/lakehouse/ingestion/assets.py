@@ -102,6 +102,10 @@ def _file_source_asset(source: SourceConfig, dataset: DatasetConfig, calendar: C
         with load_files(session, source, contract, files, context.run.run_id, loaded_before) as load:
             yield Output(load.quarantine, output_name="quarantine", metadata=runtime)
             yield Output(load.table, output_name="table", metadata=table_meta)
+            # Read inside the block: where a write reports no observation (an array value over a metastore
+            # table, resources/delta_io_manager.py), the figures are one aggregation, of the cache if it holds.
+            load.quarantine.values()
+            load.table.values()
         # One aggregation over what was committed, for exactly the window written; the rest was observed.
         window = context.partition_time_window if days is not None else None
         start, end = (window.start.date(), window.end.date()) if window else (None, None)
