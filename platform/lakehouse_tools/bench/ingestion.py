@@ -40,6 +40,8 @@ def _plain_script(bench: Bench, day: date, table: str) -> None:
     with load_files(spark, source, contract, files, "plain-script", earlier_keys(existing, source, contract, day)) as load:
         write_delta(spark, load.quarantine.df, refs[1], spec, window)  # first, as the asset does
         write_delta(spark, load.table.df, refs[0], spec, window)
+        load.quarantine.values()  # inside the block, as the asset reads them
+        load.table.values()
     for ref in refs:
         resource.register(ref)
     check_results(load, in_window(spark.table(refs[0].name), source.partition_column, start, end), source, contract,
