@@ -132,7 +132,7 @@ def contract_verdict(asset_key: AssetKey, contract: Contract, schema: T.StructTy
 
 
 def soft_rule_counts(contract: Contract) -> dict[str, Column]:
-    """{column: aggregate counting its values above `soft_max`}, to observe while writing or to compute."""
+    """{column: aggregate counting its values above `soft_max`}, observed while the table is written."""
     return {c.name: F.count(F.when(F.col(c.name) > F.lit(c.soft_max), 1))
             for c in contract.columns if c.soft_max is not None}
 
@@ -145,11 +145,6 @@ def soft_rules_verdict(above: dict[str, int], asset_key: AssetKey) -> AssetCheck
         severity=AssetCheckSeverity.WARN,
         metadata={f"{name}_above_soft_max": n for name, n in above.items()},
     )
-
-
-def soft_rules_result(df: DataFrame, contract: Contract, asset_key: AssetKey) -> AssetCheckResult:
-    counts = df.agg(*[c.alias(n) for n, c in soft_rule_counts(contract).items()]).first()
-    return soft_rules_verdict({n: int(counts[n] if counts else 0) for n in soft_rule_counts(contract)}, asset_key)
 
 
 def reconciliation_result(read: int, loaded: int, quarantined: int, asset_key: AssetKey) -> AssetCheckResult:

@@ -20,7 +20,7 @@ from lakehouse.config.sources import SourceConfig
 from lakehouse.ingestion import checks
 from lakehouse.ingestion.checks import contract_rules, duplicate_count, soft_rule_counts, violation_counts
 from lakehouse.ingestion.file_shape import list_files
-from lakehouse.ingestion.files import SOURCE_FILE, landing_day, split_valid
+from lakehouse.ingestion.files import LANDING_DAY_PATTERN, SOURCE_FILE, landing_day, split_valid
 from lakehouse.ingestion.quarantine_rate import quarantine_rate_results
 from lakehouse.ingestion.raw_files import read_raw
 from lakehouse.resources.delta_io_manager import ObservedFrame
@@ -31,8 +31,7 @@ class FileLoad:
     """A file source's load, checked and split (`load_files`): the two outputs to write, each with the
     figures its write observes, and the records read per landing day."""
 
-    files: list[Path]
-    table: ObservedFrame  # typed, valid rows + lineage; observes rows per day, contract rules, soft rules
+    table: ObservedFrame  # typed, valid rows + lineage; observes the contract's rule counts and soft rules
     quarantine: ObservedFrame  # rejected rows: raw text, source file, reason; observes rows per day
     read_by_day: dict[date | None, int]  # one per non-blank, non-header line, or per multi-line CSV record
     rules: dict[str, str]  # the contract's rules the table's write counts (checks.contract_rules)
@@ -65,9 +64,11 @@ def load_files(spark: SparkSession, source: SourceConfig, contract: Contract, fi
         quarantine = split.quarantined.withColumnRenamed("source_file", SOURCE_FILE).withColumns(lineage)
         rules = contract_rules(contract, table.columns)
         day = F.col(source.partition_column)
-        observed = {**_per_day(day, days), _BROKEN: violation_counts(rules),
+        # Loaded rows per day come from the committed window (check_results), so the table observes only the
+        # rules; the quarantine's per-day counts are observed.
+        observed = {_BROKEN: violation_counts(rules),
                     **{f"{_ABOVE}{n}": c for n, c in soft_rule_counts(contract).items()}}
-        yield FileLoad(files=files, table=ObservedFrame(table, observed, published=()),
+        yield FileLoad(table=ObservedFrame(table, observed, published=()),
                        quarantine=ObservedFrame(quarantine, _per_day(day, days), published=()),
                        read_by_day=_by_day(read.values(), days), rules=rules)
     finally:
@@ -79,7 +80,7 @@ _BROKEN, _ABOVE = "contract_rules_broken", "above_soft_max_"
 
 def _landing_day(path: Path) -> date | None:
     """A file's landing day, from its path as `files.landing_day` reads it in Spark (None if not a date)."""
-    found = re.search(r"/(\d{4}-\d{2}-\d{2})/[^/]*$", path.as_posix())
+    found = re.search(LANDING_DAY_PATTERN, path.as_posix())
     try:
         return date.fromisoformat(found.group(1)) if found else None
     except ValueError:

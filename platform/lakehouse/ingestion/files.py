@@ -43,6 +43,7 @@ from lakehouse.ingestion.source_names import HINT
 __all__ = ["CORRUPT", "RESCUED", "SOURCE_FILE", "TRUNCATED", "CheckedRows", "SplitResult", "raw_schema", "split_valid"]
 
 RAW_ENCODING = "raw_record_encoding"
+LANDING_DAY_PATTERN = r"/(\d{4}-\d{2}-\d{2})/[^/]*$"  # a file's landing day: the folder it was landed in
 _SEPARATOR = "; "
 
 
@@ -94,7 +95,7 @@ def raw_schema(columns: list[str]) -> StructType:
 
 def landing_day(path: Column) -> Column:
     """The landing day of a file: the YYYY-MM-DD folder it was landed in."""
-    return F.to_date(F.regexp_extract(path, r"/(\d{4}-\d{2}-\d{2})/[^/]*$", 1))
+    return F.to_date(F.regexp_extract(path, LANDING_DAY_PATTERN, 1))
 
 
 def hard_rule_reasons(spec: ColumnSpec, typed: Column) -> list[Column]:

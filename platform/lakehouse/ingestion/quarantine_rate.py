@@ -13,8 +13,9 @@ A second check, `quarantine_rate_warning` (not blocking, WARN), fails for days a
 unusable — to everything that reads check verdicts: Dagster's own `all_deps_blocking_checks_passed()`
 counts a WARN on a blocking check as a failure, which would hold a usable day.
 
-The counts are the ones the checks already have: rows read per day from the load's parsed rows, rows
-loaded and quarantined per day from the committed tables — no further pass over the data.
+The counts are the ones the other checks already have (file_source.py): rows read per day observed while
+the files are parsed, quarantined per day observed while the quarantine is written, loaded per day from
+the one aggregation over the committed window -- no further pass over the data.
 """
 
 from __future__ import annotations
