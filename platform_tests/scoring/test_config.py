@@ -22,7 +22,7 @@ def test_shipped_config_defaults_the_notebook_parameters():
     assert config.model_name == "card_fraud_classifier"  # from ml.yaml's registry
     assert (config.model_version, config.features_asset, config.predictions_asset, config.output_mode) == (
         "production", "gold/transaction_features", "scoring/predictions", "overwrite")
-    assert config.explanations.mode == "off"
+    assert (config.explanations.mode, config.explanations.tree_method) == ("off", "exact")
     defaults = ScoringRunConfig(**run_defaults(config))
     assert defaults.model_dump() == {"model_name": "card_fraud_classifier", "model_version": "production",
                                      "input_table": "gold.transaction_features",
@@ -36,6 +36,7 @@ def test_shipped_config_defaults_the_notebook_parameters():
     ({"output_mode": "upsert"}, "output_mode"),
     ({"explanations": {"mode": "shap"}}, "explanations.mode"),
     ({"explanations": {"top_k": 0}}, "explanations.top_k"),
+    ({"explanations": {"tree_method": "saabas"}}, "explanations.tree_method"),
     ({"drift": {"bins": 1}}, "drift.bins"),
 ])
 def test_invalid_settings_are_refused(changes, message):

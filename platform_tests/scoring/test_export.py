@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from lakehouse.config.contracts import load_contracts
+from lakehouse.config.scoring import ExplanationSettings
 from lakehouse.resources.delta_write import WriteSpec, read_table, write_delta
 from lakehouse.scoring.export import EXPORT_JOB, build_export_job, default_path, export_predictions
 from lakehouse.scoring.model import load_scoring_model
@@ -24,7 +25,8 @@ def predictions(spark, spark_resource, registry, mlflow_store, gold, spec):
     model = load_scoring_model(mlflow_store, NAME, "1")
     rows = gold.where("event_date BETWEEN DATE'2026-01-26' AND DATE'2026-01-28'")
     stamp = stamp_for(model, datetime(2026, 3, 1, tzinfo=UTC))
-    scored = score(model, rows, load_contracts("card_fraud")["predictions"], stamp, spec.columns, explain_top_k=2)
+    scored = score(model, rows, load_contracts("card_fraud")["predictions"], stamp, spec.columns,
+                   ExplanationSettings(mode="on", top_k=2))
     ref = spark_resource.table(OUT_SCHEMA, TABLE)
     write_delta(spark, scored, ref, WriteSpec(partition_by=("event_date",), schema_mode="overwrite"), None)
     return read_table(spark, ref)

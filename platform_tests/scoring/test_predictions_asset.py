@@ -137,7 +137,7 @@ def test_single_run_range_and_explanations_in_the_same_table(run, spark, spec):
                for e in result.get_asset_materialization_events()}
     assert per_day == {"2026-01-31": 60, "2026-02-01": 60}  # each day's page shows its own rows
     assert (_meta(result)["rows_in_run_range"], _meta(result)["partition_range"]) == (120, "2026-01-31 .. 2026-02-01")
-    assert _meta(result)["explanations"] == "on (top 3, all rows)"
+    assert _meta(result)["explanations"] == "on (top 3, all rows, TreeSHAP, exact)"  # v2: the forest
     assert _checks(result)[checks.ROWS].metadata["input_rows"].value == 120
     rows = spark.table(TABLE).where("event_date >= DATE'2026-01-31'").collect()
     assert len(rows) == 120 and all(len(r["explanation"]) == 3 for r in rows)

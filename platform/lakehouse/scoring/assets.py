@@ -45,7 +45,7 @@ from lakehouse.scoring.drift import Reference, reference_for
 from lakehouse.scoring.explain import EXPLANATION
 from lakehouse.scoring.export import EXPORT_JOB
 from lakehouse.scoring.model import model_for_run
-from lakehouse.scoring.predict import score, stamp_for
+from lakehouse.scoring.predict import explanation_method, score, stamp_for
 
 OUTPUT_MODES = ("overwrite", "append", "merge")
 OP_NAME, OUTPUT = "scoring__predictions", "predictions"  # run config: ops: {scoring__predictions: {config: ...}}
@@ -86,7 +86,8 @@ def build_scoring_assets(
     model_features = load_feature_spec(dataset.name).columns  # the gold columns models read (used_by_model)
     descriptions = {**contract.descriptions(), EXPLANATION: (
         "Top-k features by |contribution| to this row's score: [{feature, contribution}], null when explanations "
-        "are off (linear: coefficient x standardised value, logit scale; trees: SHAP values).")}
+        "are off (linear: coefficient x standardised value, logit scale; trees: SHAP values, or Saabas path "
+        "attributions with explanations.tree_method: approximate).")}
     explain_mode = settings.explanations.mode
     # Lineage follows the configured input (card_fraud: gold/transaction_features; churn: gold/account_features).
     features_key = AssetKey(dataset_key(dataset.name, settings.features_key))
@@ -155,8 +156,8 @@ def _score_window(context: AssetExecutionContext, config: ScoringRunConfig, spar
     # Counted while the IO manager writes, like the stats below: counting the input apart is a Spark job.
     features = ObservedFrame(in_window(rows, settings.event_date, start, end), {"input_rows": F.count(F.lit(1))})
     stamp = stamp_for(model, datetime.now(UTC))
-    top_k = settings.explanations.top_k if settings.explanations.mode == "on" else None
-    scored = score(model, features.df, contract, stamp, model_features, top_k, settings.explanations.rows == "positive")
+    explanations = settings.explanations
+    scored = score(model, features.df, contract, stamp, model_features, explanations)
     # No cache and no aggregation before the write: the write computes the rows once, and the stats and
     # the contract's rule counts with them; the IO manager puts the stats on the materialisation.
     observed = checks.stat_columns(reference.edges if isinstance(reference, Reference) else None)
@@ -164,7 +165,8 @@ def _score_window(context: AssetExecutionContext, config: ScoringRunConfig, spar
     if rules:
         observed[checks.VIOLATIONS] = violation_counts(rules)
     output = ObservedFrame(scored, observed, published=checks.STATS)
-    explained = f"on (top {top_k}, {settings.explanations.rows} rows)" if top_k else "off"
+    explained = (f"on (top {explanations.top_k}, {explanations.rows} rows, {explanation_method(model, explanations)})"
+                 if explanations.mode == "on" else "off")
     yield Output(output, output_name=OUTPUT, metadata=_metadata(config, model, mlflow, stamp, explained))
     # Dagster ran the IO manager before resuming here: the rows are committed, the values observed.
     stats = output.values()

@@ -7,9 +7,9 @@ non-zero). Slot names come from Spark's ML attribute metadata of the assembled v
 - Linear models (LogisticRegression): exact, in the JVM: contribution = coefficient x the value the
   classifier saw, i.e. the standardised value when the family scales (StandardScaler withMean=False:
   x / sd). Contributions plus the intercept sum to the logit.
-- Trees (RandomForest, GBT, DecisionTree): TreeSHAP (treeshap.py, which builds on this module), in
-  mapInPandas. Contributions plus the explainer's base value sum to the class-1 probability (forest,
-  tree) or the margin (GBT).
+- Trees (RandomForest, GBT, DecisionTree): TreeSHAP, or Saabas with scoring.yaml's `tree_method:
+  approximate` (treeshap.py, which builds on this module), in mapInPandas. Contributions plus the
+  explainer's base value sum to the class-1 probability (forest, tree) or the margin (GBT).
 
 Which method a model gets is decided by the scoring function (predict.py), above both.
 """

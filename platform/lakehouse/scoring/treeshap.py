@@ -1,4 +1,4 @@
-"""TreeSHAP for Spark tree models: the saved node table -> shap's dict model -> mapInPandas.
+"""TreeSHAP (or Saabas) for Spark tree models: the saved node table -> shap's dict model -> mapInPandas.
 
 Why not `shap.TreeExplainer(spark_model)`: it walks the JVM tree over py4j (several calls per node,
 minutes for a 100-tree forest), it cannot be pickled to the executors, and it refuses categorical
@@ -10,6 +10,14 @@ children swapped when category 1 goes left.
 Values explained: class-1 probability for forests and single trees (each tree's leaf class shares,
 weighted like Spark's vote average), the margin for GBT (sum of weighted regression-tree outputs;
 Spark's probability is 1 / (1 + exp(-2 margin))).
+
+Methods (scoring.yaml `explanations.tree_method`): exact is path-dependent TreeSHAP, O(leaves x depth^2)
+per tree and row; approximate is Saabas (shap's `approximate=True`, O(depth) per tree and row): each
+split on the row's path credits its feature with the change of the node value, child minus parent. The
+sums telescope to leaf minus root, so both methods add up, with the same base value (the sum of the root
+values), to the same output; Saabas values are not Shapley values (one feature order, lower splits
+over-weighted). It reads the internal nodes' values, which `_tree` fills with each node's own class
+share / prediction.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from lakehouse.config.scoring import TreeMethod
 from lakehouse.scoring.explain import EXPLANATION, EXPLANATION_TYPE, SlotMap
 
 _X, _NAMES, _VALUES = "_explain_x", "_explain_features", "_explain_values"
@@ -79,13 +88,17 @@ def shap_dict(nodes: Any, classifier: Any) -> dict[str, Any]:
             "internal_dtype": np.float64}
 
 
-def explain_batch(explainer: Any, pdf: Any, membership: np.ndarray, names: np.ndarray, top: int) -> Any:
+def explain_batch(explainer: Any, pdf: Any, membership: np.ndarray, names: np.ndarray, top: int,
+                  approximate: bool = False) -> Any:
     """One Arrow batch (pandas) in mapInPandas: its `_X` vectors replaced by the top features and their
-    contributions (slots summed per feature by `membership`). An empty batch stays empty."""
+    contributions (slots summed per feature by `membership`): TreeSHAP values, or Saabas values with
+    `approximate`. An empty batch stays empty."""
     vectors = pdf.pop(_X)
     x = np.vstack(vectors.to_numpy()) if len(pdf) else np.empty((0, membership.shape[0]))
-    # One output per row and slot; the explicit width also holds for an empty batch (-1 cannot).
-    values = np.asarray(explainer.shap_values(x, check_additivity=False)).reshape(len(x), membership.shape[0])
+    # One output per row and slot, for either method; the explicit width also holds for an empty batch
+    # (-1 cannot).
+    raw = explainer.shap_values(x, approximate=approximate, check_additivity=False)
+    values = np.asarray(raw).reshape(len(x), membership.shape[0])
     contributions = values @ membership  # slots -> features
     order = np.argsort(-np.abs(contributions), axis=1, kind="stable")[:, :top]
     pdf[_NAMES] = [list(names[o]) for o in order]
@@ -95,26 +108,29 @@ def explain_batch(explainer: Any, pdf: Any, membership: np.ndarray, names: np.nd
 
 def tree_explanations(
     scored: DataFrame, columns: list[Column], vector: str, model: dict[str, Any], slots: SlotMap, k: int,
-    positives_only: bool = False,
+    positives_only: bool = False, method: TreeMethod = "exact",
 ) -> DataFrame:
-    """`columns` plus `explanation`: TreeSHAP per row in mapInPandas (the explainer is built once per
-    task from the pickled dict model, on the executor). With `positives_only` only the rows predicted 1
-    are shuffled and sent to Python; the others get a null explanation without leaving the JVM."""
+    """`columns` plus `explanation`: TreeSHAP (`method` exact) or Saabas (approximate) per row in
+    mapInPandas (the explainer is built once per task from the pickled dict model, on the executor). With
+    `positives_only` only the rows predicted 1 are shuffled and sent to Python; the others get a null
+    explanation without leaving the JVM."""
+    approximate = method == "approximate"
     if not positives_only:
-        return _explained(scored, columns, vector, model, slots, k)
+        return _explained(scored, columns, vector, model, slots, k, approximate)
     # eqNullSafe is never null: the two filters split the rows exactly (none lost, none twice). Spark
     # shares no work between the branches: each reads the input and runs the pipeline (one more pass, in
     # the JVM), the price of not shuffling and serialising every negative row (docs/scoring.md).
     positive = F.col("prediction").eqNullSafe(1.0)
     unexplained = F.lit(None).cast(EXPLANATION_TYPE).alias(EXPLANATION)
     others = scored.where(~positive).select(*columns, unexplained)
-    return _explained(scored.where(positive), columns, vector, model, slots, k).unionByName(others)
+    return _explained(scored.where(positive), columns, vector, model, slots, k, approximate).unionByName(others)
 
 
 def _explained(
     scored: DataFrame, columns: list[Column], vector: str, model: dict[str, Any], slots: SlotMap, k: int,
+    approximate: bool,
 ) -> DataFrame:
-    """`columns` plus `explanation` for every row of `scored`, by TreeSHAP in mapInPandas."""
+    """`columns` plus `explanation` for every row of `scored`, by TreeSHAP (or Saabas) in mapInPandas."""
     from pyspark.ml.functions import vector_to_array
 
     frame = scored.select(*columns, vector_to_array(F.col(vector)).alias(_X))
@@ -134,7 +150,7 @@ def _explained(
 
         explainer = shap.TreeExplainer(model)
         for pdf in batches:
-            yield explain_batch(explainer, pdf, membership, names, top)
+            yield explain_batch(explainer, pdf, membership, names, top, approximate)
 
     pairs = F.zip_with(_NAMES, _VALUES, lambda f, v: F.struct(f.alias("feature"), v.alias("contribution")))
     explained = frame.mapInPandas(run, schema)
