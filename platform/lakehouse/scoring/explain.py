@@ -68,18 +68,21 @@ def slot_map(pipeline: Any, sample: DataFrame, features: list[str]) -> SlotMap:
     return SlotMap(features=used, slot_feature=tuple(used.index(o) for o in owners))
 
 
-def top_k(contributions: Column, k: int) -> Column:
-    """array<struct<feature, contribution>> -> its k entries of largest |contribution|, largest first."""
-    def pair(s: Column) -> list[Column]:
-        return [s["feature"].alias("feature"), s["contribution"].alias("contribution")]
+def top_k(features: list[str], contributions: list[Column], k: int) -> Column:
+    """The k (feature, contribution) pairs of largest |contribution|, largest first (ties by feature name).
 
-    keyed = F.transform(contributions, lambda s: F.struct((-F.abs(s["contribution"])).alias("key"), *pair(s)))
-    return F.transform(F.slice(F.sort_array(keyed), 1, k), lambda s: F.struct(*pair(s)))
+    Built without lambdas (`transform`, `filter`): Spark evaluates higher-order functions row by row in the
+    interpreter, which cost as much as the scoring itself; sort_array, slice, arrays_zip and a struct
+    field read are code-generated."""
+    keyed = F.array(*[F.struct((-F.abs(c)).alias("key"), F.lit(f).alias("feature"), c.alias("contribution"))
+                      for f, c in zip(features, contributions, strict=True)])
+    kept = F.slice(F.sort_array(keyed), 1, k)
+    return F.arrays_zip(kept["feature"], kept["contribution"])
 
 
-def linear_contributions(classifier: Any, x: Column, slots: SlotMap) -> Column:
-    """Every feature's exact contribution to the logit: sum over its slots of coefficient x value, where
-    `x` is the classifier's input as an array<double>."""
+def linear_contributions(classifier: Any, x: Column, slots: SlotMap) -> list[Column]:
+    """Every feature's exact contribution to the logit (in `slots.features` order): sum over its slots of
+    coefficient x value, where `x` is the classifier's input as an array<double>."""
     coefficients = classifier.coefficients.toArray()
     if len(coefficients) != slots.size:
         raise ValueError(f"{len(coefficients)} coefficients for {slots.size} named slots")
@@ -87,9 +90,7 @@ def linear_contributions(classifier: Any, x: Column, slots: SlotMap) -> Column:
     for j, (owner, beta) in enumerate(zip(slots.slot_feature, coefficients, strict=True)):
         if beta != 0.0:  # a zero coefficient contributes nothing; skipping it keeps the expression small
             terms[owner].append(F.lit(float(beta)) * x[j])
-    sums = [sum(t[1:], t[0]) if t else F.lit(0.0) for t in terms]
-    pairs = zip(slots.features, sums, strict=True)
-    return F.array(*[F.struct(F.lit(f).alias("feature"), s.alias("contribution")) for f, s in pairs])
+    return [sum(t[1:], t[0]) if t else F.lit(0.0) for t in terms]
 
 
 def linear_explanations(scored: DataFrame, columns: list[Column], vector: str, classifier: Any, slots: SlotMap,
@@ -101,7 +102,7 @@ def linear_explanations(scored: DataFrame, columns: list[Column], vector: str, c
     # The vector becomes an array in its own projection: referenced once per slot, the conversion
     # would otherwise run once per slot (Spark keeps a non-cheap expression used many times apart).
     with_x = scored.select("*", vector_to_array(F.col(vector)).alias(_X))
-    explanation = top_k(linear_contributions(classifier, F.col(_X), slots), k)
+    explanation = top_k(list(slots.features), linear_contributions(classifier, F.col(_X), slots), k)
     if positives_only:
         explanation = F.when(F.col("prediction") == 1.0, explanation)
     return with_x.select(*columns, explanation.cast(EXPLANATION_TYPE).alias(EXPLANATION))

@@ -177,8 +177,9 @@ def _score_and_write(bench: Bench, model: Any, explanations: ExplanationSettings
     _write_day(bench, scored, table)
 
 
-def _explanation_costs(bench: Bench, rows: int, repeats: int, versions: dict[str, str]) -> list[Comparison]:
-    """Explanations on / off per family; trees by both methods, on all rows and on the positives."""
+def _explanation_costs(bench: Bench, rows: int, repeats: int, versions: dict[str, str],
+                       tree_methods: tuple[TreeMethod, ...]) -> list[Comparison]:
+    """Explanations on / off per family; trees by `tree_methods`, on all rows and on the positives."""
     from lakehouse.config.scoring import ExplanationSettings
     from lakehouse.scoring.model import load_scoring_model
 
@@ -188,7 +189,8 @@ def _explanation_costs(bench: Bench, rows: int, repeats: int, versions: dict[str
         model = load_scoring_model(bench.resources["mlflow"], NAME, version)
         _score_and_write(bench, model, ExplanationSettings(mode="on"), f"warm_{family}", limit=2_000)  # shap imports
         linear = family == "logistic_regression"
-        for method, which in (("exact", "all"),) if linear else TREE_CASES:
+        cases = [c for c in TREE_CASES if c[0] in tree_methods]
+        for method, which in (("exact", "all"),) if linear else cases:
             on = ExplanationSettings(mode="on", top_k=5, rows=which, tree_method=method)
             n = 1 if method == "exact" and not linear else repeats  # exact TreeSHAP: minutes per run
             # partial binds this iteration's model / settings (a lambda would read the loop variables).
@@ -206,7 +208,8 @@ def _explanation_costs(bench: Bench, rows: int, repeats: int, versions: dict[str
     return results
 
 
-def run(bench: Bench, rows: int, repeats: int = 3, explanations: bool = True) -> list[Comparison]:
+def run(bench: Bench, rows: int, repeats: int = 3, explanations: bool = True,
+        tree_methods: tuple[TreeMethod, ...] = ("approximate", "exact")) -> list[Comparison]:
     # TreeSHAP runs in Python workers, which must be this interpreter (numpy, shap).
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     say(f"Scoring: gold with {TRAIN_DAYS} x {TRAIN_ROWS_PER_DAY:,} training rows and one day of {rows:,} rows")
@@ -229,7 +232,7 @@ def run(bench: Bench, rows: int, repeats: int = 3, explanations: bool = True) ->
             f"resolution, model load, write with observed stats"
             f"{', checks (one aggregation over the committed window)' if runner is asset else ''}; "
             f"raw: model load, transform, write; medians of {repeats}"))
-    return results + (_explanation_costs(bench, rows, repeats, versions) if explanations else [])
+    return results + (_explanation_costs(bench, rows, repeats, versions, tree_methods) if explanations else [])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -237,10 +240,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=100_000, help="Rows of the scored day")
     parser.add_argument("--repeats", type=int, default=3, help="Runs per measurement (median)")
     parser.add_argument("--no-explanations", action="store_true", help="Throughput comparisons only")
+    parser.add_argument("--tree-methods", nargs="+", choices=["approximate", "exact"], default=["approximate", "exact"],
+                        help="Tree explanation methods measured (exact TreeSHAP on the forest takes minutes a run)")
     args = parser.parse_args(argv)
     bench = Bench.start()
     try:
-        results = run(bench, args.rows, args.repeats, explanations=not args.no_explanations)
+        results = run(bench, args.rows, args.repeats, explanations=not args.no_explanations,
+                      tree_methods=tuple(args.tree_methods))
     finally:
         shutil.rmtree(bench.root, ignore_errors=True)
     print("| comparison | subject s | baseline s | ratio | goal | met |\n|---|---:|---:|---:|---|---|")
