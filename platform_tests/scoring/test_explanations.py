@@ -240,6 +240,14 @@ def test_a_batch_is_explained_per_feature_and_an_empty_batch_stays_empty():
     assert [v.tolist() for v in out["_explain_values"]] == [pytest.approx([0.5]), pytest.approx([-0.5])]
     empty = explain_batch(explainer, batch.iloc[:0].copy(), membership, names, 1)
     assert len(empty) == 0 and "_explain_values" in empty.columns
+    # A row without a vector (predicted negative, rows: positive) keeps its place and gets nulls.
+    mixed = pd.DataFrame({"transaction_id": ["x", "n", "y"], _X: [batch[_X][0], None, batch[_X][1]]})
+    out = explain_batch(explainer, mixed.copy(), membership, names, 1)
+    assert out["transaction_id"].tolist() == ["x", "n", "y"]
+    assert out["_explain_features"].tolist() == [["b"], None, ["b"]]
+    assert out["_explain_values"][1] is None and out["_explain_values"][2].tolist() == pytest.approx([-0.5])
+    unexplained = explain_batch(explainer, mixed.iloc[1:2].copy(), membership, names, 1)
+    assert unexplained["_explain_features"].tolist() == [None]
 
 
 def test_binary_categorical_split_with_category_one_left_is_translated():

@@ -92,17 +92,20 @@ def explain_batch(explainer: Any, pdf: Any, membership: np.ndarray, names: np.nd
                   approximate: bool = False) -> Any:
     """One Arrow batch (pandas) in mapInPandas: its `_X` vectors replaced by the top features and their
     contributions (slots summed per feature by `membership`): TreeSHAP values, or Saabas values with
-    `approximate`. An empty batch stays empty."""
+    `approximate`. A row without a vector (not to be explained) gets nulls; an empty batch stays empty."""
     vectors = pdf.pop(_X)
-    x = np.vstack(vectors.to_numpy()) if len(pdf) else np.empty((0, membership.shape[0]))
-    # One output per row and slot, for either method; the explicit width also holds for an empty batch
-    # (-1 cannot).
+    explained = vectors.notna().to_numpy()
+    width = membership.shape[0]
+    x = np.vstack(vectors[explained].to_numpy()) if explained.any() else np.empty((0, width))
+    # One output per row and slot, for either method; the explicit width also holds for no rows (-1 cannot).
     raw = explainer.shap_values(x, approximate=approximate, check_additivity=False)
-    values = np.asarray(raw).reshape(len(x), membership.shape[0])
-    contributions = values @ membership  # slots -> features
+    contributions = np.asarray(raw).reshape(len(x), width) @ membership  # slots -> features
     order = np.argsort(-np.abs(contributions), axis=1, kind="stable")[:, :top]
-    pdf[_NAMES] = [list(names[o]) for o in order]
-    pdf[_VALUES] = [contributions[row, o] for row, o in enumerate(order)]
+    features: list[Any] = [None] * len(pdf)
+    values: list[Any] = [None] * len(pdf)
+    for row, (position, kept) in enumerate(zip(np.flatnonzero(explained), order, strict=True)):
+        features[position], values[position] = list(names[kept]), contributions[row, kept]
+    pdf[_NAMES], pdf[_VALUES] = features, values
     return pdf
 
 
@@ -112,31 +115,21 @@ def tree_explanations(
 ) -> DataFrame:
     """`columns` plus `explanation`: TreeSHAP (`method` exact) or Saabas (approximate) per row in
     mapInPandas (the explainer is built once per task from the pickled dict model, on the executor). With
-    `positives_only` only the rows predicted 1 are shuffled and sent to Python; the others get a null
-    explanation without leaving the JVM."""
-    approximate = method == "approximate"
-    if not positives_only:
-        return _explained(scored, columns, vector, model, slots, k, approximate)
-    # eqNullSafe is never null: the two filters split the rows exactly (none lost, none twice). Spark
-    # shares no work between the branches: each reads the input and runs the pipeline (one more pass, in
-    # the JVM), the price of not shuffling and serialising every negative row (docs/scoring.md).
-    positive = F.col("prediction").eqNullSafe(1.0)
-    unexplained = F.lit(None).cast(EXPLANATION_TYPE).alias(EXPLANATION)
-    others = scored.where(~positive).select(*columns, unexplained)
-    return _explained(scored.where(positive), columns, vector, model, slots, k, approximate).unionByName(others)
-
-
-def _explained(
-    scored: DataFrame, columns: list[Column], vector: str, model: dict[str, Any], slots: SlotMap, k: int,
-    approximate: bool,
-) -> DataFrame:
-    """`columns` plus `explanation` for every row of `scored`, by TreeSHAP (or Saabas) in mapInPandas."""
+    `positives_only` the rows predicted 0 reach Python without their vector and get a null explanation."""
     from pyspark.ml.functions import vector_to_array
 
-    frame = scored.select(*columns, vector_to_array(F.col(vector)).alias(_X))
-    # A day is often one file, hence one task: spread the rows so TreeSHAP (CPU-bound, per row) uses every
-    # core. An explicit count is never coalesced away by adaptive execution.
-    frame = frame.repartition(int(scored.sparkSession.conf.get("spark.sql.shuffle.partitions") or 8))
+    approximate = method == "approximate"
+    x = vector_to_array(F.col(vector))
+    if positives_only:
+        # One pass: splitting the rows into two branches (explained, not) would run the pipeline -- every
+        # tree -- twice, which cost more than carrying the negatives' other columns through Python.
+        x = F.when(F.col("prediction").eqNullSafe(1.0), x)
+    frame = scored.select(*columns, x.alias(_X))
+    if not approximate:
+        # A day is often one file, hence one task: spread the rows so TreeSHAP (CPU-bound, milliseconds a
+        # row) uses every core. An explicit count is never coalesced away by adaptive execution. Saabas
+        # costs microseconds a row: there the shuffle would cost more than it spreads.
+        frame = frame.repartition(int(scored.sparkSession.conf.get("spark.sql.shuffle.partitions") or 8))
     keep = [f for f in frame.schema.fields if f.name != _X]
     schema = T.StructType([*keep, T.StructField(_NAMES, T.ArrayType(T.StringType())),
                            T.StructField(_VALUES, T.ArrayType(T.DoubleType()))])
