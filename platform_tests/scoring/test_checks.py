@@ -83,6 +83,19 @@ def test_committed_counts_the_window_and_the_rows_of_this_run(spark):
     assert (found.rows_in_window, found.rows_of_run, found.versions) == (3, 2, ["2"])
 
 
+def test_committed_counts_duplicate_keys_among_the_rows_of_this_run_only(spark):
+    run_at, before = datetime(2026, 3, 2, 8, tzinfo=UTC), datetime(2026, 3, 1, tzinfo=UTC)
+    day = date(2026, 1, 26)
+    rows = [("a", run_at), ("a", run_at), ("a", run_at),  # two beyond the first
+            ("b", run_at), ("b", before),  # once in this run: the other row is an earlier run's
+            ("c", before), ("c", before),  # an earlier run's duplicate is not this run's
+            (None, run_at), (None, run_at)]  # a null key is a `not null` violation, not a duplicate
+    table = spark.createDataFrame([(day, t, "1", k) for k, t in rows],
+                                  "event_date DATE, scored_at TIMESTAMP, model_version STRING, transaction_id STRING")
+    found = checks.committed(table, "event_date", day, date(2026, 1, 27), run_at, ["transaction_id"])
+    assert (found.rows_in_window, found.rows_of_run, found.duplicates, found.versions) == (9, 6, 2, ["1"])
+
+
 def test_rows_check_compares_rows_of_this_run_with_the_input():
     assert checks.rows_result(KEY, 60, 60, 120).passed
     assert not checks.rows_result(KEY, 59, 60, 59).passed
