@@ -16,9 +16,10 @@ from pyspark.sql.types import DataType, DecimalType
 
 from lakehouse.config.contracts import ColumnSpec, Contract
 from lakehouse.ingestion.casts import decimal_digits
-from lakehouse.ingestion.files import hard_rule_reasons
+from lakehouse.ingestion.files import hard_rule_reasons, joined_reasons
 
 ROW_HASH = "_row_hash"
+_REASON = "_reason"  # the reasons that apply, joined (files.joined_reasons); null when the row loads
 
 
 @dataclass
@@ -72,15 +73,12 @@ def split_typed(df: DataFrame, contract: Contract, extra_reasons: list[Column] |
         *[typed[n].alias(n) for n in names],
         *passthrough,
         F.to_json(F.struct(*[F.col(n) for n in names])).alias("raw_record"),
-        F.filter(F.array(*reasons), lambda r: r.isNotNull()).alias("_reasons"),
+        joined_reasons(reasons).alias(_REASON),
     )
     if extra_reasons:
         # Extra rules see the typed values (the select above renamed them back to the contract names).
-        more = F.filter(F.array(*extra_reasons), lambda r: r.isNotNull())
-        checked = checked.withColumn("_reasons", F.concat("_reasons", more))
-    bad = F.size("_reasons") > 0
+        checked = checked.withColumn(_REASON, joined_reasons([F.col(_REASON), *extra_reasons]))
+    bad = F.col(_REASON).isNotNull()
     loaded = checked.where(~bad).select(*names, *passthrough)
-    quarantined = checked.where(bad).select(
-        "raw_record", F.array_join("_reasons", "; ").alias("reason"), *passthrough
-    )
+    quarantined = checked.where(bad).select("raw_record", F.col(_REASON).alias("reason"), *passthrough)
     return TypedSplit(loaded=loaded, quarantined=quarantined)
