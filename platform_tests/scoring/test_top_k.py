@@ -1,5 +1,5 @@
-"""The top-k of a row's contributions (explain.with_top_k): largest |contribution| first, ties by feature
-name, exactly what sorting the pairs would give."""
+"""The top-k of a row's contributions (explain.top_k): largest |contribution| first, ties by feature name,
+NaN last."""
 
 from __future__ import annotations
 
@@ -7,15 +7,15 @@ import math
 
 from pyspark.sql import functions as F
 
-from lakehouse.scoring.explain import with_top_k
+from lakehouse.scoring.explain import top_k
 
 FEATURES = ["delta", "alpha", "charlie", "bravo"]
 
 
 def _top(spark, rows: list[tuple[float, ...]], k: int) -> list[list[tuple[str, float]]]:
     frame = spark.createDataFrame(rows, ", ".join(f"{f} DOUBLE" for f in FEATURES))
-    staged, explanation = with_top_k(frame, FEATURES, [F.col(f) for f in FEATURES], k)
-    return [[(p["feature"], p["contribution"]) for p in r["e"]] for r in staged.select(explanation.alias("e")).collect()]
+    explanation = top_k(FEATURES, [F.col(f) for f in FEATURES], k)
+    return [[(p[0], p[1]) for p in r["e"]] for r in frame.select(explanation.alias("e")).collect()]
 
 
 def _sorted(row: tuple[float, ...], k: int) -> list[tuple[str, float]]:

@@ -68,38 +68,16 @@ def slot_map(pipeline: Any, sample: DataFrame, features: list[str]) -> SlotMap:
     return SlotMap(features=used, slot_feature=tuple(used.index(o) for o in owners))
 
 
-def with_top_k(frame: DataFrame, features: list[str], contributions: list[Column], k: int) -> tuple[DataFrame, Column]:
-    """`frame` with staged helper columns, and the explanation over them: the k (feature, contribution)
-    pairs of largest |contribution|, largest first, ties by feature name.
+def top_k(features: list[str], contributions: list[Column], k: int) -> Column:
+    """The k (feature, contribution) pairs of largest |contribution|, largest first (ties by feature name).
 
-    By ranks, not by sorting: a feature's rank is how many others beat it (a larger |contribution|, or the
-    same and an earlier name), n x n comparisons of doubles, and output position p takes the feature whose
-    rank is p. Everything is compiled code over primitive values; sorting an array of structs compares them
-    with Spark's interpreted ordering (and `transform`'s lambdas run interpreted too), which cost as much as
-    the scoring itself. Contributions and ranks are staged as columns: the ranks read each |contribution|
-    many times, the output each rank, and inside conditional branches Spark shares no repeated expression."""
-    n = len(features)
-    value, key, rank = (lambda i: f"_top_value_{i}"), (lambda i: f"_top_key_{i}"), (lambda i: f"_top_rank_{i}")
-    frame = frame.select("*", *[c.alias(value(i)) for i, c in enumerate(contributions)])
-    # -|c| ascending, as sort_array ordered it: Spark orders NaN above every number, so NaN comes last.
-    frame = frame.select("*", *[(-F.abs(F.col(value(i)))).alias(key(i)) for i in range(n)])
-
-    def beats(j: int, i: int) -> Column:
-        earlier_name = features[j] < features[i]
-        return (F.col(key(j)) <= F.col(key(i))) if earlier_name else (F.col(key(j)) < F.col(key(i)))
-
-    ranks = [sum((beats(j, i).cast("int") for j in range(n) if j != i), F.lit(0)) for i in range(n)]
-    frame = frame.select("*", *[r.alias(rank(i)) for i, r in enumerate(ranks)])
-
-    def at(p: int, of: Any) -> Column:
-        pick = F.when(F.col(rank(0)) == p, of(0))
-        for i in range(1, n):
-            pick = pick.when(F.col(rank(i)) == p, of(i))
-        return pick
-
-    pairs = [F.struct(at(p, lambda i: F.lit(features[i])).alias("feature"), at(p, lambda i: F.col(value(i))).alias("contribution"))
-             for p in range(min(k, n))]
-    return frame, F.array(*pairs)
+    Built without lambdas (`transform`, `filter`): Spark evaluates higher-order functions row by row in the
+    interpreter, which cost as much as the scoring itself; sort_array, slice, arrays_zip and a struct
+    field read are code-generated."""
+    keyed = F.array(*[F.struct((-F.abs(c)).alias("key"), F.lit(f).alias("feature"), c.alias("contribution"))
+                      for f, c in zip(features, contributions, strict=True)])
+    kept = F.slice(F.sort_array(keyed), 1, k)
+    return F.arrays_zip(kept["feature"], kept["contribution"])
 
 
 def linear_contributions(classifier: Any, x: Column, slots: SlotMap) -> list[Column]:
@@ -124,11 +102,7 @@ def linear_explanations(scored: DataFrame, columns: list[Column], vector: str, c
     # The vector becomes an array in its own projection: referenced once per slot, the conversion
     # would otherwise run once per slot (Spark keeps a non-cheap expression used many times apart).
     with_x = scored.select("*", vector_to_array(F.col(vector)).alias(_X))
-    contributions = linear_contributions(classifier, F.col(_X), slots)
-    positive = F.col("prediction") == 1.0
-    if positives_only:  # the others' contributions stay null: nothing is computed for them
-        contributions = [F.when(positive, c) for c in contributions]
-    staged, explanation = with_top_k(with_x, list(slots.features), contributions, k)
+    explanation = top_k(list(slots.features), linear_contributions(classifier, F.col(_X), slots), k)
     if positives_only:
-        explanation = F.when(positive, explanation)
-    return staged.select(*columns, explanation.cast(EXPLANATION_TYPE).alias(EXPLANATION))
+        explanation = F.when(F.col("prediction") == 1.0, explanation)
+    return with_x.select(*columns, explanation.cast(EXPLANATION_TYPE).alias(EXPLANATION))
