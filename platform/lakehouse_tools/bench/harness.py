@@ -91,7 +91,8 @@ def _value(value: float, unit: str) -> str:
     return f"{value:.3f}"  # a bare number (an exponent): the ratio column already says what it is
 
 
-def report(results: list[Comparison], command: str) -> str:
+def markdown(results: list[Comparison]) -> tuple[str, str]:
+    """The results as a markdown table, and their details as a list."""
     lines = [
         "| stage | comparison | subject | baseline | ratio | goal | met |",
         "|---|---|---:|---:|---:|---|---|",
@@ -101,8 +102,11 @@ def report(results: list[Comparison], command: str) -> str:
             f"| {r.stage} | {r.name} | {_value(r.subject_seconds, r.unit)} | {_value(r.baseline_seconds, r.unit)} | "
             f"{r.ratio:.3f} | {r.goal} | {'yes' if r.met() else 'NO'} |"
         )
-    table = "\n".join(lines)
-    details = "\n".join(f"- {r.stage} / {r.name}: {r.detail}" for r in results if r.detail)
+    return "\n".join(lines), "\n".join(f"- {r.stage} / {r.name}: {r.detail}" for r in results if r.detail)
+
+
+def report(results: list[Comparison], command: str) -> str:
+    table, details = markdown(results)
     measured = [{**asdict(r), "ratio": r.ratio, "met": r.met(), "command": command} for r in results]
     kept = _earlier_results({r.stage for r in results})
     RESULTS_JSON.write_text(json.dumps(measured + kept, indent=2))

@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from lakehouse_tools.bench.harness import Bench, Comparison, interleaved, say
+from lakehouse_tools.bench.harness import Bench, Comparison, interleaved, markdown, say
 
 if TYPE_CHECKING:  # annotations only: the heavy imports stay inside the functions
     from dagster import AssetsDefinition
@@ -249,11 +249,7 @@ def main(argv: list[str] | None = None) -> int:
                       tree_methods=tuple(args.tree_methods))
     finally:
         shutil.rmtree(bench.root, ignore_errors=True)
-    print("| comparison | subject s | baseline s | ratio | goal | met |\n|---|---:|---:|---:|---|---|")
-    for r in results:
-        print(f"| {r.name} | {r.subject_seconds:.2f} | {r.baseline_seconds:.2f} | {r.ratio:.3f} | {r.goal} | "
-              f"{'yes' if r.met() else 'NO'} |")
-    print("\n".join(f"- {r.name}: {r.detail}" for r in results))
+    print("\n\n".join(markdown(results)))  # printed only: docs/benchmarks.md is make bench's to write
     return 0
 
 
