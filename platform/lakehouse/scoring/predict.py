@@ -99,7 +99,8 @@ def explain(scored: DataFrame, columns: list[Column], model: Any, slots: SlotMap
     """`scored` (the pipeline's output) -> `columns` plus `explanation` (top k), by the method the model's
     family allows: exact linear terms (explain.py; `tree_method` does not apply) or, for trees, TreeSHAP or
     Saabas (treeshap.py, by `tree_method`); with `positives_only`, rows the model predicts negative get a
-    null explanation (computed in the JVM: they never reach Python)."""
+    null explanation, and nothing is computed for them (for trees they pass through Python without their
+    vector)."""
     vector, _ = classifier_input(model.pipeline)
     if model.family in LINEAR_MODELS:
         return linear_explanations(scored, columns, vector, model.classifier, slots, k, positives_only)
