@@ -129,7 +129,7 @@ def cache_lock(ivy: Path, wait_seconds: float = LOCK_WAIT_SECONDS, say: Callable
     path = ivy / LOCK_FILE
     with path.open("a+") as handle:
         deadline = time.monotonic() + wait_seconds
-        waiting = False
+        waiting = polled = False
         while True:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -137,9 +137,14 @@ def cache_lock(ivy: Path, wait_seconds: float = LOCK_WAIT_SECONDS, say: Callable
             except BlockingIOError:
                 if not waiting:
                     handle.seek(0)
-                    holder = handle.read().strip() or "another process"
-                    say(f"Spark's Ivy cache {ivy} is being filled by {holder}; waiting for it (lock {path})")
-                    waiting = True
+                    holder = handle.read().strip()
+                    # The holder writes its pid just after taking the lock: an empty file means it is
+                    # about to, so name it on the next poll rather than nobody now.
+                    if holder or polled:
+                        say(f"Spark's Ivy cache {ivy} is being filled by {holder or 'another process'}; "
+                            f"waiting for it (lock {path})")
+                        waiting = True
+                    polled = True
                 if time.monotonic() >= deadline:
                     raise TimeoutError(f"{path} still locked after {wait_seconds:.0f} s") from None
                 time.sleep(poll_seconds)
